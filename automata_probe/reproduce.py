@@ -116,8 +116,10 @@ def sarrof_jobs(
     layers: Sequence[int] = (1, 2, 3),
     seeds: Sequence[int] = (0,),
     budget: Budget = FULL_BUDGET,
+    device: str = "cpu",
 ) -> list[Job]:
-    return grid(languages, archs=["mamba"], layers=layers, seeds=seeds, task="next", **budget.params())
+    return grid(languages, archs=["mamba"], layers=layers, seeds=seeds, task="next", **budget.params(),
+                **_device_param(device))
 
 
 def merrill_jobs(
@@ -127,8 +129,19 @@ def merrill_jobs(
     budget: Budget = FULL_BUDGET,
     max_length: int = 20,
     archs: Sequence[str] = ("mamba", "lstm"),
+    device: str = "cpu",
 ) -> list[Job]:
-    return grid(groups, archs=archs, layers=layers, seeds=seeds, task="state", max_length=max_length, **budget.params())
+    return grid(groups, archs=archs, layers=layers, seeds=seeds, task="state", max_length=max_length,
+                **budget.params(), **_device_param(device))
+
+
+def _device_param(device: str) -> dict[str, str]:
+    """Job parameter for the training device: none for the CPU, so CPU keys stay as they were."""
+    if device not in ("cpu", "cuda", "auto"):
+        from .errors import ModelError
+
+        raise ModelError(f"device must be cpu, cuda or auto, got {device!r}")
+    return {} if device == "cpu" else {"device": device}
 
 
 def _train_job(job: Job, train_lengths=None, test_bins=None, allow_overlap=False):
@@ -160,6 +173,7 @@ def _train_job(job: Job, train_lengths=None, test_bins=None, allow_overlap=False
         final_eval_n=int(job.param("eval_n", 500)),
         checkpoint_every=None,
         seed=job.seed,
+        device=str(job.param("device", "cpu")),
     )
     return language, dfa, train(model, language, config)
 
@@ -214,13 +228,20 @@ def run_sarrof(
     budget: Budget | None = None,
     workers: int | None = None,
     progress: bool = False,
+    device: str = "cpu",
 ) -> SweepResult:
-    """Run (or resume) the Sarrof et al. sweep; results in ``out_dir/sarrof.csv``."""
+    """Run (or resume) the Sarrof et al. sweep; results in ``out_dir/sarrof.csv``.
+
+    ``device`` ("cpu", "cuda" or "auto") is where each job trains; a job run on
+    another device than the CPU carries it in its key (its numbers differ in
+    the last bits, so a CPU rerun does not reuse them silently).
+    """
     jobs = sarrof_jobs(
         languages or (SARROF_QUICK if quick else SARROF_LANGUAGES),
         layers or ((1,) if quick else (1, 2, 3)),
         seeds,
         budget or (QUICK_BUDGET if quick else FULL_BUDGET),
+        device=device,
     )
     return _run(jobs, "automata_probe.reproduce:sarrof_job", out_dir, "sarrof", workers, progress)
 
@@ -236,14 +257,19 @@ def run_merrill(
     max_length: int | None = None,
     workers: int | None = None,
     progress: bool = False,
+    device: str = "cpu",
 ) -> SweepResult:
-    """Run (or resume) the Merrill et al. word-problem sweep; ``out_dir/merrill.csv``."""
+    """Run (or resume) the Merrill et al. word-problem sweep; ``out_dir/merrill.csv``.
+
+    ``device`` as in :func:`run_sarrof`.
+    """
     jobs = merrill_jobs(
         groups,
         layers or ((1, 2) if quick else (1, 2, 3)),
         seeds,
         budget or (MERRILL_QUICK_BUDGET if quick else MERRILL_FULL_BUDGET),
         max_length or (10 if quick else 20),
+        device=device,
     )
     return _run(jobs, "automata_probe.reproduce:merrill_job", out_dir, "merrill", workers, progress)
 

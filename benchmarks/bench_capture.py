@@ -4,19 +4,25 @@
 
 Prints the median time of a plain ``model(tokens)`` (no grad, eval mode) and of
 the same call inside :func:`automata_probe.activations.capture` for three site
-sets, with the ratio to the plain forward (goal: <= 1.25x for the sites that
-are outputs the forward computes anyway):
+sets, with the ratio to the plain forward (goal: <= 1.25x):
 
 - ``resid``: embed, every layer's output, final (free to keep: views of
   tensors the forward computes);
-- ``all``: every site, for Mamba including ``layers.{i}.ssm_state``, which the
-  fast chunked scan never materializes: capturing it runs the state-keeping
-  scan and writes ``(B, L, ED * N)`` floats, so it costs more by nature;
+- ``all``: every site, for Mamba including ``layers.{i}.ssm_state``: the
+  plain forward keeps only one chunk of states in a reused buffer, while
+  capturing them has the same chunked scan write every h_t into one
+  ``(L, B, N, ED)`` tensor (``selective_scan_chunked_states``), 32x the width
+  of the residual stream; the extra cost is writing that memory once;
 - ``collect``: :func:`collect_from_indices` for every site on the same words
   (capture plus masking and copying real positions into numpy), against a
   plain forward over the same words in the same batches.
 
-Timings on a shared CPU are noisy; the median of ``--repeats`` runs is shown.
+Like the CLI, the benchmark backs large tensors with transparent huge pages
+(:func:`automata_probe.cli.prefer_huge_pages`); run it with
+``THP_MEM_ALLOC_ENABLE=0`` to see the cost of 4 KB pages.
+
+Timings on a shared CPU are noisy: the calls run in interleaved rounds (one of
+each per round) and the median of ``--repeats`` rounds is shown.
 """
 
 from __future__ import annotations
@@ -27,23 +33,31 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from automata_probe.cli import prefer_huge_pages  # noqa: E402
+
+prefer_huge_pages()  # as the CLI does, before torch is imported; THP_MEM_ALLOC_ENABLE=0 turns it off
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from automata_probe.activations import capture, collect_from_indices
 from automata_probe.models import ModelConfig, build_model
 
 
-def _median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def _median_times(fns: dict, repeats: int) -> dict[str, float]:
+    """Median seconds per call of each function, timed in rounds (one call of each per round)
+    so that load from other processes falls on all of them alike."""
+    for fn in fns.values():
+        fn()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def main() -> None:
@@ -83,18 +97,19 @@ def main() -> None:
     def collect() -> None:
         collect_from_indices(model, indices, lengths, sites=names, batch_size=args.batch)
 
-    base = _median_time(plain, args.repeats)
-    print(f"{args.arch} d_model={args.d_model} layers={args.layers}, batch {args.batch} x {args.length + 1} tokens, "
-          f"{torch.get_num_threads()} torch threads, median of {args.repeats}")
-    print(f"{'plain forward':<40} {base * 1e3:9.1f} ms   1.00x")
-    rows = [(f"capture resid sites ({len(resid)})", captured(resid))]
+    fns = {"plain forward": plain, f"capture resid sites ({len(resid)})": captured(resid)}
     if len(resid) != len(names):
-        rows.append((f"capture all sites ({len(names)})", captured(names)))
-    rows.append((f"collect_from_indices, all sites", collect))
-    for label, fn in rows:
-        t = _median_time(fn, args.repeats)
-        print(f"{label:<40} {t * 1e3:9.1f} ms   {t / base:.2f}x")
+        fns[f"capture all sites ({len(names)})"] = captured(names)
+    fns["collect_from_indices, all sites"] = collect
+    medians = _median_times(fns, args.repeats)
+    base = medians["plain forward"]
+    import os
 
+    print(f"{args.arch} d_model={args.d_model} layers={args.layers}, batch {args.batch} x {args.length + 1} tokens, "
+          f"{torch.get_num_threads()} torch threads, median of {args.repeats} interleaved rounds, "
+          f"THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')}")
+    for label, t in medians.items():
+        print(f"{label:<40} {t * 1e3:9.1f} ms   {t / base:.2f}x")
 
 if __name__ == "__main__":
     main()

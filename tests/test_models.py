@@ -27,6 +27,7 @@ from automata_probe.models.mamba import causal_conv1d
 from automata_probe.models.scan import (
     selective_scan,
     selective_scan_ref,
+    selective_scan_chunked_states,
     selective_scan_states,
     transition,
 )
@@ -147,6 +148,47 @@ def test_states_scan_matches_reference_and_returns_states(negative):
     y_grad = selective_scan_states(*args, negative_eigenvalues=negative)[0]
     assert y_grad.requires_grad
     torch.testing.assert_close(y_nograd, y_grad.detach())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    b=st.integers(1, 3), length=st.integers(1, 13), e=st.integers(1, 4), n=st.integers(1, 3),
+    chunk=st.integers(1, 6), block=st.integers(1, 3), negative=st.booleans(), seed=st.integers(0, 99),
+)
+def test_chunked_states_scan_gives_the_loops_outputs_and_every_state(b, length, e, n, chunk, block, negative, seed):
+    inputs = {k: (v.detach() if v is not None else None) for k, v in scan_inputs(b, length, e, n, seed).items()}
+    kwargs = dict(delta_bias=inputs["delta_bias"], delta_softplus=True, negative_eigenvalues=negative)
+    args = [inputs[k] for k in ("u", "delta", "A", "B", "C", "D", "z")]
+    with torch.no_grad():
+        y_want, states_want = selective_scan_states(*args, **kwargs)
+        y, states = selective_scan_chunked_states(*args, **kwargs, chunk_size=chunk, batch_block=block)
+    assert states.shape == states_want.shape == (b, length, e, n)
+    torch.testing.assert_close(y, y_want, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(states, states_want, rtol=1e-5, atol=1e-6)
+
+
+def test_chunked_states_scan_refuses_to_drop_gradients():
+    inputs = scan_inputs(2, 5, 3, 2, seed=1)
+    with pytest.raises(ModelError, match="no_grad"):
+        selective_scan_chunked_states(inputs["u"], inputs["delta"], inputs["A"], inputs["B"], inputs["C"])
+
+
+def test_ssm_state_site_is_state_major_and_matches_the_loop_scan(tokens):
+    model = build_model(small_config("mamba"), seed=0)
+    cfg = model.config
+    with torch.no_grad():
+        fast = model.forward_sites(tokens, sites=["layers.1.ssm_state"]).sites["layers.1.ssm_state"]
+        model.set_scan("loop")
+        slow = model.forward_sites(tokens, sites=["layers.1.ssm_state"]).sites["layers.1.ssm_state"]
+        # h_t of layer 0 by the loop scan, (B, L, ED, N), against the site's n * ED + e layout
+        mixer = model.backbone.layers[0].mixer
+        x = model.backbone.embedding(tokens)
+        _, states = mixer.forward_with_states(model.backbone.layers[0].norm(x))
+        model.set_scan("chunked")
+        site0 = model.forward_sites(tokens, sites=["layers.0.ssm_state"]).sites["layers.0.ssm_state"]
+    torch.testing.assert_close(fast, slow)
+    ed, n = cfg.d_inner, cfg.d_state
+    torch.testing.assert_close(site0.unflatten(-1, (n, ed)), states.transpose(2, 3))
 
 
 @pytest.mark.parametrize("negative", [False, True])

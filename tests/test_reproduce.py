@@ -8,8 +8,10 @@ import pytest
 
 from automata_probe.algebra import is_star_free
 from automata_probe.cli import main
+from automata_probe.errors import AutomataProbeError
 from automata_probe.languages import load_language
 from automata_probe.reproduce import (
+    merrill_jobs,
     MERRILL_GROUPS,
     PUBLISHED_SARROF,
     SARROF_QUICK,
@@ -51,6 +53,15 @@ def test_sarrof_jobs_key_on_the_budget():
     a = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=10))
     b = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=20))
     assert a[0].key != b[0].key and a[0].param("task") == "next"
+
+
+def test_jobs_on_another_device_carry_it_in_their_key_and_cpu_keys_stay_put():
+    cpu = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=10))[0]
+    gpu = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=10), device="cuda")[0]
+    assert "device" not in cpu.key and gpu.param("device") == "cuda" and gpu.key != cpu.key
+    assert merrill_jobs(["group-Z60-all"], [1], device="auto")[0].param("device") == "auto"
+    with pytest.raises(AutomataProbeError, match="tpu"):
+        sarrof_jobs(["tomita4"], [1], device="tpu")
 
 
 def test_a_tiny_sarrof_sweep_runs_tabulates_and_plots(tmp_path):

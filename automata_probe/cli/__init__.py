@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -23,8 +24,23 @@ SUBCOMMANDS = ["languages", "show", "star_free", "train", "evaluate", "probe", "
 EXIT_USAGE = 2
 
 
+def prefer_huge_pages() -> None:
+    """Ask PyTorch to back CPU tensors of 2 MB and more with transparent huge pages.
+
+    ``THP_MEM_ALLOC_ENABLE`` is read once, at torch's first allocation, so this
+    only acts before torch is imported (the CLI imports it lazily). Capturing
+    Mamba's SSM state writes ``(B, L, ED * N)`` floats per layer (53 MB at
+    B = 64, L = 101) into fresh memory; with 4 KB pages faulting it in cost
+    about as much as the forward pass (``benchmarks/bench_capture.py``).
+    An explicit ``THP_MEM_ALLOC_ENABLE`` in the environment wins.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+
+
 def run_guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command; package errors become a one-line message and exit 2."""
+    prefer_huge_pages()
     try:
         return int(fn(args) or 0)
     except AutomataProbeError as e:

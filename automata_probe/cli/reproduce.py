@@ -25,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--steps", type=int, help="training steps per job")
     p.add_argument("--workers", type=int, help="parallel processes (default: number of cores)")
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                   help="where each job trains (default: %(default)s; cuda uses mamba-ssm's kernels when installed)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.set_defaults(func=run)
 
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.paper == "sarrof":
         result = rp.run_sarrof(
             out, quick=args.quick, languages=args.languages, layers=args.layers, seeds=args.seeds,
-            budget=budget, workers=args.workers, progress=True,
+            budget=budget, workers=args.workers, progress=True, device=args.device,
         )
         rows = rp.sarrof_table(result)
         print("\nSarrof, Veitsman & Hahn 2024: strict accuracy (%), ours beside the published figure")
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = rp.run_merrill(
             out, quick=args.quick, groups=args.languages or rp.MERRILL_GROUPS, layers=args.layers,
-            seeds=args.seeds, budget=budget, workers=args.workers, progress=True,
+            seeds=args.seeds, budget=budget, workers=args.workers, progress=True, device=args.device,
         )
         rows = rp.merrill_table(result)
         lengths = sorted(int(k[len("acc_len"):]) for k in rows[0] if k.startswith("acc_len")) if rows else []

@@ -238,10 +238,17 @@ class MambaMixer(nn.Module):
     def forward_with_states(self, hidden: Tensor) -> tuple[Tensor, Tensor]:
         """hidden (B, L, D) -> output (B, L, D) and SSM states h_t (B, L, ED, N); PyTorch path."""
         x, delta, A, B, C, z = self._ssm_inputs(hidden)
-        y, states = _scan.selective_scan_states(
-            x, delta, A, B, C, self.D, z, delta_bias=self.dt_proj.bias, delta_softplus=True,
-            negative_eigenvalues=self.negative_eigenvalues,
-        )
+        if self.scan == "chunked" and not torch.is_grad_enabled():
+            # probing: the fast scan writes every h_t once; no second, state-keeping pass
+            y, states = _scan.selective_scan_chunked_states(
+                x, delta, A, B, C, self.D, z, delta_bias=self.dt_proj.bias, delta_softplus=True,
+                negative_eigenvalues=self.negative_eigenvalues, threads=self.scan_threads,
+            )
+        else:
+            y, states = _scan.selective_scan_states(
+                x, delta, A, B, C, self.D, z, delta_bias=self.dt_proj.bias, delta_softplus=True,
+                negative_eigenvalues=self.negative_eigenvalues,
+            )
         return self.out_proj(y), states
 
 
@@ -271,8 +278,8 @@ class MambaModel(SequenceModel):
     """Mamba backbone plus a linear task head; tokens (B, L) -> outputs (B, L, n_outputs).
 
     Sites: ``embed``, ``layers.{i}.resid`` (residual stream after layer i),
-    ``layers.{i}.ssm_state`` (the SSM state h_t of layer i flattened to ED * N,
-    channel-major: index e * N + n), ``final`` (after ``norm_f``).
+    ``layers.{i}.ssm_state`` (the SSM state h_t of layer i flattened to N * ED,
+    state-major: index n * ED + e, so ``.unflatten(-1, (N, ED))`` recovers it), ``final`` (after ``norm_f``).
     """
 
     def __init__(self, config: ModelConfig):
@@ -329,7 +336,8 @@ class MambaModel(SequenceModel):
         for i, layer in enumerate(self.backbone.layers):
             if f"layers.{i}.ssm_state" in wanted:
                 m, states = layer.mixer.forward_with_states(layer.norm(x))  # states (B, L, ED, N)
-                got[f"layers.{i}.ssm_state"] = states.flatten(2)  # (B, L, ED * N)
+                # state-major (index n * ED + e): a view of the chunked scan's (L, B, N, ED) buffer, no copy
+                got[f"layers.{i}.ssm_state"] = states.transpose(2, 3).flatten(2)  # (B, L, N * ED)
             else:
                 m = layer.mixer(layer.norm(x))
             x = x + m  # (B, L, D)

@@ -65,6 +65,7 @@ __all__ = [
     "selective_scan",
     "selective_scan_ref",
     "selective_scan_states",
+    "selective_scan_chunked_states",
     "SCANS",
     "scan_blocking",
 ]
@@ -176,6 +177,45 @@ def selective_scan_states(
     return _finish(y, u, D, z), states
 
 
+def selective_scan_chunked_states(
+    u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor | None = None,
+    z: Tensor | None = None, *, delta_bias: Tensor | None = None, delta_softplus: bool = False,
+    negative_eigenvalues: bool = False, chunk_size: int | None = None, batch_block: int | None = None,
+    threads: int | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The fast chunked scan that also returns every state h_t; no gradient (probing).
+
+    Same arguments and results as :func:`selective_scan_states` (plus the
+    tuning knobs of :func:`selective_scan`), except that
+    ``states`` is a strided view: h_t is written once, straight into one
+    (L, B, N, ED) tensor, by the same recurrence the fast forward runs, so
+    reading the states costs their memory and nothing more. Use
+    :func:`selective_scan_states` when gradients must flow through the states.
+
+    Returns
+    -------
+    y : Tensor (B, L, ED)
+    states : Tensor (B, L, ED, N), a view (``.contiguous()`` copies it)
+    """
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (u, delta, A, B, C, D, z)):
+        raise ModelError("selective_scan_chunked_states computes no gradient; run it under torch.no_grad() "
+                         "or use selective_scan_states")
+    batch, length, d_inner = u.shape
+    if batch == 0 or length == 0:
+        return _finish(torch.zeros_like(u), u, D, z), u.new_zeros(batch, length, d_inner, A.shape[1])
+    auto_chunk, auto_block = (length, batch) if u.is_cuda else scan_blocking(batch, length, d_inner, A.shape[1])
+    chunk_size = auto_chunk if chunk_size is None else chunk_size
+    batch_block = auto_block if batch_block is None else batch_block
+    if chunk_size < 1 or batch_block < 1:
+        raise ModelError(f"chunk_size and batch_block must be positive, got {chunk_size}, {batch_block}")
+    with _capped_threads(threads):
+        delta = _prepare_delta(delta, delta_bias, delta_softplus)
+        y, (states,) = _scan_forward(u, delta, A, B, C, negative_eigenvalues, chunk_size, batch_block,
+                                     keep_states=True)
+        y = _finish(y, u, D, z)
+    return y, states.permute(1, 0, 3, 2)  # (L, B, N, ED) -> (B, L, ED, N), a view
+
+
 def selective_scan(
     u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor | None = None,
     z: Tensor | None = None, *, delta_bias: Tensor | None = None, delta_softplus: bool = False,
@@ -210,7 +250,10 @@ def selective_scan(
     batch, length, d_inner = u.shape
     if batch == 0 or length == 0:
         return _finish(torch.zeros_like(u), u, D, z)  # (B, L, ED): nothing to scan
-    auto_chunk, auto_block = scan_blocking(batch, length, d_inner, A.shape[1])
+    if u.is_cuda:  # the GPU runs each step over the whole batch at once; launches, not caches, are the cost
+        auto_chunk, auto_block = length, batch
+    else:
+        auto_chunk, auto_block = scan_blocking(batch, length, d_inner, A.shape[1])
     chunk_size = auto_chunk if chunk_size is None else chunk_size
     batch_block = auto_block if batch_block is None else batch_block
     if chunk_size < 1 or batch_block < 1:
@@ -302,6 +345,7 @@ def _chunk_states(du_c: Tensor, B_c: Tensor, dA: Tensor, h0: Tensor, batch_block
 
 def _scan_forward(
     u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, negative: bool, chunk_size: int, batch_block: int,
+    keep_states: bool = False,
 ) -> tuple[Tensor, tuple[Tensor, ...]]:
     """Core of the chunked scan: y_t = <h_t, C_t> (B, L, ED), and what the backward pass needs.
 
@@ -310,6 +354,10 @@ def _scan_forward(
     contiguous floats instead of N = 16. The (T, B, N, ED) work buffers are
     allocated once per call and reused by every chunk (fresh tensors per chunk
     cost allocations and page faults).
+
+    With ``keep_states`` the recurrence writes into one (L, B, N, ED) tensor
+    instead of the reused chunk buffer, and the saved tuple is replaced by
+    ``(states,)``: every h_t at the cost of writing it once, no extra work.
     """
     u_t = u.transpose(0, 1).contiguous()  # (L, B, ED)
     delta_t = delta.transpose(0, 1).contiguous()  # (L, B, ED)
@@ -320,20 +368,25 @@ def _scan_forward(
     length, batch, d_inner = u_t.shape
     d_state = A.shape[1]
     dA_buf = u_t.new_empty(min(chunk_size, length), batch, d_state, d_inner)  # (T, B, N, ED)
-    hs_buf = torch.empty_like(dA_buf)  # (T, B, N, ED)
+    if keep_states:
+        all_states = u_t.new_empty(length, batch, d_state, d_inner)  # (L, B, N, ED)
+    else:
+        hs_buf = torch.empty_like(dA_buf)  # (T, B, N, ED)
     starts = range(0, length, chunk_size)
     h0s = u_t.new_empty(len(starts), batch, d_state, d_inner)  # (n_chunks, B, N, ED): state before each chunk
     h0s[0].zero_()
     y = u_t.new_empty(length, batch, d_inner)  # (L, B, ED)
     for k, c0 in enumerate(starts):
         c1 = min(c0 + chunk_size, length)
-        hs = hs_buf[: c1 - c0]
+        hs = all_states[c0:c1] if keep_states else hs_buf[: c1 - c0]
         dA = dA_buf[: c1 - c0]
         _chunk_transitions(delta_t[c0:c1], A_t, negative, dA)
         _chunk_states(du_t[c0:c1], B_t[c0:c1], dA, h0s[k], batch_block, hs)
         torch.matmul(C_t[c0:c1].unsqueeze(-2), hs, out=y[c0:c1].unsqueeze(-2))  # (T, B, 1, ED)
         if k + 1 < len(starts):
             h0s[k + 1].copy_(hs[-1])
+    if keep_states:
+        return y.transpose(0, 1), (all_states,)
     return y.transpose(0, 1), (u_t, delta_t, du_t, A_t, B_t, C_t, h0s)
 
 
