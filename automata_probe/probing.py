@@ -42,19 +42,24 @@ the model's alphabet with a class per node.
 
 Words
 -----
-For every target, words come by default from
-:func:`automata_probe.data.sample_words` with ``source="mixed"``: each word
-is, with probability 1/2, uniform among the probed language's words of its
-length and otherwise uniform over all ``k^L`` words (lengths uniform in the
-bin). Uniform words alone would sit in the dead state for most positions of
-most languages (a uniform word of length 50 almost surely contains ``000``);
-in-language words alone would never visit the dead state. The mixture visits
-every state, and its in-language half is what a next-character model saw in
-training. ``source="language"`` restricts the probe to in-language words (the
-states such a model was trained on; the dead state and, for prefix-closed
-languages, every rejecting state are then absent), ``source="uniform"`` to
-uniform words. If the language has no word in a bin, that bin falls back to
-uniform words.
+Words come from :func:`automata_probe.data.sample_words`. By default
+(``source="auto"``) a probe asks about the distribution the model was trained
+on: when the probed automaton is the checkpoint's own training language, the
+words come from the checkpoint's training word source (``"language"`` for the
+``next`` task, as Sarrof et al.: only positive strings; ``"mixed"`` for
+``member`` and ``state``); otherwise, and for a bare model, ``"mixed"``.
+``source="mixed"``: each word is, with probability 1/2, uniform among the
+probed language's words of its length and otherwise uniform over all ``k^L``
+words (lengths uniform in the bin). Uniform words alone would sit in the dead
+state for most positions of most languages (a uniform word of length 50
+almost surely contains ``000``); in-language words alone never visit the dead
+state. The mixture visits every state, so for a model trained on positive
+strings it asks an out-of-distribution question: does the model still know,
+many letters later, that a prefix died? (A tomita4 model trained on positive
+strings mostly does not: see the README.) ``source="language"`` restricts the
+probe to in-language words (the dead state and, for prefix-closed languages,
+every rejecting state are then absent), ``source="uniform"`` to uniform words.
+If the language has no word in a bin, that bin falls back to uniform words.
 Splits are by sequence: the training words, the held-out words at training
 lengths and each longer bin are disjoint sets of *distinct* words; no word
 (hence no position of it) is in two of them.
@@ -139,6 +144,7 @@ __all__ = [
     "control_window",
     "ProbeWords",
     "sample_probe_words",
+    "resolve_source",
     "Score",
     "BinScores",
     "SiteReport",
@@ -1041,6 +1047,27 @@ def _resolve_model(
     raise ModelError(f"cannot probe a {type(ckpt).__name__}: pass a checkpoint path, a Checkpoint or a model")
 
 
+def resolve_source(source: str, dfa: DFA, language_name: str, train_config: Mapping[str, Any]) -> str:
+    """The word source ``source="auto"`` stands for (any other source is returned as it is).
+
+    The checkpoint's training word source when ``dfa`` is its training
+    language (same name) and it was trained here; ``"mixed"`` otherwise.
+    """
+    from .data import SOURCES
+
+    if source != "auto":
+        if source not in SOURCES:
+            raise DataError(f"unknown word source {source!r}; expected auto or one of {', '.join(SOURCES)}")
+        return source
+    if language_name and dfa.name == language_name and train_config.get("task"):
+        from .train import default_source
+
+        trained = train_config.get("source") or default_source(str(train_config["task"]))
+        if trained in SOURCES:
+            return trained
+    return "mixed"
+
+
 def _describe(model: Any, config: Any) -> str:
     if config is None:
         return type(model).__name__
@@ -1087,7 +1114,7 @@ def probe_model(
     train_lengths: tuple[int, int] | None = None,
     test_bins: Sequence[tuple[int, int]] | None = None,
     seeds: Sequence[int] = (0, 1, 2),
-    source: str = "mixed",
+    source: str = "auto",
     controls: bool = True,
     mlp: bool = False,
     C: float = 1.0,
@@ -1122,10 +1149,11 @@ def probe_model(
     seeds
         One full repetition per seed (words, untrained weights, control, probes).
     source
-        Where words come from: ``"mixed"`` (default; see the module
-        docstring), ``"language"`` (only the probed language's words, i.e.
-        the states a next-character model saw in training; the dead state is
-        never visited) or ``"uniform"``.
+        Where words come from: ``"auto"`` (default: the checkpoint's training
+        word source when ``dfa`` is its training language, else ``"mixed"``;
+        see the module docstring), ``"mixed"``, ``"language"`` (only the
+        probed language's words; the dead state is never visited) or
+        ``"uniform"``. The report's ``source`` is the one used.
     controls
         Compute the untrained model, the control task and selectivity.
     mlp
@@ -1224,6 +1252,7 @@ def _probe_model(
         language = dfa
         dfa = language.dfa
     model, config, letters, language_name, ckpt_path, train_config = _resolve_model(model_or_checkpoint, alphabet, dfa)
+    source = resolve_source(source, dfa, language_name, train_config)
     if controls and config is None:
         raise ModelError("the untrained control needs the model's config (model.config); pass controls=False")
     if train_lengths is None:

@@ -32,6 +32,7 @@ __all__ = ["Job", "SweepResult", "run_sweep", "read_results", "grid"]
 log = logging.getLogger(__name__)
 
 _BASE_COLUMNS = ["key", "language", "arch", "layers", "seed", "params", "status", "error", "seconds"]
+_TEXT_COLUMNS = frozenset({"key", "language", "arch", "params", "status", "error"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +99,8 @@ def read_results(path: str | os.PathLike) -> list[dict[str, Any]]:
     with path.open(newline="") as f:
         rows = []
         for row in csv.DictReader(f):
-            rows.append({k: _parse(v) for k, v in row.items()})
+            # names stay text: the language 012_02 is not the number 1202
+            rows.append({k: v if k in _TEXT_COLUMNS else _parse(v) for k, v in row.items()})
     return rows
 
 

@@ -19,6 +19,7 @@ from automata_probe.probing import (
     make_control,
     make_labeler,
     probe_model,
+    resolve_source,
     sample_probe_words,
 )
 
@@ -328,3 +329,29 @@ def test_language_source_keeps_to_the_language(tomita4):
         assert tomita4.accepts(tomita4.decode(words.indices[i, :L]))
     with pytest.raises(DataError, match="unknown word source"):
         sample_probe_words(tomita4, n_train=3, n_test=3, train_lengths=(1, 9), test_bins=[], seed=0, source="web")
+
+
+def test_auto_source_is_the_training_distribution_of_the_training_language(tomita4, ab_star):
+    next_task = {"task": "next", "source": None}
+    assert resolve_source("auto", tomita4, "tomita4", next_task) == "language"  # Sarrof et al.: positive strings
+    assert resolve_source("auto", tomita4, "tomita4", {"task": "next", "source": "mixed"}) == "mixed"
+    assert resolve_source("auto", tomita4, "tomita4", {"task": "state", "source": None}) == "mixed"
+    # another automaton than the training language, a bare model, an imported checkpoint: mixed
+    assert resolve_source("auto", ab_star, "tomita4", next_task) == "mixed"
+    assert resolve_source("auto", tomita4, "", {}) == "mixed"
+    assert resolve_source("auto", tomita4, "tomita4", {}) == "mixed"
+    assert resolve_source("uniform", tomita4, "tomita4", next_task) == "uniform"
+    with pytest.raises(DataError, match="web"):
+        resolve_source("web", tomita4, "tomita4", next_task)
+
+
+def test_cli_default_words_follow_the_checkpoint(tiny_checkpoint, tmp_path, capsys):
+    argv = [str(tiny_checkpoint), "--seeds", "1", "--n-train", "12", "--n-test", "6", "--no-controls",
+            "--sites", "final", "--json", str(tmp_path / "r.json")]
+    code, out, err = _cli(argv, capsys)
+    assert code == 0, err
+    # the tiny checkpoint's train_config names no task: not trained here, so auto means mixed
+    assert json.loads((tmp_path / "r.json").read_text())["source"] == "mixed"
+    code, out, err = _cli(argv + ["--words", "language"], capsys)
+    assert code == 0, err
+    assert "words: the language's own words only" in out

@@ -71,3 +71,11 @@ def test_ray_backend_runs_the_same_sweep(tmp_path):
     assert [r["value"] for r in res.rows] == [0, 1, 4]
     again = run_sweep(grid(["r"], seeds=range(3)), sweep_jobs.square, tmp_path / "r.csv", backend="ray")
     assert again.ran == 0
+
+
+def test_names_that_look_like_numbers_stay_text(tmp_path):
+    path = tmp_path / "r.csv"
+    run_sweep(grid(["012_02", "1e3"], seeds=[2]), sweep_jobs.square, path, workers=1)
+    rows = read_results(path)
+    assert [r["language"] for r in rows] == ["012_02", "1e3"]
+    assert [r["value"] for r in rows] == [4, 4] and rows[0]["seed"] == 2  # results are still numbers

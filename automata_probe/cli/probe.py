@@ -44,9 +44,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="held-out words per length bin (default: %(default)s)")
     p.add_argument("--train-lengths", metavar="LO-HI", help="default: the checkpoint's training lengths")
     p.add_argument("--test-bins", nargs="+", metavar="LO-HI", help="longer bins (default: the checkpoint's)")
-    p.add_argument("--words", choices=["mixed", "language", "uniform"], default="mixed",
-                   help="probe words: half in-language and half uniform (mixed, the default), only the "
-                   "language's words (the states a next-character model saw), or uniform")
+    p.add_argument("--words", choices=["auto", "mixed", "language", "uniform"], default="auto",
+                   help="probe words: auto (default) = the words the model was trained on when probing its "
+                   "training language (only the language's words for a next-character model), else mixed; "
+                   "mixed = half in-language, half uniform (visits the dead state); language; uniform")
     p.add_argument("--no-controls", action="store_true", help="skip the untrained model and the control task")
     p.add_argument("--mlp", action="store_true", help="also fit a one-hidden-layer MLP probe")
     p.add_argument("--max-features", type=int, default=256, metavar="F",
@@ -169,6 +170,9 @@ def format_header(report: Any) -> str:
         f"linear probe, {report.n_train} training words, {report.n_test} held-out words per bin ({report.source}), "
         f"seeds {', '.join(map(str, report.seeds))} (mean±std)",
     ]
+    if report.source == "language":
+        lines.append("words: the language's own words only (what a next-character model is trained on); "
+                     "--words mixed adds uniform words, out-of-language prefixes and the dead state")
     if report.controls:
         lines.append(
             f"control task: a random function of the last {report.control_window} letters onto the same "

@@ -54,6 +54,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--negative-eigenvalues", action="store_true",
                    help="Mamba transition in (-1, 1) instead of (0, 1) (Grazzi et al. 2024)")
     p.add_argument("--task", choices=["next", "member", "state"], default=DEFAULTS["task"])
+    p.add_argument("--words", choices=["language", "mixed", "uniform"], default=None,
+                   help="training words: language (the language's words, Sarrof et al.; default for --task next), "
+                   "mixed (half uniform words, so dead prefixes are seen; default for member/state) or uniform")
     p.add_argument("--steps", type=int, default=None,
                    help=f"maximum optimizer steps (default {DEFAULTS['steps']}; with --resume: the saved run's)")
     p.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
@@ -131,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             patience=args.patience or None,
             checkpoint_every=args.checkpoint_every or None,
             final_eval_n=args.final_n,
+            source=args.words,
             seed=args.seed,
             threads=args.threads,
             device=args.device,
