@@ -91,15 +91,22 @@ class Budget:
     batch_size: int = 32
     eval_n: int = 500
     lr: float = 1e-3
+    #: stop after this many perfect validations in a row (0: never; train
+    #: the whole budget). Part of the key only when it is not the default 3,
+    #: so results from before the field existed keep their keys.
+    early_stop: int = 3
 
     def params(self) -> dict[str, Any]:
-        return {
+        params: dict[str, Any] = {
             "steps": self.steps,
             "d_model": self.d_model,
             "batch_size": self.batch_size,
             "eval_n": self.eval_n,
             "lr": self.lr,
         }
+        if self.early_stop != 3:
+            params["early_stop"] = self.early_stop
+        return params
 
 
 QUICK_BUDGET = Budget(steps=600, d_model=32, batch_size=32, eval_n=200)
@@ -171,6 +178,7 @@ def _train_job(job: Job, train_lengths=None, test_bins=None, allow_overlap=False
         batch_size=int(job.param("batch_size", 32)),
         lr=float(job.param("lr", 1e-3)),
         final_eval_n=int(job.param("eval_n", 500)),
+        early_stop_evals=int(job.param("early_stop", 3)) or None,
         checkpoint_every=None,
         seed=job.seed,
         device=str(job.param("device", "cpu")),

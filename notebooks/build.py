@@ -141,6 +141,20 @@ accuracy_figure(report)"""),
         ("code", "length_figure(report)"),
         ("code", "confusion_figure(report)"),
         ("code", "projection_figure(report)"),
+        ("md", """\
+## Which words? The dead state
+
+By default the probe uses the words the model was trained on: for next-character
+prediction, Tomita 4's own words (Sarrof et al. train on positive strings only), which
+never visit the dead state. `source="mixed"` adds uniform words: most long ones contain
+`000`, so the probe must tell, 100 letters later, whether the prefix ever died. A model
+that never saw a dead prefix in training need not know, and the longer-length accuracy
+shows whether it does."""),
+        ("code", """\
+mixed = probe_model(checkpoint, dfa, target="state", seeds=(0,), source="mixed", controls=False,
+                    n_train=120 if QUICK else 300, n_test=80 if QUICK else 200)
+print(mixed.table())
+confusion_figure(mixed, site=mixed.best_site.site)"""),
     ],
     "03_extraction_and_comparison": [
         ("md", """\
@@ -202,6 +216,19 @@ for r in rows:
         ("code", """\
 from IPython.display import Image
 Image(filename=str(plot_sarrof(rows, OUT / "nb04_sarrof.png")))"""),
+        ("md", """\
+## The full run, as recorded
+
+`automata-probe reproduce sarrof --device cuda` (18 languages × 1-3 layers, ≤3000 steps,
+d_model 64) took 6 minutes on one H100; its results file is kept in
+`benchmarks/results/`. Reading it back needs no training:"""),
+        ("code", """\
+from pathlib import Path
+from automata_probe.sweep import SweepResult, read_results
+
+recorded = Path("benchmarks/results/sarrof-full-h100.csv")
+full = sarrof_table(SweepResult(path=recorded, rows=tuple(read_results(recorded)), ran=0, skipped=0))
+Image(filename=str(plot_sarrof(full, OUT / "nb04_sarrof_full.png")))"""),
     ],
     "05_word_problems": [
         ("md", """\
@@ -234,6 +261,19 @@ for r in rows:
         ("code", """\
 from IPython.display import Image
 Image(filename=str(plot_merrill(rows, OUT / "nb05_merrill.png")))"""),
+        ("md", """\
+## Lengths 1-20 and depth 1-3, as recorded
+
+`automata-probe reproduce merrill --device cuda --steps 10000` on one H100 (9 minutes; lr
+1e-3, see the README). Depth lets Mamba follow the abelian Z60 further; on A5 every depth
+collapses by length 6-8."""),
+        ("code", """\
+from pathlib import Path
+from automata_probe.sweep import SweepResult, read_results
+
+recorded = Path("benchmarks/results/merrill-10k-h100.csv")
+long_rows = merrill_table(SweepResult(path=recorded, rows=tuple(read_results(recorded)), ran=0, skipped=0))
+Image(filename=str(plot_merrill(long_rows, OUT / "nb05_merrill_20.png")))"""),
     ],
 }
 

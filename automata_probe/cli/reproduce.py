@@ -24,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layers", nargs="+", type=int, help="Mamba depths (default 1 with --quick, else 1 2 3)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--steps", type=int, help="training steps per job")
+    p.add_argument("--early-stop", type=int, metavar="N",
+                   help="stop a job after N perfect validations in a row (default 3; 0: train every step)")
     p.add_argument("--workers", type=int, help="parallel processes (default: number of cores)")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
                    help="where each job trains (default: %(default)s; cuda uses mamba-ssm's kernels when installed)")
@@ -59,11 +61,17 @@ def run(args: argparse.Namespace) -> int:
         for name in args.languages:
             load_language(name)  # unknown names fail before any training starts
     budget = None
-    if args.steps is not None:
-        if args.steps < 1:
-            raise AutomataProbeError(f"--steps must be positive, got {args.steps}")
-        base = rp.QUICK_BUDGET if args.quick else rp.FULL_BUDGET
-        budget = rp.Budget(**{**base.params(), "steps": args.steps})
+    if args.steps is not None and args.steps < 1:
+        raise AutomataProbeError(f"--steps must be positive, got {args.steps}")
+    if args.early_stop is not None and args.early_stop < 0:
+        raise AutomataProbeError(f"--early-stop must be 0 or more, got {args.early_stop}")
+    if args.steps is not None or args.early_stop is not None:
+        if args.paper == "sarrof":
+            base = rp.QUICK_BUDGET if args.quick else rp.FULL_BUDGET
+        else:
+            base = rp.MERRILL_QUICK_BUDGET if args.quick else rp.MERRILL_FULL_BUDGET
+        changes = {k: v for k, v in (("steps", args.steps), ("early_stop", args.early_stop)) if v is not None}
+        budget = rp.Budget(**{**base.params(), **changes})
     if args.paper == "sarrof":
         result = rp.run_sarrof(
             out, quick=args.quick, languages=args.languages, layers=args.layers, seeds=args.seeds,
