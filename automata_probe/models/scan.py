@@ -203,11 +203,7 @@ def selective_scan_chunked_states(
     batch, length, d_inner = u.shape
     if batch == 0 or length == 0:
         return _finish(torch.zeros_like(u), u, D, z), u.new_zeros(batch, length, d_inner, A.shape[1])
-    auto_chunk, auto_block = (length, batch) if u.is_cuda else scan_blocking(batch, length, d_inner, A.shape[1])
-    chunk_size = auto_chunk if chunk_size is None else chunk_size
-    batch_block = auto_block if batch_block is None else batch_block
-    if chunk_size < 1 or batch_block < 1:
-        raise ModelError(f"chunk_size and batch_block must be positive, got {chunk_size}, {batch_block}")
+    chunk_size, batch_block = _blocking(u, A, chunk_size, batch_block)
     with _capped_threads(threads):
         delta = _prepare_delta(delta, delta_bias, delta_softplus)
         y, (states,) = _scan_forward(u, delta, A, B, C, negative_eigenvalues, chunk_size, batch_block,
@@ -247,17 +243,10 @@ def selective_scan(
     -------
     Tensor (B, L, ED)
     """
-    batch, length, d_inner = u.shape
+    batch, length, _ = u.shape
     if batch == 0 or length == 0:
         return _finish(torch.zeros_like(u), u, D, z)  # (B, L, ED): nothing to scan
-    if u.is_cuda:  # the GPU runs each step over the whole batch at once; launches, not caches, are the cost
-        auto_chunk, auto_block = length, batch
-    else:
-        auto_chunk, auto_block = scan_blocking(batch, length, d_inner, A.shape[1])
-    chunk_size = auto_chunk if chunk_size is None else chunk_size
-    batch_block = auto_block if batch_block is None else batch_block
-    if chunk_size < 1 or batch_block < 1:
-        raise ModelError(f"chunk_size and batch_block must be positive, got {chunk_size}, {batch_block}")
+    chunk_size, batch_block = _blocking(u, A, chunk_size, batch_block)
     if threads is not None and threads < 1:
         raise ModelError(f"threads must be positive or None, got {threads}")
     return _SelectiveScanFn.apply(u, delta, A, B, C, D, z, delta_bias, bool(delta_softplus), bool(negative_eigenvalues),
@@ -270,6 +259,20 @@ _GRAIN_SIZE = 32768
 # elements of one (chunk, B, N, ED) buffer: 2**20 float32 = 4 MiB
 _CHUNK_ELEMENTS = 2**20
 _LN2 = math.log(2.0)
+
+
+def _blocking(u: Tensor, A: Tensor, chunk_size: int | None, batch_block: int | None) -> tuple[int, int]:
+    """(chunk_size, batch_block) for a scan of ``u``: the given values, else the defaults for its shape and device."""
+    batch, length, d_inner = u.shape
+    if u.is_cuda:  # the GPU runs each step over the whole batch at once; launches, not caches, are the cost
+        auto_chunk, auto_block = length, batch
+    else:
+        auto_chunk, auto_block = scan_blocking(batch, length, d_inner, A.shape[1])
+    chunk_size = auto_chunk if chunk_size is None else chunk_size
+    batch_block = auto_block if batch_block is None else batch_block
+    if chunk_size < 1 or batch_block < 1:
+        raise ModelError(f"chunk_size and batch_block must be positive, got {chunk_size}, {batch_block}")
+    return chunk_size, batch_block
 
 
 def scan_blocking(batch: int, length: int, d_inner: int, d_state: int) -> tuple[int, int]:
