@@ -113,14 +113,18 @@ def draw_dfa(
     g.add_edges_from(labels)
     default = {q: _GREY if q in dead else "#9ecae1" for q in nodes}
     fill = [(colors or default).get(q, default[q]) for q in nodes]
-    size = 900
+    names = {q: dfa.label(q) for q in nodes}
+    longest = max((len(t) for t in names.values()), default=1)
+    # long state names (M0a, q10, 0/1/0) get bigger circles and smaller type instead of spilling out
+    size = 900 if longest <= 3 else min(1800, 900 + 220 * (longest - 3))
+    font_size = 9 if longest <= 4 else max(6, round(9 * 4 / longest))
     nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodes, node_color=fill, node_size=size, edgecolors="black")
     acc = [q for q in nodes if q in dfa.accepting]
     if acc:  # double ring
         nx.draw_networkx_nodes(
             g, pos, ax=ax, nodelist=acc, node_color="none", node_size=size * 0.62, edgecolors="black", linewidths=1.0
         )
-    nx.draw_networkx_labels(g, pos, ax=ax, labels={q: dfa.label(q) for q in nodes}, font_size=9)
+    nx.draw_networkx_labels(g, pos, ax=ax, labels=names, font_size=font_size)
     sep = "" if dfa.single_char_letters else " "
     loops = [(u, v) for (u, v) in labels if u == v]
     straight = [(u, v) for (u, v) in labels if u != v and (v, u) not in labels]

@@ -5,9 +5,10 @@
 task, strict accuracy on the training lengths and on the longer bin, next to
 the published number and the star-free verdict of our algebra.
 
-``reproduce merrill``: word problems of three groups of order 60 (Merrill,
-Petty & Sabharwal, ICML 2024): ``Z60`` (abelian), ``A4xZ5`` (solvable, not
-abelian) and ``A5`` (non-solvable), every element a letter, the running product
+``reproduce merrill``: word problems of the three groups of order 60 of
+Merrill, Petty & Sabharwal (ICML 2024), ``Z60`` (abelian), ``A4xZ5`` (solvable,
+not abelian) and ``A5`` (non-solvable), and ``S3``, the smallest non-abelian
+(solvable) group, with 6 letters instead of 60: every element a letter, the running product
 as the per-position target (``state`` task), accuracy by sequence length and
 depth.
 
@@ -78,8 +79,9 @@ SARROF_QUICK: tuple[str, ...] = (
     "parity", "tomita3", "tomita5", "tomita6",
 )
 
-#: Merrill et al.'s three groups of order 60, every element a letter.
-MERRILL_GROUPS: tuple[str, ...] = ("group-Z60-all", "group-A4xZ5-all", "group-A5-all")
+#: Merrill et al.'s three groups of order 60 and S3, every element a letter:
+#: abelian, solvable (small and order 60), non-solvable.
+MERRILL_GROUPS: tuple[str, ...] = ("group-Z60-all", "group-S3-all", "group-A4xZ5-all", "group-A5-all")
 
 
 @dataclass(frozen=True, kw_only=True)

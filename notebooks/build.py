@@ -236,14 +236,15 @@ Image(filename=str(plot_sarrof(full, OUT / "nb04_sarrof_full.png")))"""),
 
 Merrill, Petty & Sabharwal (2024): SSMs are in TC0, so at fixed depth they cannot track
 state for NC1-complete word problems (any monoid with a non-solvable group, e.g. A5).
-Three groups of order 60: Z60 (abelian), A4×Z5 (solvable) and A5 (non-solvable). The
+Three groups of order 60: Z60 (abelian), A4×Z5 (solvable) and A5 (non-solvable), and S3,
+the smallest non-abelian (solvable) group. The
 target is the running product at every position."""),
         ("code", SETUP),
         ("code", """\
 from automata_probe.algebra import classify
 from automata_probe.languages import load_language
 
-for name in ["group-Z60-all", "group-A4xZ5-all", "group-A5-all"]:
+for name in ["group-Z60-all", "group-S3-all", "group-A4xZ5-all", "group-A5-all"]:
     c = classify(load_language(name).dfa)
     print(f"{name:16} {c.complexity:13} " + "; ".join(c.evidence[:1]))"""),
         ("code", """\
