@@ -172,7 +172,7 @@ def format_header(report: Any) -> str:
     ]
     if report.source == "language":
         lines.append("words: the language's own words only (what a next-character model is trained on); "
-                     "--words mixed adds uniform words, out-of-language prefixes and the dead state")
+                     "--words mixed adds uniform words (out-of-language prefixes, and the dead state if there is one)")
     if report.controls:
         lines.append(
             f"control task: a random function of the last {report.control_window} letters onto the same "
