@@ -10,7 +10,7 @@ by the modules that need them, and mamba-ssm only when CUDA is present.
 
 import logging
 
-from .dfa import DFA, ImplicitDFA, are_equivalent, disagreement_counts, find_counterexample, format_word
+from .automata.dfa import DFA, ImplicitDFA, are_equivalent, disagreement_counts, find_counterexample, format_word
 from .errors import AutomataProbeError
 
 __version__ = "0.1.0"

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .dfa import DFA, _aligned, check_same_alphabet, disagreement_counts, find_counterexample, format_word
+from .automata.dfa import DFA, _aligned, check_same_alphabet, disagreement_counts, find_counterexample, format_word
 from .errors import AlphabetError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover

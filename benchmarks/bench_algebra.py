@@ -45,7 +45,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from automata_probe.algebra import classify, is_star_free, transition_monoid  # noqa: E402
-from automata_probe.dfa import DFA  # noqa: E402
+from automata_probe.automata.dfa import DFA  # noqa: E402
 
 
 # ------------------------------------------------------------------ cases

@@ -3,7 +3,7 @@
     python benchmarks/bench_capture.py [--arch mamba] [--batch 64] [--length 100] [--repeats 5]
 
 Prints the median time of a plain ``model(tokens)`` (no grad, eval mode) and of
-the same call inside :func:`automata_probe.activations.capture` for three site
+the same call inside :func:`automata_probe.probing.activations.capture` for three site
 sets, with the ratio to the plain forward (goal: <= 1.25x):
 
 - ``resid``: embed, every layer's output, final (free to keep: views of
@@ -42,7 +42,7 @@ prefer_huge_pages()  # as the CLI does, before torch is imported; THP_MEM_ALLOC_
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from automata_probe.activations import capture, collect_from_indices
+from automata_probe.probing.activations import capture, collect_from_indices
 from automata_probe.models import ModelConfig, build_model
 
 

@@ -4,7 +4,7 @@
 
 For each pattern: the best of ``REPEATS`` wall-clock times of
 
-- ours:         ``automata_probe.regex.regex_to_dfa(pattern, alphabet)`` (parse, automata-lib
+- ours:         ``automata_probe.automata.regex.regex_to_dfa(pattern, alphabet)`` (parse, automata-lib
                 Thompson NFA + subset construction, numpy Moore minimization, complete);
 - automata-lib: ``DFA.from_nfa(NFA.from_regex(pattern, input_symbols=...), minify=True)``
                 (its minimal DFA is partial: no dead state);
@@ -52,7 +52,7 @@ def best_time(fn, repeats: int = REPEATS) -> tuple[float, object]:
 
 
 def ours(pattern: str, alphabet: str):
-    from automata_probe.regex import regex_to_dfa
+    from automata_probe.automata.regex import regex_to_dfa
 
     return regex_to_dfa(pattern, alphabet)
 

@@ -29,11 +29,11 @@ OUT.mkdir(parents=True, exist_ok=True)
 %matplotlib inline"""
 
 TRAIN_TOMITA4 = """\
-from automata_probe.checkpoint import load_checkpoint, save_checkpoint
+from automata_probe.models.checkpoint import load_checkpoint, save_checkpoint
 from automata_probe.data import Tokenizer, n_outputs
-from automata_probe.languages import load_language
+from automata_probe.automata.languages import load_language
 from automata_probe.models import ModelConfig
-from automata_probe.train import TrainConfig, build_seeded_model, train
+from automata_probe.models.training import TrainConfig, build_seeded_model, train
 
 language = load_language("tomita4")
 dfa = language.dfa
@@ -70,7 +70,7 @@ gates express exactly the star-free ones at every length."""),
         ("md", "## From a regex\n\n`&` is intersection, `~` complement (relative to Σ*), `∅` the empty language: so `~∅` is Σ*."),
         ("code", """\
 from automata_probe.algebra import classify
-from automata_probe.languages import language_from_regex
+from automata_probe.automata.languages import language_from_regex
 
 for pattern in ["(ab)*", "(aa)*", "~(~∅aa~∅)", "(a|b)*a(a|b)"]:
     lang = language_from_regex(pattern, alphabet="ab")
@@ -86,7 +86,7 @@ for line in c.evidence:
     print("-", line)"""),
         ("md", "## The suite\n\nEvery language of Sarrof et al.'s table, classified by our algebra (the `[expect]` facts in `languages/*.toml` are checked by the tests)."),
         ("code", """\
-from automata_probe.languages import load_language, suite_names
+from automata_probe.automata.languages import load_language, suite_names
 
 print(f"{'language':10} {'states':>6} {'monoid':>7} {'star-free':>9}  {'class':6} subgroups")
 for name in suite_names():
@@ -110,7 +110,7 @@ for name in ["tomita4", "parity", "group-A5-all"]:
         print(f"   {verdict} {p.architecture}  ({p.citation})")"""),
         ("code", """\
 import matplotlib.pyplot as plt
-from automata_probe.drawing import draw_dfa
+from automata_probe.viz.drawing import draw_dfa
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 draw_dfa(axes[0], load_language("tomita4").dfa, title="tomita4 (star-free)")
@@ -135,7 +135,7 @@ report = probe_model(checkpoint, dfa, target="state", seeds=(0,) if QUICK else (
 print(report.table())
 print("best site:", report.best_site.site)"""),
         ("code", """\
-from automata_probe.plots import accuracy_figure, confusion_figure, length_figure, projection_figure
+from automata_probe.viz.probe_plots import accuracy_figure, confusion_figure, length_figure, projection_figure
 
 accuracy_figure(report)"""),
         ("code", "length_figure(report)"),
@@ -174,7 +174,7 @@ for r in report.results:
     print(f"{r.method:8} {r.dfa.n_states:2} states  {r.seconds:6.1f} s  {r.comparison.verdict}")
 print(f"the model itself: {report.model.verdict}")"""),
         ("code", """\
-from automata_probe.dfa import format_word
+from automata_probe.automata.dfa import format_word
 
 for r in report.results:
     c = r.comparison
@@ -185,7 +185,7 @@ for r in report.results:
         ("code", """\
 from IPython.display import Image
 from automata_probe.compare import compare
-from automata_probe.drawing import draw_comparison
+from automata_probe.viz.drawing import draw_comparison
 
 best = next((r for r in report.results if r.comparison.equivalent), report.results[0])
 cmp = compare(language.dfa, best.dfa)
@@ -202,7 +202,7 @@ reports strict accuracy on the training lengths and on longer words, beside the 
 figure. The theorem predicts length generalization only for the star-free ones."""),
         ("code", SETUP),
         ("code", """\
-from automata_probe.reproduce import Budget, plot_sarrof, run_sarrof, sarrof_table
+from automata_probe.experiments.reproduce import Budget, plot_sarrof, run_sarrof, sarrof_table
 
 languages = ["tomita1", "parity"] if QUICK else ["tomita1", "tomita4", "tomita7", "parity", "tomita3", "tomita5"]
 budget = Budget(steps=60, d_model=16, eval_n=50) if QUICK else Budget(steps=600, d_model=32, eval_n=200)
@@ -224,7 +224,7 @@ d_model 64) took 6 minutes on one H100; its results file is kept in
 `benchmarks/results/`. Reading it back needs no training:"""),
         ("code", """\
 from pathlib import Path
-from automata_probe.sweep import SweepResult, read_results
+from automata_probe.experiments.sweep import SweepResult, read_results
 
 recorded = Path("benchmarks/results/sarrof-full-h100.csv")
 full = sarrof_table(SweepResult(path=recorded, rows=tuple(read_results(recorded)), ran=0, skipped=0))
@@ -242,13 +242,13 @@ target is the running product at every position."""),
         ("code", SETUP),
         ("code", """\
 from automata_probe.algebra import classify
-from automata_probe.languages import load_language
+from automata_probe.automata.languages import load_language
 
 for name in ["group-Z60-all", "group-S3-all", "group-A4xZ5-all", "group-A5-all"]:
     c = classify(load_language(name).dfa)
     print(f"{name:16} {c.complexity:13} " + "; ".join(c.evidence[:1]))"""),
         ("code", """\
-from automata_probe.reproduce import Budget, merrill_table, plot_merrill, run_merrill
+from automata_probe.experiments.reproduce import Budget, merrill_table, plot_merrill, run_merrill
 
 if QUICK:   # CI: a smoke run
     result = run_merrill(OUT / "merrill-quick", groups=["group-Z60-all", "group-A5-all"], layers=[1],
@@ -270,7 +270,7 @@ Image(filename=str(plot_merrill(rows, OUT / "nb05_merrill.png")))"""),
 collapses by length 6-8."""),
         ("code", """\
 from pathlib import Path
-from automata_probe.sweep import SweepResult, read_results
+from automata_probe.experiments.sweep import SweepResult, read_results
 
 recorded = Path("benchmarks/results/merrill-10k-h100.csv")
 long_rows = merrill_table(SweepResult(path=recorded, rows=tuple(read_results(recorded)), ran=0, skipped=0))

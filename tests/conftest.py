@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from automata_probe.dfa import DFA
+from automata_probe.automata.dfa import DFA
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Tests for automata_probe.activations: scoped capture and position alignment."""
+"""Tests for automata_probe.probing.activations: scoped capture and position alignment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from automata_probe.activations import Activations, capture, collect_activations, collect_from_indices
+from automata_probe.probing.activations import Activations, capture, collect_activations, collect_from_indices
 from automata_probe.data import Tokenizer
 from automata_probe.errors import ModelError
 from automata_probe.models import ModelConfig, build_model

@@ -27,7 +27,7 @@ from automata_probe.algebra import (
     is_star_free,
     transition_monoid,
 )
-from automata_probe.dfa import DFA
+from automata_probe.automata.dfa import DFA
 from automata_probe.errors import AlphabetError, DFAError, MonoidTooLargeError
 
 

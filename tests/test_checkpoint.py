@@ -1,4 +1,4 @@
-"""Tests for automata_probe.checkpoint: roundtrip, atomic writes, refusals."""
+"""Tests for automata_probe.models.checkpoint: roundtrip, atomic writes, refusals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from automata_probe.checkpoint import (
+from automata_probe.models.checkpoint import (
     FORMAT_VERSION,
     Checkpoint,
     load_checkpoint,
@@ -16,7 +16,7 @@ from automata_probe.checkpoint import (
     save_checkpoint,
 )
 from automata_probe.cli import main
-from automata_probe.dfa import DFA
+from automata_probe.automata.dfa import DFA
 from automata_probe.errors import CheckpointError
 from automata_probe.models import ModelConfig, build_model
 
@@ -168,7 +168,7 @@ def _mamba_ssm_state_dict(model) -> dict[str, torch.Tensor]:
 
 
 def test_load_mamba_ssm_checkpoint(tmp_path, tomita4):
-    from automata_probe.languages import load_language
+    from automata_probe.automata.languages import load_language
 
     lang = load_language("tomita4")
     cfg = ModelConfig(arch="mamba", vocab_size=4, n_outputs=8, d_model=8, n_layers=2, d_state=4)
@@ -190,7 +190,7 @@ def test_load_mamba_ssm_checkpoint(tmp_path, tomita4):
 
 
 def test_load_mamba_ssm_checkpoint_refuses_bad_inputs(tmp_path):
-    from automata_probe.languages import load_language
+    from automata_probe.automata.languages import load_language
 
     lang = load_language("tomita4")
     (tmp_path / "config.json").write_text(json.dumps({"d_model": 8, "n_layer": 1, "vocab_size": 3}))

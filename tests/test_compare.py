@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automata_probe.compare import compare, compare_model, cooccurrence, state_mapping
-from automata_probe.dfa import DFA
+from automata_probe.automata.dfa import DFA
 from automata_probe.errors import AlphabetError
 from automata_probe.extraction import DFAOracle
 
@@ -165,7 +165,7 @@ def test_compare_model_of_the_truth_finds_nothing(tomita4: DFA) -> None:
 
 # ------------------------------------------------------------------ drawing
 def test_draw_comparison_writes_a_png(tomita4: DFA, tmp_path) -> None:  # noqa: ANN001
-    from automata_probe.drawing import draw_comparison, plot_disagreement
+    from automata_probe.viz.drawing import draw_comparison, plot_disagreement
 
     other = renumbered(tomita4, [1, 0, 2, 3])
     c = compare(tomita4, other, max_length=6)

@@ -24,7 +24,7 @@ from automata_probe.data import (
     sample_words,
     targets_from_states,
 )
-from automata_probe.dfa import DFA
+from automata_probe.automata.dfa import DFA
 from automata_probe.errors import AlphabetError, DataError
 
 

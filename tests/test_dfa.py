@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_probe.dfa import (
+from automata_probe.automata.dfa import (
     DFA,
     ImplicitDFA,
     are_equivalent,

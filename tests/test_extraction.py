@@ -13,7 +13,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from automata_probe.dfa import DFA, are_equivalent
+from automata_probe.automata.dfa import DFA, are_equivalent
 from automata_probe.errors import AlphabetError, AutomataProbeError, DataError
 from automata_probe.extraction import (
     DFAOracle,
@@ -378,7 +378,7 @@ def test_language_toml_quotes_odd_letters() -> None:
 
 
 def test_language_file_loads_back_with_load_language(tmp_path) -> None:  # noqa: ANN001
-    from automata_probe.languages import load_language
+    from automata_probe.automata.languages import load_language
 
     t3 = tomita(3)
     path = write_language_file(
@@ -439,9 +439,9 @@ def test_cli_extract_on_a_tiny_real_checkpoint(capsys: pytest.CaptureFixture[str
     """Wiring only (an untrained model recognizes some random language): the
     table, the language file and the picture come out, and the file loads."""
     pytest.importorskip("torch")
-    from automata_probe.checkpoint import save_checkpoint
+    from automata_probe.models.checkpoint import save_checkpoint
     from automata_probe.cli import main
-    from automata_probe.languages import load_language
+    from automata_probe.automata.languages import load_language
     from automata_probe.models import ModelConfig, build_model
 
     truth = tomita(4)

@@ -10,7 +10,7 @@ import pytest
 
 from automata_probe.algebra import classify
 from automata_probe.errors import LanguageNotFoundError, StateSpaceTooLargeError
-from automata_probe.families import family, family_dfa, family_implicit, group
+from automata_probe.automata.families import family, family_dfa, family_implicit, group
 
 
 def words(alphabet, max_length):

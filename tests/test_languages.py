@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from automata_probe.dfa import are_equivalent
+from automata_probe.automata.dfa import are_equivalent
 from automata_probe.errors import AlphabetError, LanguageFileError, LanguageNotFoundError
-from automata_probe.families import family_dfa
-from automata_probe.languages import (
+from automata_probe.automata.families import family_dfa
+from automata_probe.automata.languages import (
     Experiment,
     Language,
     check_expectations,
@@ -19,7 +19,7 @@ from automata_probe.languages import (
     suite_dir,
     suite_names,
 )
-from automata_probe.regex import regex_to_dfa
+from automata_probe.automata.regex import regex_to_dfa
 
 SUITE = suite_names()
 

@@ -1,4 +1,4 @@
-"""Tests for automata_probe.probes: the scikit-learn contract and what the probes can read."""
+"""Tests for automata_probe.probing.estimators: the scikit-learn contract and what the probes can read."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from automata_probe.probes import LinearProbe, MLPProbe
+from automata_probe.probing.estimators import LinearProbe, MLPProbe
 
 
 @parametrize_with_checks([LinearProbe(), MLPProbe()])

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_probe.dfa import DFA
+from automata_probe.automata.dfa import DFA
 from automata_probe.errors import AlphabetError, DataError
 from automata_probe.probing import (
     ProbeReport,
@@ -40,7 +40,7 @@ def tiny_model():
 
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory, tiny_model, tomita4):
-    from automata_probe.checkpoint import save_checkpoint
+    from automata_probe.models.checkpoint import save_checkpoint
 
     path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
     save_checkpoint(path, model=tiny_model, language_name="tomita4", alphabet=("0", "1"), task="next", dfa=tomita4,
@@ -238,7 +238,7 @@ def test_score_mean_and_spread():
 
 
 def test_plots_write_four_files(tiny_report, tmp_path):
-    from automata_probe.plots import plot_report
+    from automata_probe.viz.probe_plots import plot_report
 
     paths = plot_report(tiny_report, tmp_path / "r.png")
     assert [p.name for p in paths] == ["r.png", "r_length.png", "r_confusion.png", "r_pca.png"]

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_probe.dfa import are_equivalent
+from automata_probe.automata.dfa import are_equivalent
 from automata_probe.errors import AlphabetError, RegexError
-from automata_probe.regex import (
+from automata_probe.automata.regex import (
     AnyLetter,
     Alternation,
     CharClass,

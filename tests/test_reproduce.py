@@ -9,8 +9,8 @@ import pytest
 from automata_probe.algebra import is_star_free
 from automata_probe.cli import main
 from automata_probe.errors import AutomataProbeError
-from automata_probe.languages import load_language
-from automata_probe.reproduce import (
+from automata_probe.automata.languages import load_language
+from automata_probe.experiments.reproduce import (
     merrill_jobs,
     MERRILL_GROUPS,
     PUBLISHED_SARROF,
@@ -22,7 +22,7 @@ from automata_probe.reproduce import (
     sarrof_jobs,
     sarrof_table,
 )
-from automata_probe.sweep import Job
+from automata_probe.experiments.sweep import Job
 
 # Sarrof et al.'s grouping of their 18 languages
 STAR_FREE = {"tomita1", "tomita2", "tomita4", "tomita7", "abcde", "ab_d_bc", "012_02", "d2", "d3", "d4", "d12"}

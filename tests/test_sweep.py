@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from automata_probe.errors import AutomataProbeError
-from automata_probe.sweep import Job, grid, read_results, run_sweep
+from automata_probe.experiments.sweep import Job, grid, read_results, run_sweep
 
 from . import sweep_jobs
 

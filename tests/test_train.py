@@ -1,4 +1,4 @@
-"""Tests for automata_probe.train and the train/evaluate commands."""
+"""Tests for automata_probe.models.training and the train/evaluate commands."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from automata_probe.checkpoint import load_checkpoint
+from automata_probe.models.checkpoint import load_checkpoint
 from automata_probe.cli import main
 from automata_probe.data import Tokenizer, batch_from_words, n_outputs, targets_from_states
-from automata_probe.dfa import DFA
+from automata_probe.automata.dfa import DFA
 from automata_probe.errors import DataError, ModelError
 from automata_probe.models import ModelConfig, build_model
-from automata_probe.train import (
+from automata_probe.models.training import (
     EvalReport,
     TrainConfig,
     evaluate,
@@ -223,7 +223,7 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
 )
 def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, tomita4, argv, message):
     ckpt = tmp_path / "m.pt"
-    from automata_probe.checkpoint import save_checkpoint
+    from automata_probe.models.checkpoint import save_checkpoint
 
     save_checkpoint(ckpt, model=_tiny(tomita4), language_name="tomita4", alphabet=tomita4.alphabet, dfa=tomita4,
                     task="next", train_config=_cfg().to_dict())

@@ -56,7 +56,7 @@ def resolve_languages(specs: Sequence[str], alphabet: str | None = None) -> list
     name nor a regex raises :class:`LanguageNotFoundError` with both reasons.
     """
     from ..errors import AlphabetError, LanguageNotFoundError, RegexError
-    from ..languages import language_from_regex, load_language
+    from ..automata.languages import language_from_regex, load_language
 
     resolved: list = [None] * len(specs)
     regexes: dict[int, LanguageNotFoundError] = {}
@@ -105,7 +105,7 @@ def format_rates(rates: Sequence[float], exact: Sequence[bool] | None = None, *,
 
 
 def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA, DFA
-    from ..dfa import format_word
+    from ..automata.dfa import format_word
 
     print(f"verdict: {c.verdict}")
     cex = "none" if c.counterexample is None else (
@@ -146,13 +146,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"other: {other.name} ({other.n_states} states)")
         print_comparison(c, truth, other)
     if args.png:
-        from ..drawing import draw_comparison
+        from ..viz.drawing import draw_comparison
 
         path = draw_comparison(truth, other, args.png, mapping=c.mapping, suptitle=c.verdict)
         if not args.json:
             print(f"wrote {path}")
     if args.rates_png:
-        from ..drawing import plot_disagreement
+        from ..viz.drawing import plot_disagreement
 
         path = plot_disagreement({other.name: c.rates}, args.rates_png, title=f"disagreement with {truth.name}")
         if not args.json:

@@ -22,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..checkpoint import load_checkpoint
+    from ..models.checkpoint import load_checkpoint
     from ..data import LengthBin, align_alphabet
     from ..errors import DataError
 
@@ -30,14 +30,14 @@ def run(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise DataError(f"--n must be a positive number of words, got {args.n}")
     if args.dfa:
-        from ..languages import load_language
+        from ..automata.languages import load_language
 
         language = load_language(args.dfa)
         name, dfa, experiment = language.name, language.dfa, language.experiment
     elif ckpt.dfa is not None:
         name, dfa, experiment = ckpt.language_name, ckpt.dfa, None
     else:
-        from ..languages import load_language
+        from ..automata.languages import load_language
 
         language = load_language(ckpt.language_name)
         name, dfa, experiment = language.name, language.dfa, language.experiment
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         bins = _default_bins(ckpt.train_config, experiment)
     import torch
 
-    from ..train import evaluate
+    from ..models.training import evaluate
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)

@@ -64,7 +64,7 @@ def _out_path(base: str, method: str, several: bool) -> Path:
 
 
 def _cex(r) -> str:  # noqa: ANN001 - MethodResult
-    from ..dfa import format_word
+    from ..automata.dfa import format_word
 
     c = r.comparison
     if c.counterexample is None:
@@ -84,8 +84,8 @@ def _notes(r) -> str:  # noqa: ANN001 - MethodResult
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..checkpoint import load_checkpoint
-    from ..dfa import format_word
+    from ..models.checkpoint import load_checkpoint
+    from ..automata.dfa import format_word
     from ..errors import DataError
     from ..extraction import METHODS, LearningBudget, extract_all, write_language_file
     from .compare import format_rates
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(args.model)
     language = None
     if args.dfa is not None:
-        from ..languages import load_language
+        from ..automata.languages import load_language
 
         language = load_language(args.dfa)
     methods = list(METHODS) if args.method == "all" else [args.method]
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.png:
-        from ..drawing import draw_comparison
+        from ..viz.drawing import draw_comparison
 
         for r in report.results:
             path = _out_path(args.png, r.method, several)
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.rates_png:
-        from ..drawing import plot_disagreement
+        from ..viz.drawing import plot_disagreement
 
         curves = {r.method: r.comparison.rates for r in report.results}
         curves["model"] = report.model.rates

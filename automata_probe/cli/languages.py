@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _names() -> list[str]:
-    from ..languages import suite_names
+    from ..automata.languages import suite_names
 
     names = set(suite_names())
     local = Path.cwd() / "languages"
@@ -60,7 +60,7 @@ def _sort_key(name: str) -> tuple[str, int, str]:
 def _row(name: str, max_monoid: int) -> tuple[list[str], str | None]:
     from ..algebra import classify, transition_monoid
     from ..errors import AutomataProbeError, MonoidTooLargeError
-    from ..languages import load_language
+    from ..automata.languages import load_language
 
     try:
         language = load_language(name)

@@ -97,7 +97,7 @@ def _check_output(path: str | None, what: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..checkpoint import load_checkpoint
+    from ..models.checkpoint import load_checkpoint
     from ..data import LengthBin
     from ..errors import DataError
 
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         report.to_json(args.json)
         print(f"\nwrote {args.json}")
     if args.plot:
-        from ..plots import plot_report
+        from ..viz.probe_plots import plot_report
 
         written = plot_report(report, args.plot)
         print(("\n" if not args.json else "") + "wrote " + ", ".join(str(p) for p in written))
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _target_language(spec: str | None, ckpt: Any) -> Any:
     """The Language (or DFA) to probe for: ``--dfa``, else the checkpoint's own."""
-    from ..languages import load_language
+    from ..automata.languages import load_language
 
     if spec:
         return load_language(spec)

@@ -51,12 +51,12 @@ def _print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import reproduce as rp
+    from ..experiments import reproduce as rp
     from ..errors import AutomataProbeError
 
     out = Path(args.out)
     if args.languages:
-        from ..languages import load_language
+        from ..automata.languages import load_language
 
         for name in args.languages:
             load_language(name)  # unknown names fail before any training starts

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..dfa import DFA
+from ..automata.dfa import DFA
 
 
 def add_parser(subparsers: Any) -> None:
@@ -70,7 +70,7 @@ def draw_png(dfa: DFA, path: Path, *, hide_dead: bool = True, title: str = "") -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..drawing import draw_dfa
+    from ..viz.drawing import draw_dfa
 
     n = dfa.n_states
     side = min(4.0 + 0.6 * n, 16.0)
@@ -85,7 +85,7 @@ def draw_png(dfa: DFA, path: Path, *, hide_dead: bool = True, title: str = "") -
 def run(args: argparse.Namespace) -> int:
     from ..algebra import classify
     from ..errors import MonoidTooLargeError
-    from ..languages import language_from_regex, load_language
+    from ..automata.languages import language_from_regex, load_language
     from .star_free import alphabet_text, render_evidence, render_predictions, render_reasons
 
     if bool(args.name) == bool(args.regex):

@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Any, Sequence
 
-from ..dfa import DFA, format_word
+from ..automata.dfa import DFA, format_word
 
 EXIT_STAR_FREE = 0
 EXIT_NOT_STAR_FREE = 1
@@ -25,7 +25,7 @@ _MIN_CERTIFICATE_ROW = 8
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("pattern", nargs="?", metavar="PATTERN", help="a regular expression (see automata_probe.regex)")
+    p.add_argument("pattern", nargs="?", metavar="PATTERN", help="a regular expression (see automata_probe.automata.regex)")
     p.add_argument("--dfa", metavar="NAME", help="a language: suite name, .toml file or family (dyck-2-3, group-S5)")
     p.add_argument("--alphabet", metavar="LETTERS", help="the alphabet, e.g. ab (default: the letters of the regex)")
     p.add_argument("--json", action="store_true", help="print the verdict and evidence as JSON")
@@ -80,7 +80,7 @@ def usage_problem(args: argparse.Namespace) -> str | None:
 
 def resolve_language(args: argparse.Namespace):  # -> Language
     """The language named by ``--dfa`` or written as PATTERN."""
-    from ..languages import language_from_regex, load_language
+    from ..automata.languages import language_from_regex, load_language
 
     if args.dfa:
         return load_language(args.dfa, alphabet=args.alphabet)
@@ -112,7 +112,7 @@ def _hint_if_name(args: argparse.Namespace) -> None:
     if not args.pattern or args.dfa:
         return
     try:
-        from ..languages import suite_names
+        from ..automata.languages import suite_names
 
         if args.pattern in suite_names():
             print(

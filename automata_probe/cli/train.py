@@ -88,12 +88,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..checkpoint import load_checkpoint
+    from ..models.checkpoint import load_checkpoint
     from ..data import LengthBin, n_outputs, Tokenizer
     from ..errors import AlphabetError, CheckpointError
-    from ..languages import load_language
+    from ..automata.languages import load_language
     from ..models import ModelConfig, build_model
-    from ..train import TrainConfig, train
+    from ..models.training import TrainConfig, train
 
     language = load_language(args.dfa)
     dfa = language.dfa

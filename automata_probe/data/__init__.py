@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, ClassVar, Iterable, Sequence
 
 import numpy as np
 
-from .dfa import DFA, Word, format_word
-from .errors import AlphabetError, DataError
+from ..automata.dfa import DFA, Word, format_word
+from ..errors import AlphabetError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

@@ -9,7 +9,7 @@ about it: a description, where it comes from, facts the tests check
 1. an existing path to a ``.toml`` file;
 2. ``./languages/NAME.toml`` in the working directory;
 3. the suite that ships with the package (:func:`suite_dir`);
-4. a parametric family (:mod:`automata_probe.families`: ``dyck-2-3``,
+4. a parametric family (:mod:`automata_probe.automata.families`: ``dyck-2-3``,
    ``Dn-4``, ``group-S5``, ``group-A5-all``, ``mod-3-1``, ...).
 
 Suite names are matched case-insensitively (``Tomita3`` finds ``tomita3``);
@@ -48,7 +48,7 @@ File format
     name = "tomita4"                       # default: the file name
     description = "no three consecutive 0s"
     alphabet = ["0", "1"]                  # or "01"
-    regex = "(1|01|001)*(0|00)?"           # automata_probe.regex syntax
+    regex = "(1|01|001)*(0|00)?"           # automata_probe.automata.regex syntax
     source = "Tomita 1982"
     [expect]                               # facts the tests check
     star_free = true                       # also: min_states, monoid_size,
@@ -82,7 +82,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .dfa import DFA, find_counterexample, format_word
-from .errors import (
+from ..errors import (
     AlphabetError,
     AutomataProbeError,
     LanguageFileError,
@@ -240,7 +240,7 @@ def suite_dir() -> Path:
     packaged = resources.files("automata_probe") / "languages"
     if packaged.is_dir():
         return Path(str(packaged))
-    checkout = Path(__file__).resolve().parent.parent / "languages"
+    checkout = Path(__file__).resolve().parents[2] / "languages"
     if checkout.is_dir():
         return checkout
     raise LanguageFileError(
@@ -356,7 +356,7 @@ def language_from_regex(
     *,
     description: str = "",
 ) -> Language:
-    """A language from a regular expression (syntax: :mod:`automata_probe.regex`)."""
+    """A language from a regular expression (syntax: :mod:`automata_probe.automata.regex`)."""
     label = name or pattern
     dfa = regex_to_dfa(pattern, alphabet, name=label)
     return Language(
@@ -608,7 +608,7 @@ def check_expectations(language: Language, *, max_monoid: int = 2_000_000) -> li
             problems.append(f"rejects: {format_word(dfa.split(w))!r} is accepted")
     algebraic = {"star_free", "monoid_size", "aperiodicity_index", "complexity", "subgroups"}
     if algebraic & set(e):
-        from .algebra import classify, transition_monoid
+        from ..algebra import classify, transition_monoid
 
         c = classify(dfa, max_size=max_monoid)
         if "star_free" in e and c.star_free != e["star_free"]:

@@ -40,7 +40,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .errors import DataError, ModelError
+from ..errors import DataError, ModelError
 
 __all__ = [
     "Capture",

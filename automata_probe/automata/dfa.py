@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Se
 
 import numpy as np
 
-from .errors import AlphabetError, DFAError, StateSpaceTooLargeError
+from ..errors import AlphabetError, DFAError, StateSpaceTooLargeError
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx

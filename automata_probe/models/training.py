@@ -53,7 +53,7 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import Checkpoint, save_checkpoint
-from .data import (
+from ..data import (
     SOURCES,
     TASKS,
     Batch,
@@ -64,8 +64,8 @@ from .data import (
     sample_batch,
     sample_words,
 )
-from .dfa import DFA
-from .errors import AlphabetError, CheckpointError, DataError, ModelError
+from ..automata.dfa import DFA
+from ..errors import AlphabetError, CheckpointError, DataError, ModelError
 
 __all__ = [
     "TrainConfig",
@@ -343,7 +343,7 @@ class EvalReport:
 
 
 def resolve_language(language: Any) -> tuple[str, DFA]:
-    """``(name, dfa)`` of a :class:`~automata_probe.languages.Language` or a DFA."""
+    """``(name, dfa)`` of a :class:`~automata_probe.automata.languages.Language` or a DFA."""
     if isinstance(language, DFA):
         return language.name or "dfa", language
     dfa = getattr(language, "dfa", None)
@@ -485,7 +485,7 @@ class TrainResult:
 
 def build_seeded_model(model_config: Any, seed: int) -> torch.nn.Module:
     """``build_model(model_config, seed=seed)``: the initialization depends on the seed only."""
-    from .models import build_model
+    from . import build_model
 
     return build_model(model_config, seed=seed)
 
@@ -577,7 +577,7 @@ def train(
     val_bin = LengthBin.of(config.val_lengths) if config.val_lengths is not None else train_bin
     test_bins = [LengthBin.of(b) for b in config.test_bins]
     check_bins(train_bin, test_bins, allow_overlap=config.allow_overlap)
-    from .data import lengths_with_words
+    from ..data import lengths_with_words
 
     for b in [train_bin, val_bin, *test_bins]:
         if config.word_source == "uniform":
@@ -589,7 +589,7 @@ def train(
         raise ModelError(
             f"the model has {model_cfg.n_outputs} outputs but task {config.task!r} on {name} needs {want}"
         )
-    from .data import Tokenizer
+    from ..data import Tokenizer
 
     vocab = Tokenizer(alphabet=dfa.alphabet).vocab_size
     if model_cfg is not None and getattr(model_cfg, "vocab_size", vocab) < vocab:

@@ -147,7 +147,7 @@ def merrill_jobs(
 def _device_param(device: str) -> dict[str, str]:
     """Job parameter for the training device: none for the CPU, so CPU keys stay as they were."""
     if device not in ("cpu", "cuda", "auto"):
-        from .errors import ModelError
+        from ..errors import ModelError
 
         raise ModelError(f"device must be cpu, cuda or auto, got {device!r}")
     return {} if device == "cpu" else {"device": device}
@@ -155,10 +155,10 @@ def _device_param(device: str) -> dict[str, str]:
 
 def _train_job(job: Job, train_lengths=None, test_bins=None, allow_overlap=False):
     """Train one model for a job; returns (language, dfa, train result)."""
-    from .data import Tokenizer, n_outputs
-    from .languages import load_language
-    from .models import ModelConfig
-    from .train import TrainConfig, build_seeded_model, train
+    from ..data import Tokenizer, n_outputs
+    from ..automata.languages import load_language
+    from ..models import ModelConfig
+    from ..models.training import TrainConfig, build_seeded_model, train
 
     language = load_language(job.language)
     dfa = language.dfa
@@ -190,7 +190,7 @@ def _train_job(job: Job, train_lengths=None, test_bins=None, allow_overlap=False
 
 def sarrof_job(job: Job) -> dict[str, Any]:
     """Sweep job: train on the language's training lengths, evaluate both bins."""
-    from .algebra import is_star_free
+    from ..algebra import is_star_free
 
     language, dfa, result = _train_job(job)
     report = result.report
@@ -253,7 +253,7 @@ def run_sarrof(
         budget or (QUICK_BUDGET if quick else FULL_BUDGET),
         device=device,
     )
-    return _run(jobs, "automata_probe.reproduce:sarrof_job", out_dir, "sarrof", workers, progress)
+    return _run(jobs, "automata_probe.experiments.reproduce:sarrof_job", out_dir, "sarrof", workers, progress)
 
 
 def run_merrill(
@@ -281,7 +281,7 @@ def run_merrill(
         max_length or (10 if quick else 20),
         device=device,
     )
-    return _run(jobs, "automata_probe.reproduce:merrill_job", out_dir, "merrill", workers, progress)
+    return _run(jobs, "automata_probe.experiments.reproduce:merrill_job", out_dir, "merrill", workers, progress)
 
 
 def sarrof_table(result: SweepResult) -> list[dict[str, Any]]:

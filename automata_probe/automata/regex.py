@@ -3,7 +3,7 @@
 A small recursive-descent parser turns a pattern into a syntax tree (so a
 malformed pattern is an error that names its position), and the tree is
 compiled through automata-lib (Thompson NFAs, subset construction) to a
-minimal, complete, canonically numbered :class:`~automata_probe.dfa.DFA`.
+minimal, complete, canonically numbered :class:`~automata_probe.automata.dfa.DFA`.
 
 Syntax
 ------
@@ -38,7 +38,7 @@ given): it may hold letters the pattern never uses, and a pattern letter outside
 it is an :class:`~automata_probe.errors.AlphabetError` naming the letter.
 Multi-character letters (``"w0"``, ``"push("``) cannot be written in this
 syntax; languages over them are built as tables or families
-(:mod:`automata_probe.families`).
+(:mod:`automata_probe.automata.families`).
 
 Examples
 --------
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from typing import Sequence, Union
 
 from .dfa import DFA
-from .errors import AlphabetError, RegexError
+from ..errors import AlphabetError, RegexError
 
 __all__ = [
     "regex_to_dfa",

@@ -7,7 +7,7 @@ ring, the start state an incoming arrow, parallel edges are merged into one
 edge labelled with all their letters, and the dead state is hidden (or drawn
 grey). :func:`plot_disagreement` plots the per-length disagreement rate of
 one or more comparisons. Graphviz source is available from
-:meth:`automata_probe.dfa.DFA.to_dot`.
+:meth:`automata_probe.automata.dfa.DFA.to_dot`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
-from .dfa import DFA
+from ..automata.dfa import DFA
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .compare import StateMapping
+    from ..compare import StateMapping
 
 __all__ = ["draw_comparison", "draw_dfa", "plot_disagreement"]
 
@@ -204,7 +204,7 @@ def draw_comparison(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .compare import state_mapping
+    from ..compare import state_mapping
 
     if mapping is None:
         mapping = state_mapping(truth, other)

@@ -31,8 +31,8 @@ it is queried, how it is checked):
   :func:`automata_probe.compare.compare`.
 
 :func:`extract_all` runs every method on a trained model (the probe is a
-:class:`~automata_probe.probes.LinearProbe` on activations from
-:mod:`automata_probe.activations`) and compares each result, and the model
+:class:`~automata_probe.probing.estimators.LinearProbe` on activations from
+:mod:`automata_probe.probing.activations`) and compares each result, and the model
 itself, with the truth.
 
 AALpy is optional: ``pip install automata-probe[learn]``.
@@ -51,11 +51,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence, runtime_che
 
 import numpy as np
 
-from .dfa import DFA, Word, format_word
-from .errors import AlphabetError, AutomataProbeError, DataError
+from ..automata.dfa import DFA, Word, format_word
+from ..errors import AlphabetError, AutomataProbeError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .compare import Comparison, ModelComparison
+    from ..compare import Comparison, ModelComparison
 
 __all__ = [
     "MembershipOracle",
@@ -1081,7 +1081,7 @@ def language_toml(
     minimal state count, plus any facts in ``expect``; ``experiment`` (e.g.
     ``{"train_lengths": [1, 100], "test_bins": [[101, 150]]}``) becomes the
     ``[experiment]`` table. The file reads back with
-    :func:`automata_probe.languages.load_language`.
+    :func:`automata_probe.automata.languages.load_language`.
     """
     m = dfa.minimize()
     dead = m.dead
@@ -1249,7 +1249,7 @@ def extraction_words(
     uniform among the language's words and half uniform among all words
     (:func:`automata_probe.data.sample_words` with ``source="mixed"``).
     """
-    from .data import sample_words
+    from ..data import sample_words
 
     k = dfa.n_letters
     words: list[Letters] = []
@@ -1272,11 +1272,11 @@ def hidden_states(
 ) -> dict[str, list[np.ndarray]]:
     """Activations per site: for each word of length ``L`` an ``(L + 1, F)`` array.
 
-    A per-word view of :func:`automata_probe.activations.collect_activations`
+    A per-word view of :func:`automata_probe.probing.activations.collect_activations`
     (row ``t`` is the activation after reading ``[BOS, w1..wt]``, aligned
     with ``q_t``).
     """
-    from .activations import collect_activations
+    from ..probing.activations import collect_activations
 
     acts = collect_activations(model, list(words), tokenizer, sites=sites, batch_size=batch_size)
     cuts = np.cumsum(np.asarray(acts.lengths) + 1)[:-1]
@@ -1287,7 +1287,7 @@ def _fit_probe_per_site(
     acts: dict[str, list[np.ndarray]], labels: list[np.ndarray], seed: int, max_rows: int
 ) -> tuple[str, Any, dict[str, float]]:
     """Fit a linear probe on each site (80% of words), score on the rest; return the best."""
-    from .probes import LinearProbe
+    from ..probing.estimators import LinearProbe
 
     rng = np.random.default_rng(seed)
     n = len(labels)
@@ -1350,10 +1350,10 @@ def extract_all(
     Parameters
     ----------
     source
-        A :class:`~automata_probe.checkpoint.Checkpoint`, a path to one, or a
+        A :class:`~automata_probe.models.checkpoint.Checkpoint`, a path to one, or a
         model (then give ``tokenizer`` and ``task``).
     language
-        The truth: a :class:`~automata_probe.languages.Language`, a DFA, or
+        The truth: a :class:`~automata_probe.automata.languages.Language`, a DFA, or
         None for the checkpoint's own language.
     methods
         Any of :data:`METHODS`.
@@ -1379,13 +1379,13 @@ def extract_all(
 
     Notes
     -----
-    The probe is a :class:`~automata_probe.probes.LinearProbe` fit per site
+    The probe is a :class:`~automata_probe.probing.estimators.LinearProbe` fit per site
     on 80% of the words (by word, at most ``probe_rows`` positions) with the
     truth's states as labels; the site with the best held-out accuracy is
     used and its predictions on every position feed :func:`extract_from_probe`.
     Acceptance always comes from the model's own output.
     """
-    from .compare import compare, compare_model
+    from ..compare import compare, compare_model
 
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -1498,7 +1498,7 @@ def extract_all(
 
 def _resolve_source(source: Any, language: Any, tokenizer: Any, task: str | None) -> tuple[Any, Any, str, DFA | None, DFA]:
     """(model, tokenizer, task, training DFA, truth DFA) from a checkpoint or a model."""
-    from .checkpoint import Checkpoint, load_checkpoint
+    from ..models.checkpoint import Checkpoint, load_checkpoint
 
     ckpt = None
     if isinstance(source, (str, Path)):
@@ -1522,7 +1522,7 @@ def _resolve_source(source: Any, language: Any, tokenizer: Any, task: str | None
         if ckpt.dfa is not None:
             truth = ckpt.dfa.with_name(ckpt.language_name)
         else:
-            from .languages import load_language
+            from ..automata.languages import load_language
 
             lang = load_language(ckpt.language_name)
             truth = lang.dfa.with_name(lang.name)

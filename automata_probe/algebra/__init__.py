@@ -56,8 +56,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .dfa import DFA, format_word
-from .errors import DFAError, MonoidTooLargeError
+from ..automata.dfa import DFA, format_word
+from ..errors import DFAError, MonoidTooLargeError
 
 __all__ = [
     "CITATIONS",

@@ -1,7 +1,7 @@
 """Parametric language families, generated on demand as implicit DFAs.
 
 Each family is named by a short spec string; :func:`family_implicit` returns
-an :class:`~automata_probe.dfa.ImplicitDFA` (explored lazily), and
+an :class:`~automata_probe.automata.dfa.ImplicitDFA` (explored lazily), and
 :func:`family_dfa` the minimal explicit DFA (refused up front, with
 :class:`~automata_probe.errors.StateSpaceTooLargeError`, when the state count
 is known to exceed the cap).
@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
 from .dfa import DFA, ImplicitDFA
-from .errors import LanguageNotFoundError, StateSpaceTooLargeError
+from ..errors import LanguageNotFoundError, StateSpaceTooLargeError
 
 __all__ = [
     "Family",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import AutomataProbeError
+from ..errors import AutomataProbeError
 
 __all__ = ["Job", "SweepResult", "run_sweep", "read_results", "grid"]
 

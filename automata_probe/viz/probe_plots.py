@@ -30,7 +30,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from .probing import ProbeReport
+    from ..probing import ProbeReport
 
 __all__ = ["accuracy_figure", "length_figure", "confusion_figure", "projection_figure", "plot_report", "SIBLINGS"]
 

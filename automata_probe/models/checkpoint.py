@@ -39,14 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .dfa import DFA
-from .errors import AutomataProbeError, CheckpointError
+from ..automata.dfa import DFA
+from ..errors import AutomataProbeError, CheckpointError
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from .languages import Language
-    from .models import ModelConfig
+    from ..automata.languages import Language
+    from . import ModelConfig
 
 __all__ = [
     "FORMAT",
@@ -110,7 +110,7 @@ class Checkpoint:
     @property
     def config(self) -> "ModelConfig":
         """The :class:`~automata_probe.models.ModelConfig` rebuilt from the file."""
-        from .models import ModelConfig
+        from . import ModelConfig
 
         try:
             return ModelConfig.from_dict(self.model_config)
@@ -119,7 +119,7 @@ class Checkpoint:
 
     @property
     def tokenizer(self):
-        from .data import Tokenizer
+        from ..data import Tokenizer
 
         return Tokenizer(alphabet=self.alphabet)
 
@@ -133,7 +133,7 @@ class Checkpoint:
 
     def build_model(self):
         """The model with the saved weights loaded, in eval mode, on the CPU."""
-        from .models import build_model
+        from . import build_model
 
         model = build_model(self.config)
         try:
@@ -263,7 +263,7 @@ def save_checkpoint(
     """
     import torch
 
-    from . import __version__
+    from .. import __version__
 
     if model_config is None:
         model_config = getattr(model, "config", None)
@@ -449,8 +449,8 @@ def load_mamba_ssm_checkpoint(
     Checkpoint
         With our parameter names; ``build_model()`` gives the model.
     """
-    from .data import Tokenizer
-    from .models import build_model, config_from_mamba_ssm, load_mamba_ssm_state_dict
+    from ..data import Tokenizer
+    from . import build_model, config_from_mamba_ssm, load_mamba_ssm_state_dict
 
     cpath = Path(config_path)
     try:

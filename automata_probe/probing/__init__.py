@@ -3,7 +3,7 @@
 :func:`probe_model` samples words, runs the model, reads every site's
 activations at every real position (``t = 0..L`` for a word of length ``L``,
 aligned with the DFA run ``q_0..q_L``, see :mod:`automata_probe.data`), fits a
-:class:`~automata_probe.probes.LinearProbe` per site and reports held-out
+:class:`~automata_probe.probing.estimators.LinearProbe` per site and reports held-out
 accuracy at the training lengths and at each longer bin, with:
 
 - the **majority-class** baseline (the most frequent training label);
@@ -16,7 +16,7 @@ accuracy at the training lengths and at each longer bin, with:
   well. That is a finding about the language, not a bug in the probe;
 - a **control task** (Hewitt & Liang 2019, "Designing and Interpreting Probes
   with Control Tasks") and **selectivity** = accuracy - control accuracy;
-- optionally an :class:`~automata_probe.probes.MLPProbe` for the
+- optionally an :class:`~automata_probe.probing.estimators.MLPProbe` for the
   linear/non-linear gap;
 - a confusion matrix between true and predicted classes, accuracy by prefix
   length, and a 2-D PCA of one site's activations coloured by class.
@@ -127,13 +127,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from .dfa import DFA, format_word
-from .errors import DataError, ModelError
+from ..automata.dfa import DFA, format_word
+from ..errors import DataError, ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from .languages import Language
+    from ..automata.languages import Language
 
 __all__ = [
     "TARGETS",
@@ -291,7 +291,7 @@ def make_labeler(
     AlphabetError
         The alphabets are different sets (the message names both).
     """
-    from .data import align_alphabet
+    from ..data import align_alphabet
 
     _check_target(target)
     letters = tuple(alphabet) if alphabet is not None else dfa.alphabet
@@ -345,7 +345,7 @@ def make_labeler(
             dfa=minimal,
         )
     # monoid: the right Cayley graph of the transition monoid of the minimal DFA
-    from .algebra import transition_monoid
+    from ..algebra import transition_monoid
 
     monoid = transition_monoid(minimal, max_size=max_monoid_size)
     cayley = np.asarray(monoid.cayley, dtype=np.int64)  # (m, k): element of w.a from element of w
@@ -527,7 +527,7 @@ def _draw_distinct(
     dfa: DFA, bin: tuple[int, int], n: int, rng: np.random.Generator, seen: set[bytes], what: str, source: str
 ) -> tuple[list[np.ndarray], list[int]]:
     """``n`` distinct words (not in ``seen``; added to it) from ``source``."""
-    from .data import sample_words
+    from ..data import sample_words
 
     words: list[np.ndarray] = []
     lengths: list[int] = []
@@ -585,7 +585,7 @@ def sample_probe_words(
         ``"mixed"`` (default: half in-language, half uniform words),
         ``"language"`` or ``"uniform"`` (see :data:`automata_probe.data.SOURCES`).
     """
-    from .data import SOURCES
+    from ..data import SOURCES
 
     if source not in SOURCES:
         raise DataError(f"unknown word source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -1033,7 +1033,7 @@ def _resolve_model(
     """(model, config or None, alphabet, language name, checkpoint path, train_config)."""
     import torch
 
-    from .checkpoint import Checkpoint, load_checkpoint
+    from ..models.checkpoint import Checkpoint, load_checkpoint
 
     ckpt = model_or_checkpoint
     if isinstance(ckpt, (str, os.PathLike)):
@@ -1053,14 +1053,14 @@ def resolve_source(source: str, dfa: DFA, language_name: str, train_config: Mapp
     The checkpoint's training word source when ``dfa`` is its training
     language (same name) and it was trained here; ``"mixed"`` otherwise.
     """
-    from .data import SOURCES
+    from ..data import SOURCES
 
     if source != "auto":
         if source not in SOURCES:
             raise DataError(f"unknown word source {source!r}; expected auto or one of {', '.join(SOURCES)}")
         return source
     if language_name and dfa.name == language_name and train_config.get("task"):
-        from .train import default_source
+        from ..models.training import default_source
 
         trained = train_config.get("source") or default_source(str(train_config["task"]))
         if trained in SOURCES:
@@ -1132,10 +1132,10 @@ def probe_model(
     Parameters
     ----------
     model_or_checkpoint
-        A checkpoint path, a :class:`~automata_probe.checkpoint.Checkpoint`,
+        A checkpoint path, a :class:`~automata_probe.models.checkpoint.Checkpoint`,
         or a model (``forward_sites`` and ``config`` for the untrained control).
     dfa
-        The DFA (or :class:`~automata_probe.languages.Language`) to probe for;
+        The DFA (or :class:`~automata_probe.automata.languages.Language`) to probe for;
         its alphabet must be the model's as a set.
     target
         ``"state"`` (default), ``"monoid"``, ``"member"`` or ``"next"``.
@@ -1157,9 +1157,9 @@ def probe_model(
     controls
         Compute the untrained model, the control task and selectivity.
     mlp
-        Also fit an :class:`~automata_probe.probes.MLPProbe`.
+        Also fit an :class:`~automata_probe.probing.estimators.MLPProbe`.
     C, max_iter
-        :class:`~automata_probe.probes.LinearProbe` hyperparameters.
+        :class:`~automata_probe.probing.estimators.LinearProbe` hyperparameters.
     max_features
         Sites wider than this are reduced to their top principal components
         (None: never).
@@ -1241,7 +1241,7 @@ def _probe_model(
     memory_budget_mb: int,
 ) -> ProbeReport:
     from .activations import collect_from_indices, resolve_sites
-    from .probes import LinearProbe, MLPProbe
+    from .estimators import LinearProbe, MLPProbe
 
     _check_target(target)
     seeds = tuple(int(s) for s in seeds)
@@ -1305,7 +1305,7 @@ def _probe_model(
             y_control = task_ctl.labels(words.indices, words.lengths)[mask]
         runs: list[tuple[str, Any]] = [("trained", model)]
         if controls:
-            from .models import build_model
+            from ..models import build_model
 
             untrained = build_model(config, seed=seed)
             untrained.eval()
