@@ -11,9 +11,9 @@ by the modules that need them, and mamba-ssm only when CUDA is present.
 import logging
 
 from .automata.dfa import DFA, ImplicitDFA, are_equivalent, disagreement_counts, find_counterexample, format_word
+from ._version import __version__
 from .errors import AutomataProbeError
 
-__version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .automata.dfa import DFA, _aligned, check_same_alphabet, disagreement_counts, find_counterexample, format_word
+from .automata.dfa import (
+    DFA,
+    align_alphabet,
+    check_same_alphabet,
+    disagreement_counts,
+    find_counterexample,
+    format_word,
+)
 from .errors import AlphabetError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,7 +148,8 @@ def cooccurrence(
     """
     if (length is None) == (data_words is None):
         raise DataError("give exactly one of length and data_words")
-    other = _aligned(truth, other)
+    check_same_alphabet(truth, other)
+    other = align_alphabet(other, truth.alphabet)
     C = np.zeros((truth.n_states, other.n_states), dtype=np.float64)  # (n_truth, n_other)
     if data_words is not None:
         words = list(data_words)
@@ -357,7 +365,7 @@ def compare(
     check_same_alphabet(truth, other)
     if max_length < 0:
         raise DataError(f"max_length must be >= 0, got {max_length}")
-    aligned = _aligned(truth, other)
+    aligned = align_alphabet(other, truth.alphabet)
     cex = find_counterexample(truth, aligned)
     counts = disagreement_counts(truth, aligned, max_length)
     m_len = min(max_length, 12) if mapping_length is None else mapping_length

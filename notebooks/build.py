@@ -31,9 +31,9 @@ OUT.mkdir(parents=True, exist_ok=True)
 TRAIN_TOMITA4 = """\
 from automata_probe.models.checkpoint import load_checkpoint, save_checkpoint
 from automata_probe.data import Tokenizer, n_outputs
-from automata_probe.automata.languages import load_language
+from automata_probe.automata import load_language
 from automata_probe.models import ModelConfig
-from automata_probe.models.training import TrainConfig, build_seeded_model, train
+from automata_probe.models import TrainConfig, build_model, train
 
 language = load_language("tomita4")
 dfa = language.dfa
@@ -47,7 +47,7 @@ if ckpt_path.exists():
     model = checkpoint.build_model()
     print(f"reusing {ckpt_path} ({checkpoint.steps} steps)")
 else:
-    model = build_seeded_model(model_config, seed=0)
+    model = build_model(model_config, seed=0)
     config = TrainConfig(task="next", train_lengths=train_lengths, test_bins=test_bins,
                          max_steps=300 if QUICK else 1000, eval_every=50, early_stop_evals=2,
                          final_eval_n=200 if QUICK else 1000, checkpoint_every=None, seed=0)
@@ -70,7 +70,7 @@ gates express exactly the star-free ones at every length."""),
         ("md", "## From a regex\n\n`&` is intersection, `~` complement (relative to Σ*), `∅` the empty language: so `~∅` is Σ*."),
         ("code", """\
 from automata_probe.algebra import classify
-from automata_probe.automata.languages import language_from_regex
+from automata_probe.automata import language_from_regex
 
 for pattern in ["(ab)*", "(aa)*", "~(~∅aa~∅)", "(a|b)*a(a|b)"]:
     lang = language_from_regex(pattern, alphabet="ab")
@@ -86,7 +86,7 @@ for line in c.evidence:
     print("-", line)"""),
         ("md", "## The suite\n\nEvery language of Sarrof et al.'s table, classified by our algebra (the `[expect]` facts in `languages/*.toml` are checked by the tests)."),
         ("code", """\
-from automata_probe.automata.languages import load_language, suite_names
+from automata_probe.automata import load_language, suite_names
 
 print(f"{'language':10} {'states':>6} {'monoid':>7} {'star-free':>9}  {'class':6} subgroups")
 for name in suite_names():
@@ -242,7 +242,7 @@ target is the running product at every position."""),
         ("code", SETUP),
         ("code", """\
 from automata_probe.algebra import classify
-from automata_probe.automata.languages import load_language
+from automata_probe.automata import load_language
 
 for name in ["group-Z60-all", "group-S3-all", "group-A4xZ5-all", "group-A5-all"]:
     c = classify(load_language(name).dfa)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import automata_probe.algebra as algebra
+import automata_probe.algebra.core as algebra
 from automata_probe.algebra import (
     Certificate,
     Classification,

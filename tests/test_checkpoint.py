@@ -168,7 +168,7 @@ def _mamba_ssm_state_dict(model) -> dict[str, torch.Tensor]:
 
 
 def test_load_mamba_ssm_checkpoint(tmp_path, tomita4):
-    from automata_probe.automata.languages import load_language
+    from automata_probe.automata import load_language
 
     lang = load_language("tomita4")
     cfg = ModelConfig(arch="mamba", vocab_size=4, n_outputs=8, d_model=8, n_layers=2, d_state=4)
@@ -190,7 +190,7 @@ def test_load_mamba_ssm_checkpoint(tmp_path, tomita4):
 
 
 def test_load_mamba_ssm_checkpoint_refuses_bad_inputs(tmp_path):
-    from automata_probe.automata.languages import load_language
+    from automata_probe.automata import load_language
 
     lang = load_language("tomita4")
     (tmp_path / "config.json").write_text(json.dumps({"d_model": 8, "n_layer": 1, "vocab_size": 3}))

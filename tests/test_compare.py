@@ -199,7 +199,7 @@ def test_cli_compare_name_with_regex(capsys: pytest.CaptureFixture[str], tmp_pat
 
 
 def test_cli_compare_file_against_dfa(capsys: pytest.CaptureFixture[str], tmp_path, tomita4: DFA) -> None:  # noqa: ANN001
-    from automata_probe.extraction import write_language_file
+    from automata_probe.automata import write_language_file
 
     f = write_language_file(tmp_path / "x.toml", tomita4.complement(), name="x")
     rc, out, _ = _cli(["compare", str(f), "--dfa", "tomita4", "--max-length", "3", "--json"], capsys)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automata_probe import data
+from automata_probe.data import sampling
 from automata_probe.data import (
     LengthBin,
     Tokenizer,
@@ -166,7 +167,7 @@ def test_long_lengths_exceed_float_range_and_stay_exact(tomita4):
     words = sample_in_language(tomita4, 600, 8, 0)
     assert words.shape == (8, 600)
     assert all(tomita4.accepts(tomita4.decode(w)) for w in words)
-    t = data._count_table(tomita4, 600)
+    t = sampling._count_table(tomita4, 600)
     q, j = tomita4.start, 600
     cum = t.cumulative(j, q)
     assert t.thresh[j, q, 0] == (cum[0] << 53) // cum[-1]
@@ -185,11 +186,11 @@ def test_resolve_exact_has_the_exact_conditional_law():
     # thresholds 1/3: 2^53 / 3 = K + 2/3, so given m = K the letter is 0 w.p. 2/3
     K = (1 << 53) // 3
     rng = np.random.default_rng(0)
-    draws = [data._resolve_exact([1, 3], 3, K, rng) for _ in range(3_000)]
+    draws = [sampling._resolve_exact([1, 3], 3, K, rng) for _ in range(3_000)]
     assert set(draws) == {0, 1}
     assert abs(draws.count(0) / 3_000 - 2 / 3) < 0.03
-    assert data._resolve_exact([1, 3], 3, K + 1, rng) == 1
-    assert data._resolve_exact([1, 3], 3, K - 1, rng) == 0
+    assert sampling._resolve_exact([1, 3], 3, K + 1, rng) == 1
+    assert sampling._resolve_exact([1, 3], 3, K - 1, rng) == 0
 
 
 class _TieRNG:
@@ -200,7 +201,7 @@ class _TieRNG:
         self.forced = 0
 
     def integers(self, low, high=None, size=None, dtype=np.int64):
-        if high == data._ONE:
+        if high == sampling._ONE:
             self.forced += 1
             return np.full(size, self.m, dtype=np.int64)
         return self.g.integers(low, high, size=size, dtype=dtype)
@@ -209,11 +210,11 @@ class _TieRNG:
 def test_fast_path_ties_are_resolved_exactly(skewed):
     # from state A with 1 letter left: counts a:1, b:1, c:0 -> threshold 1/2 is exact
     # with 2 letters left: a:2, b:1 -> thresholds 2/3 (inexact) and 1
-    t = data._count_table(skewed, 2)
+    t = sampling._count_table(skewed, 2)
     K = int(t.thresh[2, skewed.start, 0])
     assert bool(t.inexact[2, skewed.start, 0])
     rng = _TieRNG(K, 0)
-    words = data._sample_paths(skewed, np.full(3_000, 2), rng)
+    words = sampling._sample_paths(skewed, np.full(3_000, 2), rng)
     assert rng.forced > 0
     first_a = (words[:, 0] == 0).mean()
     # P(letter a | U in [K/2^53, (K+1)/2^53)) = frac(2/3 * 2^53) = 1/3 (2^54 = 1 mod 3)

@@ -24,10 +24,9 @@ from automata_probe.extraction import (
     estimate_table,
     extract_by_clustering,
     extract_from_probe,
-    language_toml,
     learn_dfa,
-    write_language_file,
 )
+from automata_probe.automata.files import language_toml, write_language_file
 
 B = ("0", "1")
 
@@ -378,7 +377,7 @@ def test_language_toml_quotes_odd_letters() -> None:
 
 
 def test_language_file_loads_back_with_load_language(tmp_path) -> None:  # noqa: ANN001
-    from automata_probe.automata.languages import load_language
+    from automata_probe.automata import load_language
 
     t3 = tomita(3)
     path = write_language_file(
@@ -441,7 +440,7 @@ def test_cli_extract_on_a_tiny_real_checkpoint(capsys: pytest.CaptureFixture[str
     pytest.importorskip("torch")
     from automata_probe.models.checkpoint import save_checkpoint
     from automata_probe.cli import main
-    from automata_probe.automata.languages import load_language
+    from automata_probe.automata import load_language
     from automata_probe.models import ModelConfig, build_model
 
     truth = tomita(4)

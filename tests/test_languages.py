@@ -9,10 +9,9 @@ import pytest
 from automata_probe.automata.dfa import are_equivalent
 from automata_probe.errors import AlphabetError, LanguageFileError, LanguageNotFoundError
 from automata_probe.automata.families import family_dfa
-from automata_probe.automata.languages import (
+from automata_probe.automata import (
     Experiment,
     Language,
-    check_expectations,
     language_from_dfa,
     language_from_regex,
     load_language,
@@ -20,6 +19,7 @@ from automata_probe.automata.languages import (
     suite_names,
 )
 from automata_probe.automata.regex import regex_to_dfa
+from automata_probe.algebra import check_expectations
 
 SUITE = suite_names()
 

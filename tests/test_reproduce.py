@@ -9,7 +9,7 @@ import pytest
 from automata_probe.algebra import is_star_free
 from automata_probe.cli import main
 from automata_probe.errors import AutomataProbeError
-from automata_probe.automata.languages import load_language
+from automata_probe.automata import load_language
 from automata_probe.experiments.reproduce import (
     merrill_jobs,
     MERRILL_GROUPS,

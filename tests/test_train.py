@@ -13,15 +13,8 @@ from automata_probe.data import Tokenizer, batch_from_words, n_outputs, targets_
 from automata_probe.automata.dfa import DFA
 from automata_probe.errors import DataError, ModelError
 from automata_probe.models import ModelConfig, build_model
-from automata_probe.models.training import (
-    EvalReport,
-    TrainConfig,
-    evaluate,
-    lr_at,
-    position_correct,
-    task_loss,
-    train,
-)
+from automata_probe.models.evaluation import EvalReport, evaluate, position_correct
+from automata_probe.models.training import TrainConfig, lr_at, task_loss, train
 
 
 @pytest.fixture(scope="module")

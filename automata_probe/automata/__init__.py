@@ -1,1 +1,45 @@
-"""automata"""
+"""Automata: the DFA type, regexes, generated families, language files and name resolution."""
+
+from .dfa import (
+    DFA,
+    ImplicitDFA,
+    Word,
+    align_alphabet,
+    are_equivalent,
+    disagreement_counts,
+    find_counterexample,
+    format_word,
+    split_word,
+)
+from .families import FAMILIES, family, family_dfa
+from .files import language_toml, read_language_file, write_language_file
+from .language import DEFAULT_EXPERIMENT, Experiment, Language
+from .regex import regex_to_dfa
+from .resolve import language_from_dfa, language_from_regex, load_language, suite_dir, suite_names
+
+__all__ = [
+    "DFA",
+    "ImplicitDFA",
+    "Word",
+    "align_alphabet",
+    "are_equivalent",
+    "disagreement_counts",
+    "find_counterexample",
+    "format_word",
+    "split_word",
+    "FAMILIES",
+    "family",
+    "family_dfa",
+    "language_toml",
+    "read_language_file",
+    "write_language_file",
+    "DEFAULT_EXPERIMENT",
+    "Experiment",
+    "Language",
+    "regex_to_dfa",
+    "language_from_dfa",
+    "language_from_regex",
+    "load_language",
+    "suite_dir",
+    "suite_names",
+]

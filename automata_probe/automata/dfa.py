@@ -44,6 +44,10 @@ __all__ = [
     "DFA",
     "ImplicitDFA",
     "Word",
+    "align_alphabet",
+    "check_same_alphabet",
+    "run_table",
+    "split_word",
     "are_equivalent",
     "find_counterexample",
     "disagreement_counts",
@@ -198,17 +202,8 @@ class DFA:
         return all(len(a) == 1 for a in self.alphabet)
 
     def split(self, word: str | Sequence[str]) -> tuple[str, ...]:
-        """Split a word into letters.
-
-        A string is read character by character when every letter is one
-        character long, and split on whitespace otherwise. A sequence is taken
-        as a sequence of letters.
-        """
-        if isinstance(word, str):
-            if self.single_char_letters:
-                return tuple(word)
-            return tuple(word.split())
-        return tuple(word)
+        """Split a word into letters (see :func:`split_word`)."""
+        return split_word(word, self.alphabet)
 
     def encode(self, word: str | Sequence[str]) -> np.ndarray:
         """Letter indices of ``word`` as an int array; unknown letters raise."""
@@ -252,16 +247,9 @@ class DFA:
         ``(B, L + 1)`` states, column 0 the start state.
         """
         idx = np.asarray(indices, dtype=np.int64)
-        squeeze = idx.ndim == 1
-        if squeeze:
-            idx = idx[None, :]
-        B, L = idx.shape
-        states = np.empty((B, L + 1), dtype=np.int64)  # (B, L+1)
-        states[:, 0] = self.start
-        table = self.table
-        for t in range(L):
-            states[:, t + 1] = table[states[:, t], idx[:, t]]
-        return states[0] if squeeze else states
+        if idx.ndim == 1:
+            return run_table(self.table, self.start, idx[None, :])[0]
+        return run_table(self.table, self.start, idx)
 
     def delta_star(self, q: int, word: str | Sequence[str]) -> int:
         return self.run(word, start=q)[-1]
@@ -451,48 +439,45 @@ class DFA:
 
         Returns an int array mapping each state to its class id.
         """
-        table = self.table
-        classes = self.accept_mask.astype(np.int64)
-        n_classes = len(np.unique(classes))
-        while True:
-            signature = np.concatenate([classes[:, None], classes[table]], axis=1)
-            _, new = np.unique(signature, axis=0, return_inverse=True)
-            new = new.reshape(-1)
-            m = int(new.max()) + 1
-            if m == n_classes:
-                return new
-            classes, n_classes = new, m
+        return np.asarray(_moore_classes(self.transitions, self.accepting, range(self.n_states)), dtype=np.int64)
 
     def minimize(self) -> "DFA":
-        """The minimal complete DFA, canonically numbered.
+        """The minimal complete DFA, canonically numbered (cached: a second call,
+        or a call on the result, costs nothing).
 
         State labels are dropped (merged states have no single name) unless no
         two states were merged.
         """
-        trimmed = self.canonical()
-        classes = trimmed.equivalence_classes()
-        n_classes = int(classes.max()) + 1
-        if n_classes == trimmed.n_states:
-            return trimmed
-        rows = [[0] * trimmed.n_letters for _ in range(n_classes)]
-        for q in range(trimmed.n_states):
-            c = classes[q]
-            rows[c] = [int(classes[r]) for r in trimmed.transitions[q]]
-        quotient = DFA(
-            alphabet=self.alphabet,
-            transitions=tuple(tuple(r) for r in rows),
-            start=int(classes[trimmed.start]),
-            accepting=frozenset(int(classes[q]) for q in trimmed.accepting),
-            name=self.name,
-        )
-        return quotient.canonical()
+        return self._minimal
+
+    @cached_property
+    def _minimal(self) -> "DFA":
+        order = self.reachable().tolist()
+        classes = _moore_classes(self.transitions, self.accepting, order)
+        n_classes = max(classes.values()) + 1
+        if n_classes == len(order):
+            result = self.renumber(order)
+        else:
+            rows: list[tuple[int, ...]] = [()] * n_classes
+            for q in order:
+                rows[classes[q]] = tuple(classes[r] for r in self.transitions[q])
+            quotient = DFA(
+                alphabet=self.alphabet,
+                transitions=tuple(rows),
+                start=classes[self.start],
+                accepting=frozenset(classes[q] for q in order if q in self.accepting),
+                name=self.name,
+            )
+            result = quotient.renumber(quotient.reachable())
+        result.__dict__["_minimal"] = result  # minimal already: minimize() returns it as it is
+        return result
 
     def is_minimal(self) -> bool:
         return self.minimize().n_states == self.n_states and len(self.reachable()) == self.n_states
 
     # ------------------------------------------------------- language algebra
     def with_name(self, name: str) -> "DFA":
-        return DFA(
+        renamed = DFA(
             alphabet=self.alphabet,
             transitions=self.transitions,
             start=self.start,
@@ -500,6 +485,9 @@ class DFA:
             name=name,
             state_labels=self.state_labels,
         )
+        if self.__dict__.get("_minimal") is self:
+            renamed.__dict__["_minimal"] = renamed
+        return renamed
 
     def complement(self) -> "DFA":
         return DFA(
@@ -594,20 +582,88 @@ def check_same_alphabet(a: DFA, b: DFA) -> None:
         )
 
 
-def _aligned(a: DFA, b: DFA) -> DFA:
-    """``b`` with its letters reordered to ``a``'s alphabet order."""
-    check_same_alphabet(a, b)
-    if a.alphabet == b.alphabet:
-        return b
-    perm = [b.letter_index[x] for x in a.alphabet]
+def align_alphabet(dfa: DFA, alphabet: Sequence[str], *, what: str = "the model") -> DFA:
+    """``dfa`` with its letters in the order of ``alphabet`` (a tokenizer's, or another DFA's).
+
+    Raises
+    ------
+    AlphabetError
+        If the two alphabets are not the same set of letters (the message says
+        that ``what`` reads ``alphabet``).
+    """
+    alphabet = tuple(alphabet)
+    if set(alphabet) != set(dfa.alphabet) or len(alphabet) != len(dfa.alphabet):
+        raise AlphabetError(
+            f"alphabet mismatch: {what} reads {{{', '.join(alphabet)}}} but {dfa.name or 'the language'} "
+            f"has {{{', '.join(dfa.alphabet)}}}"
+        )
+    if alphabet == dfa.alphabet:
+        return dfa
+    perm = [dfa.letter_index[a] for a in alphabet]
     return DFA(
-        alphabet=a.alphabet,
-        transitions=tuple(tuple(row[j] for j in perm) for row in b.transitions),
-        start=b.start,
-        accepting=b.accepting,
-        name=b.name,
-        state_labels=b.state_labels,
+        alphabet=alphabet,
+        transitions=tuple(tuple(row[j] for j in perm) for row in dfa.transitions),
+        start=dfa.start,
+        accepting=dfa.accepting,
+        name=dfa.name,
+        state_labels=dfa.state_labels,
     )
+
+
+def _aligned(a: DFA, b: DFA) -> DFA:
+    """``b`` with its letters in ``a``'s order (same set of letters, else AlphabetError)."""
+    check_same_alphabet(a, b)
+    return align_alphabet(b, a.alphabet)
+
+
+def split_word(word: Word, alphabet: Sequence[str]) -> tuple[str, ...]:
+    """A word as a tuple of letters.
+
+    A string is read character by character when every letter of
+    ``alphabet`` is one character long, and split on whitespace otherwise
+    (``"push( pop)"``). A sequence is taken as a sequence of letters.
+    """
+    if isinstance(word, str):
+        if all(len(a) == 1 for a in alphabet):
+            return tuple(word)
+        return tuple(word.split())
+    return tuple(word)
+
+
+def run_table(table: np.ndarray, start: int, indices: np.ndarray) -> np.ndarray:
+    """Run a transition table over a batch of encoded words: the one DFA runner.
+
+    ``table`` is ``(n_states, k)``; ``indices`` is ``(B, L)`` letter indices;
+    returns the ``(B, L + 1)`` states visited, column 0 the start state. Works
+    for any deterministic table (a DFA's, a monoid's Cayley graph).
+    """
+    idx = np.asarray(indices, dtype=np.int64)
+    B, L = idx.shape
+    states = np.empty((B, L + 1), dtype=np.int64)  # (B, L+1)
+    states[:, 0] = start
+    for t in range(L):
+        states[:, t + 1] = table[states[:, t], idx[:, t]]
+    return states
+
+
+def _moore_classes(
+    transitions: Sequence[Sequence[int]], accepting: frozenset[int], order: Iterable[int]
+) -> dict[int, int]:
+    """Moore's partition refinement over the states in ``order`` (closed under
+    transitions): state -> class id, classes numbered by first appearance.
+
+    Pure Python on tuples: for the automata this package meets, faster than
+    array round trips, and it is the only minimization in the package.
+    """
+    states = list(order)
+    cls = {q: int(q in accepting) for q in states}
+    count = len(set(cls.values()))
+    while True:
+        ids: dict[tuple[int, ...], int] = {}
+        new = {q: ids.setdefault((cls[q], *[cls[r] for r in transitions[q]]), len(ids)) for q in states}
+        if len(ids) == count:
+            return new
+        cls, count = new, len(ids)
 
 
 def _count_by_length(table: np.ndarray, start: int, mask: np.ndarray, max_length: int) -> list[int]:

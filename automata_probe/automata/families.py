@@ -72,6 +72,8 @@ from .dfa import DFA, ImplicitDFA
 from ..errors import LanguageNotFoundError, StateSpaceTooLargeError
 
 __all__ = [
+    "FAMILIES",
+    "FamilySpec",
     "Family",
     "FAMILY_EXAMPLES",
     "family",
@@ -106,6 +108,29 @@ FAMILY_EXAMPLES = (
     "group-D4",
     "mod-3",
     "mod-3-1",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FamilySpec:
+    """One row of the catalogue: how a family is named, what it is, examples."""
+
+    spec: str
+    language: str
+    examples: tuple[str, ...]
+
+
+#: The families, as ``automata-probe languages`` and the docs list them.
+FAMILIES: tuple[FamilySpec, ...] = (
+    FamilySpec(spec="dyck-K-h", language="bounded Dyck(K,h): K bracket kinds, depth <= h",
+               examples=("dyck-2-3", "dyck-1-5")),
+    FamilySpec(spec="Dn-N, DN", language="D_N: Dyck-1 over a (open), b (close), depth <= N", examples=("Dn-4", "D12")),
+    FamilySpec(spec="group-G", language="word problem of G over its generators; G = Zn, Sn, An, Dn or products AxB",
+               examples=("group-S5", "group-A4xZ5")),
+    FamilySpec(spec="group-G-all", language="the same with every element of G as a letter (Merrill et al. 2024)",
+               examples=("group-A5-all", "group-Z60-all")),
+    FamilySpec(spec="mod-p, mod-p-r", language="words over {a,b} whose number of a's is r mod p",
+               examples=("mod-3", "mod-5-2")),
 )
 
 

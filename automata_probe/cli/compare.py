@@ -56,7 +56,7 @@ def resolve_languages(specs: Sequence[str], alphabet: str | None = None) -> list
     name nor a regex raises :class:`LanguageNotFoundError` with both reasons.
     """
     from ..errors import AlphabetError, LanguageNotFoundError, RegexError
-    from ..automata.languages import language_from_regex, load_language
+    from ..automata import language_from_regex, load_language
 
     resolved: list = [None] * len(specs)
     regexes: dict[int, LanguageNotFoundError] = {}

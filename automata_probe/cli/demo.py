@@ -42,7 +42,7 @@ def _banner(title: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from . import build_parser, run_guarded
-    from ..automata.languages import load_language
+    from ..automata import load_language
 
     language = load_language(args.dfa)  # fail on a bad name before anything runs
     out = Path(args.out or f"runs/demo-{language.name}")

@@ -23,21 +23,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..models.checkpoint import load_checkpoint
-    from ..data import LengthBin, align_alphabet
+    from ..automata import align_alphabet
+    from ..data import LengthBin
     from ..errors import DataError
 
     ckpt = load_checkpoint(args.checkpoint)
     if args.n < 1:
         raise DataError(f"--n must be a positive number of words, got {args.n}")
     if args.dfa:
-        from ..automata.languages import load_language
+        from ..automata import load_language
 
         language = load_language(args.dfa)
         name, dfa, experiment = language.name, language.dfa, language.experiment
     elif ckpt.dfa is not None:
         name, dfa, experiment = ckpt.language_name, ckpt.dfa, None
     else:
-        from ..automata.languages import load_language
+        from ..automata import load_language
 
         language = load_language(ckpt.language_name)
         name, dfa, experiment = language.name, language.dfa, language.experiment
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         bins = _default_bins(ckpt.train_config, experiment)
     import torch
 
-    from ..models.training import evaluate
+    from ..models import evaluate
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)

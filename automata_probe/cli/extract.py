@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     from ..models.checkpoint import load_checkpoint
     from ..automata.dfa import format_word
     from ..errors import DataError
-    from ..extraction import METHODS, LearningBudget, extract_all, write_language_file
+    from ..automata import write_language_file
+    from ..extraction import METHODS, LearningBudget, extract_all
     from .compare import format_rates
 
     if args.max_length < 0:
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(args.model)
     language = None
     if args.dfa is not None:
-        from ..automata.languages import load_language
+        from ..automata import load_language
 
         language = load_language(args.dfa)
     methods = list(METHODS) if args.method == "all" else [args.method]

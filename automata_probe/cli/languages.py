@@ -14,16 +14,6 @@ from typing import Any
 
 _DESCRIPTION_WIDTH = 64
 
-#: (spec pattern, what it is, examples) for the families section.
-FAMILY_TABLE = (
-    ("dyck-K-h", "bounded Dyck(K,h): K bracket kinds, depth <= h", "dyck-2-3, dyck-1-5"),
-    ("Dn-N, DN", "D_N: Dyck-1 over a (open), b (close), depth <= N", "Dn-4, D12"),
-    ("group-G", "word problem of G over its generators; G = Zn, Sn, An, Dn or products AxB", "group-S5, group-A4xZ5"),
-    ("group-G-all", "the same with every element of G as a letter (Merrill et al. 2024)", "group-A5-all, group-Z60-all"),
-    ("mod-p, mod-p-r", "words over {a,b} whose number of a's is r mod p", "mod-3, mod-5-2"),
-)
-
-
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "languages",
@@ -41,7 +31,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _names() -> list[str]:
-    from ..automata.languages import suite_names
+    from ..automata import suite_names
 
     names = set(suite_names())
     local = Path.cwd() / "languages"
@@ -60,7 +50,7 @@ def _sort_key(name: str) -> tuple[str, int, str]:
 def _row(name: str, max_monoid: int) -> tuple[list[str], str | None]:
     from ..algebra import classify, transition_monoid
     from ..errors import AutomataProbeError, MonoidTooLargeError
-    from ..automata.languages import load_language
+    from ..automata import load_language
 
     try:
         language = load_language(name)
@@ -102,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     print()
     print("families (generated on demand, e.g. --dfa dyck-2-3):")
-    for line in _table(["spec", "language", "examples"], [list(r) for r in FAMILY_TABLE], right=set()):
+    from ..automata.families import FAMILIES
+
+    rows = [[f.spec, f.language, ", ".join(f.examples)] for f in FAMILIES]
+    for line in _table(["spec", "language", "examples"], rows, right=set()):
         print("  " + line)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

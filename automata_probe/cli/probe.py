@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _target_language(spec: str | None, ckpt: Any) -> Any:
     """The Language (or DFA) to probe for: ``--dfa``, else the checkpoint's own."""
-    from ..automata.languages import load_language
+    from ..automata import load_language
 
     if spec:
         return load_language(spec)

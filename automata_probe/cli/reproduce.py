@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if args.languages:
-        from ..automata.languages import load_language
+        from ..automata import load_language
 
         for name in args.languages:
             load_language(name)  # unknown names fail before any training starts

@@ -85,7 +85,7 @@ def draw_png(dfa: DFA, path: Path, *, hide_dead: bool = True, title: str = "") -
 def run(args: argparse.Namespace) -> int:
     from ..algebra import classify
     from ..errors import MonoidTooLargeError
-    from ..automata.languages import language_from_regex, load_language
+    from ..automata import language_from_regex, load_language
     from .star_free import alphabet_text, render_evidence, render_predictions, render_reasons
 
     if bool(args.name) == bool(args.regex):

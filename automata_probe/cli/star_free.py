@@ -80,7 +80,7 @@ def usage_problem(args: argparse.Namespace) -> str | None:
 
 def resolve_language(args: argparse.Namespace):  # -> Language
     """The language named by ``--dfa`` or written as PATTERN."""
-    from ..automata.languages import language_from_regex, load_language
+    from ..automata import language_from_regex, load_language
 
     if args.dfa:
         return load_language(args.dfa, alphabet=args.alphabet)
@@ -112,7 +112,7 @@ def _hint_if_name(args: argparse.Namespace) -> None:
     if not args.pattern or args.dfa:
         return
     try:
-        from ..automata.languages import suite_names
+        from ..automata import suite_names
 
         if args.pattern in suite_names():
             print(

@@ -88,12 +88,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..models.checkpoint import load_checkpoint
-    from ..data import LengthBin, n_outputs, Tokenizer
+    from ..automata import load_language
+    from ..data import LengthBin
     from ..errors import AlphabetError, CheckpointError
-    from ..automata.languages import load_language
-    from ..models import ModelConfig, build_model
-    from ..models.training import TrainConfig, train
+    from ..models import TrainConfig, build_model, config_for, load_checkpoint, train
 
     language = load_language(args.dfa)
     dfa = language.dfa
@@ -139,10 +137,10 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
             device=args.device,
         )
-        model_config = ModelConfig(
+        model_config = config_for(
+            dfa,
+            args.task,
             arch=args.arch,
-            vocab_size=Tokenizer(alphabet=dfa.alphabet).vocab_size,
-            n_outputs=n_outputs(args.task, dfa),
             d_model=args.d_model,
             n_layers=args.layers,
             d_state=args.d_state,

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..automata import load_language
+from ..errors import ModelError
+from ..models import TrainConfig, build_model, config_for, train
 from .sweep import Job, SweepResult, grid, run_sweep
 
 __all__ = [
@@ -147,30 +150,17 @@ def merrill_jobs(
 def _device_param(device: str) -> dict[str, str]:
     """Job parameter for the training device: none for the CPU, so CPU keys stay as they were."""
     if device not in ("cpu", "cuda", "auto"):
-        from ..errors import ModelError
-
         raise ModelError(f"device must be cpu, cuda or auto, got {device!r}")
     return {} if device == "cpu" else {"device": device}
 
 
 def _train_job(job: Job, train_lengths=None, test_bins=None, allow_overlap=False):
     """Train one model for a job; returns (language, dfa, train result)."""
-    from ..data import Tokenizer, n_outputs
-    from ..automata.languages import load_language
-    from ..models import ModelConfig
-    from ..models.training import TrainConfig, build_seeded_model, train
-
     language = load_language(job.language)
     dfa = language.dfa
     task = job.param("task", "next")
-    model_config = ModelConfig(
-        arch=job.arch,
-        vocab_size=Tokenizer(alphabet=dfa.alphabet).vocab_size,
-        n_outputs=n_outputs(task, dfa),
-        d_model=int(job.param("d_model", 64)),
-        n_layers=job.layers,
-    )
-    model = build_seeded_model(model_config, job.seed)
+    model_config = config_for(dfa, task, arch=job.arch, d_model=int(job.param("d_model", 64)), n_layers=job.layers)
+    model = build_model(model_config, seed=job.seed)
     config = TrainConfig(
         task=task,
         train_lengths=train_lengths,

@@ -73,8 +73,6 @@ __all__ = [
     "ActiveLearningResult",
     "learn_dfa",
     "dfa_from_aalpy",
-    "language_toml",
-    "write_language_file",
     "METHODS",
     "MethodResult",
     "ExtractionReport",
@@ -1059,96 +1057,6 @@ def learn_dfa(
     return result
 
 
-# ============================================================ language files
-def _toml_str(s: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes
-    return json.dumps(s, ensure_ascii=False)
-
-
-def language_toml(
-    dfa: DFA,
-    *,
-    name: str,
-    description: str = "",
-    source: str = "",
-    expect: dict[str, Any] | None = None,
-    experiment: dict[str, Any] | None = None,
-) -> str:
-    """A language file (TOML) holding ``dfa`` as an explicit table.
-
-    States are written ``q0, q1, ...`` in the minimal DFA's canonical
-    numbering, the dead state as ``dead``; ``[expect] min_states`` is the
-    minimal state count, plus any facts in ``expect``; ``experiment`` (e.g.
-    ``{"train_lengths": [1, 100], "test_bins": [[101, 150]]}``) becomes the
-    ``[experiment]`` table. The file reads back with
-    :func:`automata_probe.automata.languages.load_language`.
-    """
-    m = dfa.minimize()
-    dead = m.dead
-
-    def st(q: int) -> str:
-        return "dead" if q == dead else f"q{q}"
-
-    lines = [f"name = {_toml_str(name)}"]
-    lines.append(f"description = {_toml_str(description or f'extracted automaton with {m.n_states} states')}")
-    lines.append("alphabet = [" + ", ".join(_toml_str(a) for a in m.alphabet) + "]")
-    if source:
-        lines.append(f"source = {_toml_str(source)}")
-    lines.append("")
-    lines.append("[expect]")
-    exp = {"min_states": m.n_states, **(expect or {})}
-    for key, value in exp.items():
-        lines.append(f"{key} = {_toml_value(value)}")
-    if experiment:
-        lines.append("")
-        lines.append("[experiment]")
-        for key, value in experiment.items():
-            lines.append(f"{key} = {_toml_value(value)}")
-    lines.append("")
-    lines.append("[dfa]")
-    lines.append(f"start = {_toml_str(st(m.start))}")
-    lines.append("accept = [" + ", ".join(_toml_str(st(q)) for q in sorted(m.accepting)) + "]")
-    lines.append("")
-    lines.append("[dfa.transitions]")
-    for q in range(m.n_states):
-        row = ", ".join(f"{_toml_str(a)} = {_toml_str(st(t))}" for a, t in zip(m.alphabet, m.transitions[q]))
-        lines.append(f"{st(q)} = {{ {row} }}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return _toml_str(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise DataError(f"cannot write {type(v).__name__} value {v!r} to a language file")
-
-
-def write_language_file(
-    path: str | Path,
-    dfa: DFA,
-    *,
-    name: str,
-    description: str = "",
-    source: str = "",
-    expect: dict[str, Any] | None = None,
-    experiment: dict[str, Any] | None = None,
-) -> Path:
-    """Write :func:`language_toml` to ``path`` (atomically) and return the path."""
-    p = Path(path)
-    text = language_toml(
-        dfa, name=name, description=description, source=source, expect=expect, experiment=experiment
-    )
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(p)
-    return p
-
-
 # ============================================================ on a network
 #: The extraction methods, in the order reports list them.
 METHODS = ("probe", "cluster", "lstar", "kv")
@@ -1353,7 +1261,7 @@ def extract_all(
         A :class:`~automata_probe.models.checkpoint.Checkpoint`, a path to one, or a
         model (then give ``tokenizer`` and ``task``).
     language
-        The truth: a :class:`~automata_probe.automata.languages.Language`, a DFA, or
+        The truth: a :class:`~automata_probe.automata.Language`, a DFA, or
         None for the checkpoint's own language.
     methods
         Any of :data:`METHODS`.
@@ -1522,7 +1430,7 @@ def _resolve_source(source: Any, language: Any, tokenizer: Any, task: str | None
         if ckpt.dfa is not None:
             truth = ckpt.dfa.with_name(ckpt.language_name)
         else:
-            from ..automata.languages import load_language
+            from ..automata import load_language
 
             lang = load_language(ckpt.language_name)
             truth = lang.dfa.with_name(lang.name)

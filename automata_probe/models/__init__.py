@@ -14,17 +14,32 @@ This package imports torch; ``import automata_probe`` does not import it.
 
 from __future__ import annotations
 
-import torch
-
 from .base import SequenceModel, SiteOutputs
-from .config import ARCHITECTURES, ModelConfig
+from .build import build_model
+from .checkpoint import Checkpoint, LoadedModel, load_checkpoint, load_mamba_ssm_checkpoint, resolve_model, save_checkpoint
+from .config import ARCHITECTURES, ModelConfig, config_for
+from .evaluation import BinResult, EvalReport, evaluate
 from .lstm import LSTMModel
 from .mamba import MambaModel, config_from_mamba_ssm, load_mamba_ssm_state_dict, mamba_ssm_available
+from .training import TrainConfig, TrainResult, train
 from .transformer import TransformerModel
 
 __all__ = [
     "ARCHITECTURES",
     "ModelConfig",
+    "config_for",
+    "Checkpoint",
+    "LoadedModel",
+    "load_checkpoint",
+    "save_checkpoint",
+    "resolve_model",
+    "load_mamba_ssm_checkpoint",
+    "TrainConfig",
+    "TrainResult",
+    "train",
+    "BinResult",
+    "EvalReport",
+    "evaluate",
     "SequenceModel",
     "SiteOutputs",
     "MambaModel",
@@ -35,29 +50,3 @@ __all__ = [
     "config_from_mamba_ssm",
     "mamba_ssm_available",
 ]
-
-_CLASSES = {"mamba": MambaModel, "lstm": LSTMModel, "transformer": TransformerModel}
-
-
-def build_model(config: ModelConfig, *, seed: int | None = None) -> SequenceModel:
-    """Build the model that ``config.arch`` names.
-
-    Parameters
-    ----------
-    config : ModelConfig
-    seed : int, optional
-        Seed for the initialization. The global torch RNG is left untouched
-        (initialization runs under ``torch.random.fork_rng``); None uses the
-        global RNG as it stands.
-
-    Returns
-    -------
-    SequenceModel
-        In training mode, on the CPU, in float32.
-    """
-    cls = _CLASSES[config.arch]
-    if seed is None:
-        return cls(config)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return cls(config)

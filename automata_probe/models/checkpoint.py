@@ -37,21 +37,26 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from .._version import __version__
 from ..automata.dfa import DFA
-from ..errors import AutomataProbeError, CheckpointError
+from ..automata.language import Language
+from ..data import Tokenizer
+from ..errors import AutomataProbeError, CheckpointError, ModelError
+from .build import build_model
+from .config import ModelConfig
+from .mamba import config_from_mamba_ssm, load_mamba_ssm_state_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
-
-    from ..automata.languages import Language
-    from . import ModelConfig
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "Checkpoint",
+    "LoadedModel",
+    "resolve_model",
     "save_checkpoint",
     "load_checkpoint",
     "load_mamba_ssm_checkpoint",
@@ -110,17 +115,13 @@ class Checkpoint:
     @property
     def config(self) -> "ModelConfig":
         """The :class:`~automata_probe.models.ModelConfig` rebuilt from the file."""
-        from . import ModelConfig
-
         try:
             return ModelConfig.from_dict(self.model_config)
         except AutomataProbeError as e:
             raise CheckpointError(f"checkpoint {self._where} has an invalid model config: {e}") from None
 
     @property
-    def tokenizer(self):
-        from ..data import Tokenizer
-
+    def tokenizer(self) -> Tokenizer:
         return Tokenizer(alphabet=self.alphabet)
 
     @property
@@ -133,8 +134,6 @@ class Checkpoint:
 
     def build_model(self):
         """The model with the saved weights loaded, in eval mode, on the CPU."""
-        from . import build_model
-
         model = build_model(self.config)
         try:
             model.load_state_dict(self.state_dict, strict=True)
@@ -262,8 +261,6 @@ def save_checkpoint(
         The written path.
     """
     import torch
-
-    from .. import __version__
 
     if model_config is None:
         model_config = getattr(model, "config", None)
@@ -449,9 +446,6 @@ def load_mamba_ssm_checkpoint(
     Checkpoint
         With our parameter names; ``build_model()`` gives the model.
     """
-    from ..data import Tokenizer
-    from . import build_model, config_from_mamba_ssm, load_mamba_ssm_state_dict
-
     cpath = Path(config_path)
     try:
         config = json.loads(cpath.read_text())
@@ -494,3 +488,69 @@ def load_mamba_ssm_checkpoint(
         task=task,
         metadata={"source": "mamba_ssm", "mamba_ssm_config": config},
     )
+
+
+# --------------------------------------------------------------- resolution
+@dataclass(frozen=True, kw_only=True, eq=False)
+class LoadedModel:
+    """A model ready to run, with what its checkpoint says about it.
+
+    Attributes
+    ----------
+    model
+        In eval mode.
+    config
+        Its :class:`ModelConfig` (None for a foreign module without one).
+    alphabet
+        The letters in tokenizer order.
+    task
+        The head's task (None when unknown).
+    language_name
+        The training language ("" when unknown).
+    train_dfa
+        The training language's DFA, when the checkpoint stores it.
+    path
+        The checkpoint path ("" for a model object).
+    train_config
+        The training config as a dict ({} when not trained here).
+    """
+
+    model: Any
+    config: ModelConfig | None
+    alphabet: tuple[str, ...]
+    task: str | None
+    language_name: str
+    train_dfa: DFA | None
+    path: str
+    train_config: dict[str, Any]
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return Tokenizer(alphabet=self.alphabet)
+
+
+def resolve_model(
+    source: "str | os.PathLike[str] | Checkpoint | torch.nn.Module",
+    *,
+    alphabet: Sequence[str] | None = None,
+    task: str | None = None,
+) -> LoadedModel:
+    """A checkpoint path, a :class:`Checkpoint` or a model object, as a :class:`LoadedModel`.
+
+    For a bare model, ``alphabet`` (its letters in tokenizer order) and
+    ``task`` say what the checkpoint would; they default to unknown.
+    """
+    import torch
+
+    ckpt = load_checkpoint(source) if isinstance(source, (str, os.PathLike)) else source
+    if isinstance(ckpt, Checkpoint):
+        return LoadedModel(
+            model=ckpt.build_model(), config=ckpt.config, alphabet=tuple(ckpt.alphabet), task=ckpt.task,
+            language_name=ckpt.language_name, train_dfa=ckpt.dfa, path=ckpt.path, train_config=ckpt.train_config,
+        )
+    if isinstance(ckpt, torch.nn.Module):
+        return LoadedModel(
+            model=ckpt, config=getattr(ckpt, "config", None), alphabet=tuple(alphabet or ()), task=task,
+            language_name="", train_dfa=None, path="", train_config={},
+        )
+    raise ModelError(f"expected a checkpoint path, a Checkpoint or a model, not a {type(source).__name__}")

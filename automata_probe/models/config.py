@@ -19,9 +19,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..automata.dfa import DFA
+from ..data import Tokenizer, n_outputs
 from ..errors import ModelError
 
-__all__ = ["ModelConfig", "ARCHITECTURES", "POSITIONAL_ENCODINGS"]
+__all__ = ["ModelConfig", "ARCHITECTURES", "POSITIONAL_ENCODINGS", "config_for"]
 
 ARCHITECTURES = ("mamba", "lstm", "transformer")
 POSITIONAL_ENCODINGS = ("sinusoidal", "none")
@@ -158,3 +160,15 @@ class ModelConfig:
 def _check_positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ModelError(f"{name} must be a positive integer, got {value!r}")
+
+
+def config_for(dfa: DFA, task: str, *, arch: str = "mamba", **fields: Any) -> ModelConfig:
+    """The config of a model for ``task`` on ``dfa``'s alphabet: the vocabulary
+    (PAD, BOS and the letters) and the head's width follow from the language;
+    ``fields`` set the rest (``d_model``, ``n_layers``, ...)."""
+    return ModelConfig(
+        arch=arch,
+        vocab_size=Tokenizer(alphabet=dfa.alphabet).vocab_size,
+        n_outputs=n_outputs(task, dfa),
+        **fields,
+    )

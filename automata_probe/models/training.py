@@ -1,4 +1,4 @@
-"""One training loop for every architecture, and the per-bin evaluation.
+"""One training loop for every architecture.
 
 :func:`train` draws a fresh batch from the training lengths at every step (a
 seeded numpy Generator, so no epoch is ever repeated), minimizes the task's
@@ -22,10 +22,7 @@ Losses (all averaged over the real, non-PAD positions):
 ``state``
     cross-entropy over the DFA's states (argmax must match).
 
-Evaluation (:func:`evaluate`) reports, per length bin, *strict* accuracy (a
-string counts only if every position is right; the papers' metric) and
-per-token accuracy. Validation and test words come from generators seeded by
-``(seed, lo, hi)``, so the same bin always gets the same words.
+Validation and the final table use :func:`~automata_probe.models.evaluation.evaluate`.
 
 Reproducibility: with the same seed, thread count and device, a CPU run gives
 identical weights and metrics (torch's deterministic-algorithms mode is on,
@@ -40,56 +37,32 @@ state appear.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoint import Checkpoint, save_checkpoint
-from ..data import (
-    SOURCES,
-    TASKS,
-    Batch,
-    LengthBin,
-    batch_from_indices,
-    check_bins,
-    n_outputs,
-    sample_batch,
-    sample_words,
-)
 from ..automata.dfa import DFA
+from ..automata.language import Language, language_and_dfa
+from ..data import SOURCES, TASKS, Batch, LengthBin, Tokenizer, check_bins, default_source, lengths_with_words
+from ..data import n_outputs, sample_batch
 from ..errors import AlphabetError, CheckpointError, DataError, ModelError
+from .checkpoint import Checkpoint, save_checkpoint
+from .evaluation import EvalReport, evaluate
 
-__all__ = [
-    "TrainConfig",
-    "TrainResult",
-    "BinResult",
-    "EvalReport",
-    "train",
-    "evaluate",
-    "task_loss",
-    "position_correct",
-    "lr_at",
-    "default_source",
-    "resolve_language",
-    "build_seeded_model",
-]
+__all__ = ["TrainConfig", "TrainResult", "train", "task_loss", "lr_at", "STOP_REASONS"]
 
 log = logging.getLogger(__name__)
 
 STOP_REASONS = ("converged", "patience", "max_steps", "interrupted")
-
-
-def default_source(task: str) -> str:
-    """Where training and evaluation words come from for ``task``."""
-    return "language" if task == "next" else "mixed"
 
 
 # ------------------------------------------------------------------ config
@@ -259,192 +232,6 @@ def task_loss(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(flat, batch.targets[mask])
 
 
-def position_correct(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
-    """``(B, T)`` bool: the prediction at each position is right (False on PAD)."""
-    if batch.task == "state":
-        ok = logits.argmax(-1) == batch.targets  # (B, T)
-    else:
-        ok = ((logits > 0) == (batch.targets > 0.5)).all(-1)  # (B, T)
-    return ok & batch.mask
-
-
-def _strict_and_token(logits: torch.Tensor, batch: Batch) -> tuple[int, int, int]:
-    ok = position_correct(logits, batch)  # (B, T)
-    per_string = (ok | ~batch.mask).all(-1)  # (B,)
-    return int(per_string.sum()), int(ok.sum()), int(batch.mask.sum())
-
-
-# -------------------------------------------------------------- evaluation
-@dataclass(frozen=True, kw_only=True)
-class BinResult:
-    """Accuracy on one length bin."""
-
-    lo: int
-    hi: int
-    n: int
-    strict: float
-    token: float
-    n_tokens: int
-
-    @property
-    def bin(self) -> LengthBin:
-        return LengthBin(lo=self.lo, hi=self.hi)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True, kw_only=True)
-class EvalReport:
-    """Per-bin strict and per-token accuracy of a model on a language."""
-
-    language: str
-    task: str
-    seed: int
-    bins: tuple[BinResult, ...]
-
-    def __getitem__(self, key: LengthBin | tuple[int, int] | str) -> BinResult:
-        b = LengthBin.of(key)
-        for r in self.bins:
-            if (r.lo, r.hi) == (b.lo, b.hi):
-                return r
-        raise KeyError(str(b))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "task": self.task,
-            "seed": self.seed,
-            "bins": [r.to_dict() for r in self.bins],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "EvalReport":
-        return cls(
-            language=d["language"],
-            task=d["task"],
-            seed=int(d["seed"]),
-            bins=tuple(BinResult(**r) for r in d["bins"]),
-        )
-
-    def table(self) -> str:
-        """A plain-text table: bin, strict %, token %, n."""
-        rows = [("bin", "strict %", "token %", "n")]
-        for r in self.bins:
-            rows.append((f"{r.lo}-{r.hi}", f"{100 * r.strict:.2f}", f"{100 * r.token:.2f}", str(r.n)))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = []
-        for j, row in enumerate(rows):
-            cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
-            lines.append("  ".join(cells))
-            if j == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
-
-
-def resolve_language(language: Any) -> tuple[str, DFA]:
-    """``(name, dfa)`` of a :class:`~automata_probe.automata.languages.Language` or a DFA."""
-    if isinstance(language, DFA):
-        return language.name or "dfa", language
-    dfa = getattr(language, "dfa", None)
-    if not isinstance(dfa, DFA):
-        raise DataError(f"{language!r} is neither a Language nor a DFA")
-    return str(getattr(language, "name", dfa.name) or dfa.name or "language"), dfa
-
-
-def _bin_rng(seed: int, b: LengthBin) -> np.random.Generator:
-    return np.random.default_rng([seed, b.lo, b.hi, 0xE7A1])
-
-
-def _model_device(model: torch.nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:  # pragma: no cover - parameterless model
-        return torch.device("cpu")
-
-
-@torch.no_grad()
-def evaluate(
-    model: torch.nn.Module,
-    language: Any,
-    bins: Sequence[LengthBin | tuple[int, int] | str],
-    task: str,
-    *,
-    n_per_bin: int = 1000,
-    seed: int = 0,
-    batch_size: int = 256,
-    source: str | None = None,
-) -> EvalReport:
-    """Strict and per-token accuracy of ``model`` on each length bin.
-
-    Parameters
-    ----------
-    model
-        Maps tokens ``(B, T)`` to logits ``(B, T, n_outputs)``.
-    language
-        A Language or a DFA; its alphabet order must be the model's tokenizer's.
-    bins
-        Length bins (lengths drawn uniformly among those with words).
-    task
-        The task the model's head predicts.
-    n_per_bin
-        Words per bin.
-    seed
-        Words of a bin depend only on ``(seed, lo, hi)``.
-    batch_size
-        Words per forward pass (sorted by length to limit padding).
-    source
-        Word source; None picks :func:`default_source`.
-
-    Returns
-    -------
-    EvalReport
-    """
-    name, dfa = resolve_language(language)
-    src = source or default_source(task)
-    bins = [LengthBin.of(b) for b in bins]
-    was_training = model.training
-    model.eval()
-    device = _model_device(model)
-    results = []
-    try:
-        for b in bins:
-            idx, lengths = sample_words(dfa, b, n_per_bin, _bin_rng(seed, b), source=src)
-            order = np.argsort(lengths, kind="stable")
-            strict = correct = total = 0
-            for s in range(0, n_per_bin, batch_size):
-                sel = order[s : s + batch_size]
-                L = int(lengths[sel].max())
-                batch = batch_from_indices(dfa, idx[sel, :L], lengths[sel], task).to(device)
-                logits = model(batch.tokens)  # (B, T, n_out)
-                _check_width(logits, dfa, task)
-                s_ok, c, t = _strict_and_token(logits, batch)
-                strict, correct, total = strict + s_ok, correct + c, total + t
-            results.append(
-                BinResult(
-                    lo=b.lo,
-                    hi=b.hi,
-                    n=n_per_bin,
-                    strict=strict / n_per_bin if n_per_bin else 0.0,
-                    token=correct / total if total else 0.0,
-                    n_tokens=total,
-                )
-            )
-    finally:
-        model.train(was_training)
-    return EvalReport(language=name, task=task, seed=seed, bins=tuple(results))
-
-
-def _check_width(logits: torch.Tensor, dfa: DFA, task: str) -> None:
-    want = n_outputs(task, dfa)
-    if logits.shape[-1] != want:
-        raise ModelError(
-            f"the model outputs {logits.shape[-1]} values per position but task {task!r} on "
-            f"{dfa.name or 'this language'} needs {want}"
-        )
-
-
-# ------------------------------------------------------------------ train
 @dataclass(frozen=True, kw_only=True, eq=False)
 class TrainResult:
     """What :func:`train` returns.
@@ -483,13 +270,6 @@ class TrainResult:
     last_checkpoint_step: int
 
 
-def build_seeded_model(model_config: Any, seed: int) -> torch.nn.Module:
-    """``build_model(model_config, seed=seed)``: the initialization depends on the seed only."""
-    from . import build_model
-
-    return build_model(model_config, seed=seed)
-
-
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -518,7 +298,7 @@ def _resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _resolve_config(config: TrainConfig, language: Any) -> TrainConfig:
+def _resolve_config(config: TrainConfig, language: Language | DFA) -> TrainConfig:
     experiment = getattr(language, "experiment", None)
     train_lengths = config.train_lengths
     if train_lengths is None:
@@ -531,9 +311,276 @@ def _resolve_config(config: TrainConfig, language: Any) -> TrainConfig:
     return dataclasses.replace(config, train_lengths=train_lengths, test_bins=test_bins)
 
 
+@dataclass
+class _Progress:
+    """What a checkpoint must hold to resume exactly where training stopped."""
+
+    step: int = 0
+    wall_time_s: float = 0.0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    perfect_streak: int = 0
+    best_strict: float = -1.0
+    evals_since_best: int = 0
+
+    def record(self, entry: dict[str, Any], config: TrainConfig) -> str | None:
+        """Add one validation; the stop reason it triggers, or None."""
+        self.history.append(entry)
+        strict = entry["val_strict"]
+        self.perfect_streak = self.perfect_streak + 1 if strict == 1.0 else 0
+        if strict > self.best_strict:
+            self.best_strict, self.evals_since_best = strict, 0
+        else:
+            self.evals_since_best += 1
+        if config.early_stop_evals is not None and self.perfect_streak >= config.early_stop_evals:
+            return "converged"
+        if config.patience is not None and self.evals_since_best >= config.patience:
+            return "patience"
+        return None
+
+    def to_state(self, data_rng: np.random.Generator) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "wall_time_s": self.wall_time_s,
+            "torch_rng": torch.get_rng_state(),
+            "numpy_rng": data_rng.bit_generator.state,
+            "history": list(self.history),
+            "perfect_streak": self.perfect_streak,
+            "best_strict": self.best_strict,
+            "evals_since_best": self.evals_since_best,
+        }
+
+    @classmethod
+    def from_state(cls, st: Mapping[str, Any], data_rng: np.random.Generator, where: str) -> "_Progress":
+        try:
+            torch.set_rng_state(st["torch_rng"])
+            data_rng.bit_generator.state = st["numpy_rng"]
+            return cls(
+                step=int(st["step"]),
+                wall_time_s=float(st["wall_time_s"]),
+                history=list(st["history"]),
+                perfect_streak=int(st["perfect_streak"]),
+                best_strict=float(st["best_strict"]),
+                evals_since_best=int(st["evals_since_best"]),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise CheckpointError(f"checkpoint {where} has an unreadable training state: {e}") from None
+
+
+@dataclass(frozen=True)
+class _Bins:
+    train: LengthBin
+    val: LengthBin
+    test: tuple[LengthBin, ...]
+
+
+def _check_lengths(config: TrainConfig, dfa: DFA) -> _Bins:
+    """The bins of a resolved config, checked: no test bin overlaps training
+    (unless allowed) and every bin has words to draw."""
+    train_bin = LengthBin.of(config.train_lengths)
+    val_bin = LengthBin.of(config.val_lengths) if config.val_lengths is not None else train_bin
+    test_bins = tuple(LengthBin.of(b) for b in config.test_bins)
+    check_bins(train_bin, test_bins, allow_overlap=config.allow_overlap)
+    if config.word_source != "uniform":
+        for b in [train_bin, val_bin, *test_bins]:
+            lengths_with_words(dfa, b)  # raises DataError naming the bin
+    return _Bins(train=train_bin, val=val_bin, test=test_bins)
+
+
+def _check_model_fits(model: torch.nn.Module, task: str, name: str, dfa: DFA) -> None:
+    """The model's head and vocabulary fit the task on this language."""
+    want = n_outputs(task, dfa)
+    model_cfg = getattr(model, "config", None)
+    if model_cfg is not None and getattr(model_cfg, "n_outputs", want) != want:
+        raise ModelError(f"the model has {model_cfg.n_outputs} outputs but task {task!r} on {name} needs {want}")
+    vocab = Tokenizer(alphabet=dfa.alphabet).vocab_size
+    if model_cfg is not None and getattr(model_cfg, "vocab_size", vocab) < vocab:
+        raise ModelError(f"the model reads {model_cfg.vocab_size} token ids but {name} needs {vocab}")
+
+
+@contextlib.contextmanager
+def _torch_settings(threads: int | None) -> Iterator[None]:
+    """Thread count and deterministic kernels for the run, restored afterwards.
+
+    Deterministic kernels where torch has them; warn (not fail) where it has none.
+    """
+    old_threads = torch.get_num_threads()
+    old_det = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+    if threads is not None:
+        torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        if threads is not None:
+            torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det[0], warn_only=old_det[1])
+
+
+class _Run:
+    """One call of :func:`train`: the model, its optimizer, the data stream and
+    the checkpoints, with one method per step of the loop."""
+
+    def __init__(self, model: torch.nn.Module, name: str, dfa: DFA, config: TrainConfig,
+                 checkpoint_path: str | Path | None) -> None:
+        self.model, self.name, self.dfa, self.config = model, name, dfa, config
+        self.device = _resolve_device(config.device)
+        model.to(self.device)
+        self.optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
+        self.data_rng = np.random.default_rng([config.seed, 0xDA7A])
+        self.progress = _Progress()
+        self.checkpoint_path = checkpoint_path
+        self.last_checkpoint: Path | None = None
+        self.last_checkpoint_step = 0
+
+    def restore(self, ckpt: Checkpoint) -> None:
+        """Weights, optimizer, RNG states and counters of an earlier run of this configuration."""
+        if ckpt.training_state is None or ckpt.optimizer_state is None:
+            raise CheckpointError(f"checkpoint {ckpt.path} has no optimizer/training state to resume from")
+        if tuple(ckpt.alphabet) != tuple(self.dfa.alphabet):
+            raise AlphabetError(
+                f"checkpoint {ckpt.path} was trained on alphabet {{{', '.join(ckpt.alphabet)}}}, "
+                f"{self.name} has {{{', '.join(self.dfa.alphabet)}}}"
+            )
+        if ckpt.task != self.config.task:
+            raise CheckpointError(
+                f"checkpoint {ckpt.path} was trained for task {ckpt.task!r}, not {self.config.task!r}"
+            )
+        try:
+            self.model.load_state_dict(ckpt.state_dict, strict=True)
+            self.optimizer.load_state_dict(ckpt.optimizer_state)
+        except (RuntimeError, ValueError, KeyError) as e:
+            first = str(e).splitlines()[0]
+            raise CheckpointError(f"checkpoint {ckpt.path} does not fit this model: {first}") from None
+        self.progress = _Progress.from_state(ckpt.training_state, self.data_rng, ckpt.path)
+
+    def save(self, metrics: Mapping[str, Any] | None = None) -> None:
+        """Write a checkpoint (nothing without a checkpoint path)."""
+        if self.checkpoint_path is None:
+            return
+        p = self.progress
+        self.last_checkpoint = save_checkpoint(
+            self.checkpoint_path,
+            model=self.model,
+            language_name=self.name,
+            alphabet=self.dfa.alphabet,
+            dfa=self.dfa,
+            task=self.config.task,
+            train_config=self.config.to_dict(),
+            metadata={"steps": p.step, "wall_time_s": p.wall_time_s, "seed": self.config.seed},
+            metrics=metrics if metrics is not None else (p.history[-1] if p.history else {}),
+            optimizer_state=self.optimizer.state_dict(),
+            training_state=p.to_state(self.data_rng),
+        )
+        self.last_checkpoint_step = p.step
+
+    def step(self, train_bin: LengthBin) -> tuple[float, float, int]:
+        """One optimizer step on a fresh batch: ``(loss, lr, positions)``."""
+        config = self.config
+        t0 = time.perf_counter()
+        batch = sample_batch(self.dfa, train_bin, config.batch_size, config.task, self.data_rng,
+                             source=config.word_source).to(self.device)
+        lr = lr_at(self.progress.step + 1, config)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        logits = self.model(batch.tokens)  # (B, T, n_out)
+        loss = task_loss(logits, batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
+        self.optimizer.step()
+        self.progress.step += 1
+        self.progress.wall_time_s += time.perf_counter() - t0
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            raise ModelError(f"training diverged: loss is {value} at step {self.progress.step} (try a lower lr)")
+        return value, lr, batch.n_positions
+
+    def validate(self, val_bin: LengthBin, loss: float, lr: float) -> tuple[EvalReport, str | None]:
+        """Strict accuracy on the validation bin; the stop reason it triggers, or None."""
+        config = self.config
+        t1 = time.perf_counter()
+        rep = evaluate(self.model, self.dfa, [val_bin], config.task, n_per_bin=config.eval_n,
+                       seed=config.seed + 1, source=config.word_source)
+        self.progress.wall_time_s += time.perf_counter() - t1
+        r = rep.bins[0]
+        entry = {"step": self.progress.step, "loss": loss, "lr": lr, "val_strict": r.strict, "val_token": r.token}
+        log.info("step %d loss %.5f val strict %.4f token %.4f", self.progress.step, loss, r.strict, r.token)
+        return rep, self.progress.record(entry, config)
+
+    def loop(self, bins: _Bins, bar: "_Bar", on_eval: Callable[[int, EvalReport], None] | None) -> str:
+        """Steps until the budget, early stop or Ctrl-C; returns the stop reason."""
+        config = self.config
+        try:
+            while self.progress.step < config.max_steps:
+                loss, lr, positions = self.step(bins.train)
+                step = self.progress.step
+                bar.on_step(step, loss, positions)
+                stopped = None
+                if step % config.eval_every == 0 or step == config.max_steps:
+                    rep, stopped = self.validate(bins.val, loss, lr)
+                    bar.on_eval(rep.bins[0])
+                    if on_eval is not None:
+                        on_eval(step, rep)
+                if stopped is not None:
+                    return stopped
+                if config.checkpoint_every is not None and step % config.checkpoint_every == 0:
+                    self.save()
+            return "max_steps"
+        except KeyboardInterrupt:
+            log.warning("interrupted at step %d; last checkpoint at step %d", self.progress.step,
+                        self.last_checkpoint_step)
+            return "interrupted"
+        finally:
+            bar.close()
+
+    def final_report(self, bins: _Bins) -> EvalReport:
+        """Evaluate on the training lengths and the test bins, and write the last checkpoint."""
+        config = self.config
+        report = evaluate(self.model, self.dfa, [bins.train, *bins.test], config.task,
+                          n_per_bin=config.final_eval_n, seed=config.seed + 2, source=config.word_source)
+        self.save(report.to_dict())
+        return report
+
+
+class _Bar:
+    """The progress bar of a run (loss, validation accuracy, tokens/s), or nothing."""
+
+    def __init__(self, enabled: bool, total: int, initial: int, name: str) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, desc=f"train {name}", unit="step", dynamic_ncols=True)
+        self.postfix: dict[str, str] = {}
+        self.t_window, self.tok_window = time.perf_counter(), 0
+
+    def on_step(self, step: int, loss: float, positions: int) -> None:
+        if self.bar is None:
+            return
+        self.tok_window += positions
+        now = time.perf_counter()
+        if now - self.t_window > 0.5 or step == 1:
+            self.postfix["loss"] = f"{loss:.4f}"
+            self.postfix["tok/s"] = f"{self.tok_window / max(now - self.t_window, 1e-9):,.0f}"
+            self.bar.set_postfix(self.postfix, refresh=False)
+            self.t_window, self.tok_window = now, 0
+        self.bar.update(1)
+
+    def on_eval(self, r: Any) -> None:
+        if self.bar is not None:
+            self.postfix["val strict"] = f"{100 * r.strict:.1f}%"
+            self.postfix["val token"] = f"{100 * r.token:.2f}%"
+            self.bar.set_postfix(self.postfix)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def train(
     model: torch.nn.Module,
-    language: Any,
+    language: Language | DFA,
     config: TrainConfig,
     *,
     checkpoint_path: str | Path | None = None,
@@ -571,213 +618,29 @@ def train(
         A Ctrl-C during training returns with ``stopped="interrupted"``; the
         last checkpoint on disk is left as it was (writes are atomic).
     """
-    name, dfa = resolve_language(language)
+    name, dfa = language_and_dfa(language)
     config = _resolve_config(config, language)
-    train_bin = LengthBin.of(config.train_lengths)
-    val_bin = LengthBin.of(config.val_lengths) if config.val_lengths is not None else train_bin
-    test_bins = [LengthBin.of(b) for b in config.test_bins]
-    check_bins(train_bin, test_bins, allow_overlap=config.allow_overlap)
-    from ..data import lengths_with_words
-
-    for b in [train_bin, val_bin, *test_bins]:
-        if config.word_source == "uniform":
-            continue
-        lengths_with_words(dfa, b)  # raises DataError naming the bin
-    want = n_outputs(config.task, dfa)
-    model_cfg = getattr(model, "config", None)
-    if model_cfg is not None and getattr(model_cfg, "n_outputs", want) != want:
-        raise ModelError(
-            f"the model has {model_cfg.n_outputs} outputs but task {config.task!r} on {name} needs {want}"
-        )
-    from ..data import Tokenizer
-
-    vocab = Tokenizer(alphabet=dfa.alphabet).vocab_size
-    if model_cfg is not None and getattr(model_cfg, "vocab_size", vocab) < vocab:
-        raise ModelError(f"the model reads {model_cfg.vocab_size} token ids but {name} needs {vocab}")
-
-    device = _resolve_device(config.device)
-    model.to(device)
-    optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
-    data_rng = np.random.default_rng([config.seed, 0xDA7A])
-    step = 0
-    elapsed = 0.0
-    history: list[dict[str, Any]] = []
-    perfect_streak = 0
-    best_strict = -1.0
-    evals_since_best = 0
+    bins = _check_lengths(config, dfa)
+    _check_model_fits(model, config.task, name, dfa)
+    run = _Run(model, name, dfa, config, checkpoint_path)
     if resume is None:
         torch.manual_seed(config.seed)
     else:
-        step, elapsed, history, perfect_streak, best_strict, evals_since_best = _restore(
-            resume, model, optimizer, data_rng, config, name, dfa
-        )
-    last_ckpt: Path | None = None
-    last_ckpt_step = 0
-    src = config.word_source
-    old_threads = torch.get_num_threads()
-    if config.threads is not None:
-        torch.set_num_threads(config.threads)
-    # deterministic kernels where torch has them; warn (not fail) where it has none
-    old_det = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
-    torch.use_deterministic_algorithms(True, warn_only=True)
-
-    def checkpoint(metrics: Mapping[str, Any] | None = None) -> None:
-        nonlocal last_ckpt, last_ckpt_step
-        if checkpoint_path is None:
-            return
-        last_ckpt = save_checkpoint(
-            checkpoint_path,
-            model=model,
-            language_name=name,
-            alphabet=dfa.alphabet,
-            dfa=dfa,
-            task=config.task,
-            train_config=config.to_dict(),
-            metadata={"steps": step, "wall_time_s": elapsed, "seed": config.seed},
-            metrics=metrics if metrics is not None else (history[-1] if history else {}),
-            optimizer_state=optimizer.state_dict(),
-            training_state={
-                "step": step,
-                "wall_time_s": elapsed,
-                "torch_rng": torch.get_rng_state(),
-                "numpy_rng": data_rng.bit_generator.state,
-                "history": list(history),
-                "perfect_streak": perfect_streak,
-                "best_strict": best_strict,
-                "evals_since_best": evals_since_best,
-            },
-        )
-        last_ckpt_step = step
-
-    bar = None
-    postfix: dict[str, str] = {}
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=config.max_steps, initial=step, desc=f"train {name}", unit="step", dynamic_ncols=True)
-    stopped = "max_steps"
-    model.train()
-    t_window, tok_window = time.perf_counter(), 0
-    try:
-        try:
-            while step < config.max_steps:
-                t0 = time.perf_counter()
-                batch = sample_batch(dfa, train_bin, config.batch_size, config.task, data_rng, source=src).to(device)
-                lr = lr_at(step + 1, config)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                logits = model(batch.tokens)  # (B, T, n_out)
-                loss = task_loss(logits, batch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip is not None:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                step += 1
-                elapsed += time.perf_counter() - t0
-                tok_window += batch.n_positions
-                loss_value = float(loss.detach())
-                if not math.isfinite(loss_value):
-                    raise ModelError(f"training diverged: loss is {loss_value} at step {step} (try a lower lr)")
-                if bar is not None:
-                    now = time.perf_counter()
-                    if now - t_window > 0.5 or step == 1:
-                        postfix["loss"] = f"{loss_value:.4f}"
-                        postfix["tok/s"] = f"{tok_window / max(now - t_window, 1e-9):,.0f}"
-                        bar.set_postfix(postfix, refresh=False)
-                        t_window, tok_window = now, 0
-                    bar.update(1)
-                if step % config.eval_every == 0 or step == config.max_steps:
-                    t1 = time.perf_counter()
-                    rep = evaluate(model, dfa, [val_bin], config.task, n_per_bin=config.eval_n,
-                                   seed=config.seed + 1, source=src)
-                    elapsed += time.perf_counter() - t1
-                    r = rep.bins[0]
-                    history.append({"step": step, "loss": loss_value, "lr": lr, "val_strict": r.strict,
-                                    "val_token": r.token})
-                    log.info("step %d loss %.5f val strict %.4f token %.4f", step, loss_value, r.strict, r.token)
-                    if bar is not None:
-                        postfix["val strict"] = f"{100 * r.strict:.1f}%"
-                        postfix["val token"] = f"{100 * r.token:.2f}%"
-                        bar.set_postfix(postfix)
-                    if on_eval is not None:
-                        on_eval(step, rep)
-                    perfect_streak = perfect_streak + 1 if r.strict == 1.0 else 0
-                    if r.strict > best_strict:
-                        best_strict, evals_since_best = r.strict, 0
-                    else:
-                        evals_since_best += 1
-                    if config.early_stop_evals is not None and perfect_streak >= config.early_stop_evals:
-                        stopped = "converged"
-                    elif config.patience is not None and evals_since_best >= config.patience:
-                        stopped = "patience"
-                if config.checkpoint_every is not None and step % config.checkpoint_every == 0 and stopped == "max_steps":
-                    checkpoint()
-                if stopped != "max_steps":
-                    break
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-            log.warning("interrupted at step %d; last checkpoint at step %d", step, last_ckpt_step)
-        finally:
-            if bar is not None:
-                bar.close()
-        report = None
-        if stopped != "interrupted":
-            report = evaluate(model, dfa, [train_bin, *test_bins], config.task, n_per_bin=config.final_eval_n,
-                              seed=config.seed + 2, source=src)
-            checkpoint(report.to_dict())
-    finally:
-        if config.threads is not None:
-            torch.set_num_threads(old_threads)
-        torch.use_deterministic_algorithms(old_det[0], warn_only=old_det[1])
+        run.restore(resume)
+    with _torch_settings(config.threads):
+        model.train()
+        bar = _Bar(progress, config.max_steps, run.progress.step, name)
+        stopped = run.loop(bins, bar, on_eval)
+        report = None if stopped == "interrupted" else run.final_report(bins)
     model.eval()
     return TrainResult(
         model=model,
         config=config,
-        steps=step,
-        wall_time_s=elapsed,
+        steps=run.progress.step,
+        wall_time_s=run.progress.wall_time_s,
         stopped=stopped,
-        history=tuple(history),
+        history=tuple(run.progress.history),
         report=report,
-        checkpoint=last_ckpt,
-        last_checkpoint_step=last_ckpt_step,
+        checkpoint=run.last_checkpoint,
+        last_checkpoint_step=run.last_checkpoint_step,
     )
-
-
-def _restore(
-    ckpt: Checkpoint,
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    data_rng: np.random.Generator,
-    config: TrainConfig,
-    name: str,
-    dfa: DFA,
-) -> tuple[int, float, list[dict[str, Any]], int, float, int]:
-    if ckpt.training_state is None or ckpt.optimizer_state is None:
-        raise CheckpointError(f"checkpoint {ckpt.path} has no optimizer/training state to resume from")
-    if tuple(ckpt.alphabet) != tuple(dfa.alphabet):
-        raise AlphabetError(
-            f"checkpoint {ckpt.path} was trained on alphabet {{{', '.join(ckpt.alphabet)}}}, "
-            f"{name} has {{{', '.join(dfa.alphabet)}}}"
-        )
-    if ckpt.task != config.task:
-        raise CheckpointError(f"checkpoint {ckpt.path} was trained for task {ckpt.task!r}, not {config.task!r}")
-    try:
-        model.load_state_dict(ckpt.state_dict, strict=True)
-        optimizer.load_state_dict(ckpt.optimizer_state)
-    except (RuntimeError, ValueError, KeyError) as e:
-        raise CheckpointError(f"checkpoint {ckpt.path} does not fit this model: {str(e).splitlines()[0]}") from None
-    st = ckpt.training_state
-    try:
-        torch.set_rng_state(st["torch_rng"])
-        data_rng.bit_generator.state = st["numpy_rng"]
-        return (
-            int(st["step"]),
-            float(st["wall_time_s"]),
-            list(st["history"]),
-            int(st["perfect_streak"]),
-            float(st["best_strict"]),
-            int(st["evals_since_best"]),
-        )
-    except (KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"checkpoint {ckpt.path} has an unreadable training state: {e}") from None

@@ -133,7 +133,7 @@ from ..errors import DataError, ModelError
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from ..automata.languages import Language
+    from ..automata import Language
 
 __all__ = [
     "TARGETS",
@@ -291,7 +291,7 @@ def make_labeler(
     AlphabetError
         The alphabets are different sets (the message names both).
     """
-    from ..data import align_alphabet
+    from ..automata.dfa import align_alphabet
 
     _check_target(target)
     letters = tuple(alphabet) if alphabet is not None else dfa.alphabet
@@ -1060,7 +1060,7 @@ def resolve_source(source: str, dfa: DFA, language_name: str, train_config: Mapp
             raise DataError(f"unknown word source {source!r}; expected auto or one of {', '.join(SOURCES)}")
         return source
     if language_name and dfa.name == language_name and train_config.get("task"):
-        from ..models.training import default_source
+        from ..data import default_source
 
         trained = train_config.get("source") or default_source(str(train_config["task"]))
         if trained in SOURCES:
@@ -1135,7 +1135,7 @@ def probe_model(
         A checkpoint path, a :class:`~automata_probe.models.checkpoint.Checkpoint`,
         or a model (``forward_sites`` and ``config`` for the untrained control).
     dfa
-        The DFA (or :class:`~automata_probe.automata.languages.Language`) to probe for;
+        The DFA (or :class:`~automata_probe.automata.Language`) to probe for;
         its alphabet must be the model's as a set.
     target
         ``"state"`` (default), ``"monoid"``, ``"member"`` or ``"next"``.

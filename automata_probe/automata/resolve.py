@@ -1,0 +1,212 @@
+"""Find a language by name: a file, the suite, a family, or a regex.
+
+:func:`load_language` resolves a name in this order (DESIGN.md):
+
+1. an existing path to a ``.toml`` file;
+2. ``./languages/NAME.toml`` in the working directory;
+3. the suite that ships with the package (:func:`suite_dir`);
+4. a parametric family (:mod:`automata_probe.automata.families`: ``dyck-2-3``,
+   ``Dn-4``, ``group-S5``, ``group-A5-all``, ``mod-3-1``, ...).
+
+Suite names match case-insensitively; an unknown name raises
+:class:`~automata_probe.errors.LanguageNotFoundError` with the closest names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError
+from .dfa import DFA
+from .families import DEFAULT_MAX_STATES, FAMILY_EXAMPLES, family
+from .files import read_language_file
+from .language import Experiment, Language
+from .regex import regex_to_dfa
+
+__all__ = ["load_language", "language_from_regex", "language_from_dfa", "suite_names", "suite_dir"]
+
+
+def suite_dir() -> Path:
+    """The folder of the built-in suite.
+
+    Inside an installed wheel it is ``automata_probe/languages`` (pyproject
+    force-includes the top-level ``languages/`` there); in a source checkout or
+    an editable install it is the repository's ``languages/`` next to the
+    package.
+    """
+    packaged = resources.files("automata_probe") / "languages"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[2] / "languages"
+    if checkout.is_dir():
+        return checkout
+    raise LanguageFileError(
+        f"the language suite is missing: neither {packaged} nor {checkout} exists (reinstall the package)"
+    )
+
+
+def suite_names() -> list[str]:
+    """Names of the built-in languages, sorted."""
+    return sorted(p.stem for p in suite_dir().glob("*.toml"))
+
+
+def _find_in(folder: Path, name: str) -> Path | None:
+    if not folder.is_dir():
+        return None
+    exact = folder / f"{name}.toml"
+    if exact.is_file():
+        return exact
+    lowered = name.lower()
+    for p in sorted(folder.glob("*.toml")):
+        if p.stem.lower() == lowered:
+            return p
+    return None
+
+
+def load_language(
+    spec: str | Path,
+    *,
+    alphabet: str | Sequence[str] | None = None,
+    max_states: int = DEFAULT_MAX_STATES,
+) -> Language:
+    """Load a language by path, suite name or family name.
+
+    Parameters
+    ----------
+    spec
+        A path to a ``.toml`` file, a name in ``./languages`` or the suite, or
+        a family (``dyck-2-3``, ``Dn-4``, ``group-S5`` or just ``S5``, ``mod-3``...). Regexes
+        go through :func:`language_from_regex` instead.
+    alphabet
+        A wider alphabet (a superset of the language's, in the order wanted);
+        the new letters lead to the dead state.
+    max_states
+        Cap for generated families.
+
+    Raises
+    ------
+    LanguageNotFoundError
+        Nothing by that name (the message lists the closest names).
+    LanguageFileError
+        A file that cannot be read or is invalid.
+    StateSpaceTooLargeError
+        A family larger than ``max_states``.
+    """
+    text = str(spec)
+    path = Path(text).expanduser()
+    language: Language | None = None
+    if text.endswith(".toml") or path.is_file():
+        if not path.is_file():
+            raise LanguageFileError(f"{text}: no such language file")
+        language = read_language_file(path)
+    else:
+        for folder in (Path.cwd() / "languages", suite_dir()):
+            found = _find_in(folder, text)
+            if found is not None:
+                language = read_language_file(found)
+                break
+    if language is None:
+        fam = family(text, max_states=max_states)
+        if fam is None and _BARE_GROUP.fullmatch(text):
+            # a bare group (S5, A5-all, A4xZ5) names its word problem; suite
+            # names win, so D4 stays Dyck's D_4 and the dihedral group is group-D4
+            fam = family(f"group-{text}", max_states=max_states)
+        if fam is not None:
+            language = Language(
+                name=fam.name,
+                description=fam.description,
+                alphabet=fam.implicit.alphabet,
+                dfa=fam.dfa(max_states=max_states),
+                source=fam.source,
+                experiment=Experiment(train_lengths=fam.train_lengths, test_bins=fam.test_bins),
+                family=fam.kind,
+            )
+    if language is None:
+        raise LanguageNotFoundError(text, _closest(text))
+    if alphabet is not None:
+        language = _widen(language, alphabet)
+    return language
+
+
+#: A group written without the family prefix: S5, A5-all, A4xZ5, Z60-all.
+_BARE_GROUP = re.compile(r"[SAZD]\d+(x[SAZD]\d+)*(-all)?")
+
+
+def _closest(name: str) -> list[str]:
+    try:
+        suite = suite_names()
+    except LanguageFileError:
+        suite = []
+    local = Path.cwd() / "languages"
+    if local.is_dir():
+        suite = sorted(set(suite) | {p.stem for p in local.glob("*.toml")})
+    candidates = suite + list(FAMILY_EXAMPLES)
+    lowered = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    return [lowered[c] for c in close]
+
+
+def language_from_regex(
+    pattern: str,
+    alphabet: str | Sequence[str] | None = None,
+    name: str | None = None,
+    *,
+    description: str = "",
+) -> Language:
+    """A language from a regular expression (syntax: :mod:`automata_probe.automata.regex`)."""
+    label = name or pattern
+    dfa = regex_to_dfa(pattern, alphabet, name=label)
+    return Language(
+        name=label,
+        description=description or f"the language of the regex {pattern}",
+        alphabet=dfa.alphabet,
+        dfa=dfa,
+        regex=pattern,
+        source="regex",
+    )
+
+
+def language_from_dfa(dfa: DFA, name: str | None = None, *, description: str = "") -> Language:
+    """Wrap an explicit DFA (minimized and renamed) as a language."""
+    label = name or dfa.name or "dfa"
+    minimal = dfa.minimize().with_name(label)
+    return Language(
+        name=label,
+        description=description or f"the language of the DFA {label}",
+        alphabet=minimal.alphabet,
+        dfa=minimal,
+        source="DFA",
+    )
+
+
+def _widen(language: Language, alphabet: str | Sequence[str]) -> Language:
+    letters = tuple(alphabet)
+    missing = [a for a in language.alphabet if a not in letters]
+    if missing:
+        raise AlphabetError(
+            f"--alphabet {{{', '.join(letters)}}} lacks {', '.join(repr(a) for a in missing)}, "
+            f"used by {language.name}"
+        )
+    if letters == language.alphabet:
+        return language
+    old = language.dfa
+    if language.regex is not None:
+        dfa = regex_to_dfa(language.regex, letters, name=language.name)
+    else:
+        n = old.n_states
+        dead = old.dead if old.dead is not None else n
+        rows = []
+        for q in range(n):
+            rows.append(tuple(old.transitions[q][old.letter_index[a]] if a in old.letter_index else dead for a in letters))
+        if dead == n:
+            rows.append(tuple(n for _ in letters))
+        dfa = DFA(
+            alphabet=letters, transitions=tuple(rows), start=old.start, accepting=old.accepting, name=language.name
+        ).minimize()
+    # facts computed over the old alphabet may not hold over the new one
+    return replace(language, alphabet=letters, dfa=dfa, expect={})
