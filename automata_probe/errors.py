@@ -18,6 +18,7 @@ __all__ = [
     "CheckpointError",
     "DataError",
     "ModelError",
+    "ParameterError",
 ]
 
 
@@ -79,3 +80,7 @@ class DataError(AutomataProbeError, ValueError):
 
 class ModelError(AutomataProbeError, ValueError):
     """An invalid model configuration, an unknown site or backend, or weights that do not fit."""
+
+
+class ParameterError(AutomataProbeError, ValueError):
+    """An argument outside its range (a cap below 1, a negative count): the message names it."""

@@ -357,7 +357,7 @@ def test_random_dfas_with_many_states_match_naive():
         dfa = dfa_from_rows("ab", rng.integers(0, n, size=(n, 2)).tolist(), [0, 1, 5])
         d = dfa.minimize()
         try:
-            m = transition_monoid(d, max_size=20_000)
+            m = transition_monoid(d, max_monoid=20_000)
         except MonoidTooLargeError:
             continue
         maps, _ = naive_monoid(d)
@@ -451,15 +451,15 @@ def test_maximal_subgroups_are_counted_per_h_class():
 # ----------------------------------------------------------- caps and speed
 def test_cap_raises_with_a_clear_message():
     with pytest.raises(MonoidTooLargeError, match="more than 100 elements"):
-        transition_monoid(catalan(8), max_size=100)
+        transition_monoid(catalan(8), max_monoid=100)
     with pytest.raises(MonoidTooLargeError, match="catalan8"):
-        classify(catalan(8), max_size=100)  # star-free so far: cannot decide
+        classify(catalan(8), max_monoid=100)  # star-free so far: cannot decide
     with pytest.raises(MonoidTooLargeError):
-        is_star_free(catalan(8), max_size=100)
+        is_star_free(catalan(8), max_monoid=100)
 
 
 def test_cap_after_a_certificate_gives_a_partial_classification():
-    c = classify(random_big(), max_size=1000)
+    c = classify(random_big(), max_monoid=1000)
     assert not c.star_free and c.monoid_size is None
     assert c.complexity == "undetermined"
     assert c.certificate.check(random_big())
@@ -471,7 +471,7 @@ def test_early_exit_does_not_enumerate_the_monoid():
     """The monoid has 1,238,159 elements: a verdict under a cap of 50 must come
     from a short witness, and quickly."""
     dfa = random_big()
-    assert is_star_free(dfa, max_size=50) is False
+    assert is_star_free(dfa, max_monoid=50) is False
     t = time.perf_counter()
     for _ in range(10):
         is_star_free(dfa)
@@ -484,7 +484,7 @@ def test_engine_early_exit_past_the_quick_search(monkeypatch):
     letters = [f"e{i}" for i in range(8)]
     even_e0 = dfa_from_rows(letters, [[1] + [0] * 7, [0] + [1] * 7], [0])
     both = catalan(9).intersection(even_e0).minimize()  # Catalan(9) = 4862 elements, times Z2
-    raw = algebra._enumerate(both, max_size=10**6, check="periodic", stop_at_periodic=True)
+    raw = algebra._enumerate(both, max_monoid=10**6, check="periodic", stop_at_periodic=True)
     assert raw.first_periodic is not None and not raw.complete
     assert raw.elements.shape[0] < 200
     monkeypatch.setattr(algebra, "_QUICK_BUDGET", 0)

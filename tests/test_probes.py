@@ -47,16 +47,16 @@ def test_mlp_reads_what_a_linear_probe_cannot():
     X = rng.normal(size=(2000, 4))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
     lin = LinearProbe().fit(X[:1500], y[:1500]).score(X[1500:], y[1500:])
-    mlp = MLPProbe(seed=0).fit(X[:1500], y[:1500]).score(X[1500:], y[1500:])
+    mlp = MLPProbe(random_state=0).fit(X[:1500], y[:1500]).score(X[1500:], y[1500:])
     assert lin < 0.65
     assert mlp > 0.9
 
 
 def test_mlp_seed_fixes_the_probe():
     X, y = _states_linear(300, 3, 8, seed=3)
-    a = MLPProbe(seed=4, max_iter=20).fit(X, y)
-    b = MLPProbe(seed=4, max_iter=20).fit(X, y)
-    c = MLPProbe(seed=5, max_iter=20).fit(X, y)
+    a = MLPProbe(random_state=4, max_iter=20).fit(X, y)
+    b = MLPProbe(random_state=4, max_iter=20).fit(X, y)
+    c = MLPProbe(random_state=5, max_iter=20).fit(X, y)
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
     assert not np.array_equal(a.coefs_[0], c.coefs_[0])
 

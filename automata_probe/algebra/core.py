@@ -57,7 +57,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..automata.dfa import DFA, format_word
-from ..errors import DFAError, MonoidTooLargeError
+from ..errors import DFAError, MonoidTooLargeError, ParameterError
 
 __all__ = [
     "CITATIONS",
@@ -942,7 +942,7 @@ class _Buffer:
 def _enumerate(
     dfa: DFA,
     *,
-    max_size: int,
+    max_monoid: int,
     check: str,
     stop_at_periodic: bool,
     salt: int = 0,
@@ -953,16 +953,16 @@ def _enumerate(
     element, until the first element with a non-trivial cycle appears) or
     ``"periodic"`` (only look for that element, by squaring: faster);
     ``stop_at_periodic`` returns (incomplete) when it appears. Past
-    ``max_size`` elements it returns incomplete.
+    ``max_monoid`` elements it returns incomplete.
     """
     table = np.asarray(dfa.table)
     n, k = table.shape
     packed = n <= 16
     try:
-        return _closure(dfa, table, n, k, packed, max_size, check, stop_at_periodic, salt)
+        return _closure(dfa, table, n, k, packed, max_monoid, check, stop_at_periodic, salt)
     except _HashCollision:
         log.debug("hash collision in the monoid of %s; retrying with salt %d", dfa.name, salt + 1)
-        return _enumerate(dfa, max_size=max_size, check=check, stop_at_periodic=stop_at_periodic, salt=salt + 1)
+        return _enumerate(dfa, max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic, salt=salt + 1)
 
 
 def _closure(
@@ -971,7 +971,7 @@ def _closure(
     n: int,
     k: int,
     packed: bool,
-    max_size: int,
+    max_monoid: int,
     check: str,
     stop_at_periodic: bool,
     salt: int,
@@ -1040,8 +1040,8 @@ def _closure(
             ids, new_pos = hashes.lookup_insert(keys, total)
             res = ids.reshape(m, k)
             new_layer = cand_rows[(new_pos % k) * m + new_pos // k]
-        if total + new_pos.size > max_size:
-            log.info("the monoid of %s passed the cap of %d elements at word length %d", name, max_size, depth + 1)
+        if total + new_pos.size > max_monoid:
+            log.info("the monoid of %s passed the cap of %d elements at word length %d", name, max_monoid, depth + 1)
             return finish(False)
         cayley_parts.append(res.reshape(-1))
         store.extend(new_layer)
@@ -1104,15 +1104,15 @@ def _cycle_point(y: Sequence[int]) -> int | None:
 
 
 def _quick_search(
-    transitions: Sequence[Sequence[int]], budget: int | None = None, max_size: int | None = None
+    transitions: Sequence[Sequence[int]], budget: int | None = None, max_monoid: int | None = None
 ) -> tuple[str, tuple[int, ...] | None, tuple[int, ...]]:
     """Breadth-first search (same order as :func:`_enumerate`) for the first
     element with a non-trivial cycle, within ``budget`` elements x states and
-    at most ``max_size`` elements.
+    at most ``max_monoid`` elements.
 
     ``transitions[q][a]`` is the table. Returns ``("periodic", element,
     word_indices)``, ``("aperiodic", None, ())`` when the whole monoid was
-    seen, ``("too large", None, ())`` past ``max_size`` elements, or
+    seen, ``("too large", None, ())`` past ``max_monoid`` elements, or
     ``("unknown", None, ())`` when the budget ran out.
     """
     n, k = len(transitions), len(transitions[0])
@@ -1131,7 +1131,7 @@ def _quick_search(
             words[v] = wu + (a,)
             if _cycle_point(v) is not None:
                 return "periodic", v, words[v]
-            if max_size is not None and len(words) > max_size:
+            if max_monoid is not None and len(words) > max_monoid:
                 return "too large", None, ()
             if len(words) >= limit:
                 return "unknown", None, ()
@@ -1738,14 +1738,14 @@ def _minimal(dfa: DFA) -> DFA:
     return dfa.minimize()
 
 
-def transition_monoid(dfa: DFA, *, max_size: int = 2_000_000, minimize: bool = True) -> Monoid:
+def transition_monoid(dfa: DFA, *, max_monoid: int = 2_000_000, minimize: bool = True) -> Monoid:
     """The transition monoid of ``dfa``, enumerated breadth-first.
 
     Parameters
     ----------
     dfa
         Any complete DFA.
-    max_size
+    max_monoid
         Stop with :class:`~automata_probe.errors.MonoidTooLargeError` when the
         monoid has more elements than this.
     minimize
@@ -1757,20 +1757,20 @@ def transition_monoid(dfa: DFA, *, max_size: int = 2_000_000, minimize: bool = T
     Monoid
         Elements in BFS order with shortest words; element 0 is the identity.
     """
-    if max_size < 1:
-        raise MonoidTooLargeError(f"max_size must be at least 1, not {max_size}")
+    if max_monoid < 1:
+        raise ParameterError(f"max_monoid must be at least 1, not {max_monoid}")
     d = _minimal(dfa) if minimize else dfa
-    raw = _enumerate(d, max_size=max_size, check="none", stop_at_periodic=False)
+    raw = _enumerate(d, max_monoid=max_monoid, check="none", stop_at_periodic=False)
     if not raw.complete:
-        raise MonoidTooLargeError(_too_large(d, max_size))
+        raise MonoidTooLargeError(_too_large(d, max_monoid))
     return _monoid_from_raw(d, raw)
 
 
-def _too_large(d: DFA, max_size: int) -> str:
+def _too_large(d: DFA, max_monoid: int) -> str:
     name = d.name or f"the {d.n_states}-state DFA"
     return (
-        f"the syntactic monoid of {name} has more than {max_size:,} elements; "
-        "raise the cap (max_size / --max-monoid) to enumerate it"
+        f"the syntactic monoid of {name} has more than {max_monoid:,} elements; "
+        "raise the cap (max_monoid / --max-monoid) to enumerate it"
     )
 
 
@@ -1788,40 +1788,40 @@ def _monoid_from_raw(d: DFA, raw: _Raw) -> Monoid:
     return m
 
 
-def is_star_free(dfa: DFA, *, max_size: int = 2_000_000) -> bool:
+def is_star_free(dfa: DFA, *, max_monoid: int = 2_000_000) -> bool:
     """Whether the language of ``dfa`` is star-free (its syntactic monoid is
     aperiodic). Stops at the first element with a non-trivial cycle, so a
     non-star-free language is usually decided from a short word.
 
     Raises :class:`~automata_probe.errors.MonoidTooLargeError` when the monoid
-    passes ``max_size`` elements with no such element found.
+    passes ``max_monoid`` elements with no such element found.
     """
     if not isinstance(dfa, DFA):
         raise DFAError(f"expected a DFA, got {type(dfa).__name__}")
-    if max_size < 1:
-        raise MonoidTooLargeError(f"max_size must be at least 1, not {max_size}")
-    verdict, _, _ = _quick_search(_minimal_table(dfa), max_size=max_size)
+    if max_monoid < 1:
+        raise ParameterError(f"max_monoid must be at least 1, not {max_monoid}")
+    verdict, _, _ = _quick_search(_minimal_table(dfa), max_monoid=max_monoid)
     if verdict in ("periodic", "aperiodic"):
         return verdict == "aperiodic"
     d = _minimal(dfa)
     if verdict == "too large":
-        raise MonoidTooLargeError(_too_large(d, max_size))
-    raw = _enumerate(d, max_size=max_size, check="periodic", stop_at_periodic=True)
+        raise MonoidTooLargeError(_too_large(d, max_monoid))
+    raw = _enumerate(d, max_monoid=max_monoid, check="periodic", stop_at_periodic=True)
     if raw.first_periodic is not None:
         return False
     if not raw.complete:
-        raise MonoidTooLargeError(_too_large(d, max_size))
+        raise MonoidTooLargeError(_too_large(d, max_monoid))
     return True
 
 
-def classify(dfa: DFA, *, max_size: int = 2_000_000) -> Classification:
+def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
     """Star-freeness with evidence, the finer algebraic class and predictions.
 
     Parameters
     ----------
     dfa
         Any DFA for the language (it is minimized first).
-    max_size
+    max_monoid
         Cap on the monoid size. Past it, a language already shown not
         star-free (a certificate was found) gets a partial classification with
         ``monoid_size=None`` and complexity ``"undetermined"``; otherwise
@@ -1835,12 +1835,12 @@ def classify(dfa: DFA, *, max_size: int = 2_000_000) -> Classification:
         ``"NC1-complete"`` when some maximal subgroup is not solvable, else
         ``"ACC0"``.
     """
-    if max_size < 1:
-        raise MonoidTooLargeError(f"max_size must be at least 1, not {max_size}")
+    if max_monoid < 1:
+        raise ParameterError(f"max_monoid must be at least 1, not {max_monoid}")
     d = _minimal(dfa)
     verdict, periodic_map, periodic_word = _quick_search(d.transitions)
     check = "index" if verdict == "unknown" else "none"
-    raw = _enumerate(d, max_size=max_size, check=check, stop_at_periodic=False)
+    raw = _enumerate(d, max_monoid=max_monoid, check=check, stop_at_periodic=False)
     if periodic_map is None and raw.first_periodic is not None:
         i = raw.first_periodic
         periodic_map = tuple(int(v) for v in raw.elements[i])
@@ -1849,7 +1849,7 @@ def classify(dfa: DFA, *, max_size: int = 2_000_000) -> Classification:
     star_free = cert is None
     if not raw.complete:
         if star_free:
-            raise MonoidTooLargeError(_too_large(d, max_size))
+            raise MonoidTooLargeError(_too_large(d, max_monoid))
         return Classification(
             star_free=False,
             certificate=cert,
@@ -1868,7 +1868,7 @@ def classify(dfa: DFA, *, max_size: int = 2_000_000) -> Classification:
                 stable_size=None,
                 groups=(),
             )
-            + (f"the monoid has more than {max_size:,} elements; its circuit class was not decided",),
+            + (f"the monoid has more than {max_monoid:,} elements; its circuit class was not decided",),
         )
     monoid = _monoid_from_raw(d, raw)
     index = None

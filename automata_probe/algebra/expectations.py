@@ -31,11 +31,11 @@ def check_expectations(language: Language, *, max_monoid: int = 2_000_000) -> li
     if algebraic & set(e):
         from ..algebra import classify, transition_monoid
 
-        c = classify(dfa, max_size=max_monoid)
+        c = classify(dfa, max_monoid=max_monoid)
         if "star_free" in e and c.star_free != e["star_free"]:
             problems.append(f"star_free: expected {e['star_free']}, computed {c.star_free}")
         if "monoid_size" in e:
-            size = c.monoid_size if c.monoid_size is not None else transition_monoid(dfa, max_size=max_monoid).size
+            size = c.monoid_size if c.monoid_size is not None else transition_monoid(dfa, max_monoid=max_monoid).size
             if size != e["monoid_size"]:
                 problems.append(f"monoid_size: expected {e['monoid_size']}, computed {size}")
         if "aperiodicity_index" in e and c.aperiodicity_index != e["aperiodicity_index"]:

@@ -59,8 +59,8 @@ def _row(name: str, max_monoid: int) -> tuple[list[str], str | None]:
     dfa = language.dfa
     letters = " ".join(dfa.alphabet) if len(dfa.alphabet) <= 6 else f"{len(dfa.alphabet)} letters"
     try:
-        c = classify(dfa, max_size=max_monoid)
-        size = c.monoid_size if c.monoid_size is not None else transition_monoid(dfa, max_size=max_monoid).size
+        c = classify(dfa, max_monoid=max_monoid)
+        size = c.monoid_size if c.monoid_size is not None else transition_monoid(dfa, max_monoid=max_monoid).size
         monoid, star_free, klass = f"{size:,}", "yes" if c.star_free else "no", c.complexity
     except MonoidTooLargeError:
         monoid, star_free, klass = f">{max_monoid:,}", "?", "?"

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     print()
     try:
-        c = classify(dfa, max_size=args.max_monoid)
+        c = classify(dfa, max_monoid=args.max_monoid)
     except MonoidTooLargeError as e:
         print(f"monoid       {e}")
     else:

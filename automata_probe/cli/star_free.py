@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     language = resolve_language(args)
     _hint_if_name(args)
-    c = classify(language.dfa, max_size=args.max_monoid)
+    c = classify(language.dfa, max_monoid=args.max_monoid)
     if args.json:
         print(json.dumps(verdict_dict(language, c), indent=2, ensure_ascii=False))
     else:

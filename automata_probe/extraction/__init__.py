@@ -1211,7 +1211,7 @@ def _fit_probe_per_site(
     for site, hs in acts.items():
         X_tr = np.concatenate([hs[i] for i in train])[rows]
         X_te = np.concatenate([hs[i] for i in test])
-        probe = LinearProbe(seed=seed).fit(X_tr, y_tr[rows])
+        probe = LinearProbe(random_state=seed).fit(X_tr, y_tr[rows])
         scores[site] = float(probe.score(X_te, y_te))
         probes[site] = probe
         log.info("probe on %s: held-out accuracy %.4f", site, scores[site])

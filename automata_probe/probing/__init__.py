@@ -266,7 +266,7 @@ def make_labeler(
     target: str = "state",
     *,
     alphabet: Sequence[str] | None = None,
-    max_monoid_size: int = 200_000,
+    max_monoid: int = 200_000,
     what: str = "the model",
 ) -> Labeler:
     """Build the labels for ``target`` from ``dfa``.
@@ -280,7 +280,7 @@ def make_labeler(
     alphabet
         The model's letters in tokenizer order (default: the DFA's). It must
         be the same set as the DFA's alphabet.
-    max_monoid_size
+    max_monoid
         Cap for the ``monoid`` target
         (:class:`~automata_probe.errors.MonoidTooLargeError` past it).
     what
@@ -347,7 +347,7 @@ def make_labeler(
     # monoid: the right Cayley graph of the transition monoid of the minimal DFA
     from ..algebra import transition_monoid
 
-    monoid = transition_monoid(minimal, max_size=max_monoid_size)
+    monoid = transition_monoid(minimal, max_monoid=max_monoid)
     cayley = np.asarray(monoid.cayley, dtype=np.int64)  # (m, k): element of w.a from element of w
     order = monoid.dfa.alphabet
     if order != letters:  # columns follow the monoid's alphabet order
@@ -1322,7 +1322,7 @@ def _probe_model(
                     X = acts.features[site]
                     reducer = _Reducer(X[train_rows], max_features, np.random.default_rng([seed, 0xDC]))
                     Xr = reducer(X)  # (N, F') float32
-                    probe = LinearProbe(C=C, max_iter=max_iter, seed=seed).fit(Xr[train_rows], y[train_rows])
+                    probe = LinearProbe(C=C, max_iter=max_iter, random_state=seed).fit(Xr[train_rows], y[train_rows])
                     a = accs[site]
                     if kind == "untrained":
                         for k in range(1, n_sets):
@@ -1352,13 +1352,13 @@ def _probe_model(
                             y[rl] * n_classes + pred[rl], minlength=n_classes**2
                         ).reshape(n_classes, n_classes)
                     if y_control is not None:
-                        ctl = LinearProbe(C=C, max_iter=max_iter, seed=seed)
+                        ctl = LinearProbe(C=C, max_iter=max_iter, random_state=seed)
                         ctl.fit(Xr[train_rows], y_control[train_rows])
                         for k in range(1, n_sets):
                             r = set_rows[k]
                             a.control[k].append(float((ctl.predict(Xr[r]) == y_control[r]).mean()))
                     if mlp:
-                        mp = MLPProbe(seed=seed).fit(Xr[train_rows], y[train_rows])
+                        mp = MLPProbe(random_state=seed).fit(Xr[train_rows], y[train_rows])
                         for k in range(1, n_sets):
                             r = set_rows[k]
                             a.mlp[k].append(float((mp.predict(Xr[r]) == y[r]).mean()))

@@ -115,9 +115,9 @@ class LinearProbe(_ProbeBase):
     standardize
         Standardize each feature on the training rows before fitting (a
         probe on raw activations is at the mercy of their scale).
-    seed
+    random_state
         Seed for anything random in the solver (L-BFGS is deterministic; kept
-        so every probe takes one).
+        so every probe takes one; scikit-learn's name).
 
     Attributes
     ----------
@@ -136,11 +136,11 @@ class LinearProbe(_ProbeBase):
     array([0])
     """
 
-    def __init__(self, C: float = 1.0, max_iter: int = 1000, standardize: bool = True, seed: int = 0):
+    def __init__(self, C: float = 1.0, max_iter: int = 1000, standardize: bool = True, random_state: int = 0):
         self.C = C
         self.max_iter = max_iter
         self.standardize = standardize
-        self.seed = seed
+        self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> "LinearProbe":
         """Fit on rows ``X`` ``(N, F)`` with labels ``y`` ``(N,)``; returns ``self``."""
@@ -157,7 +157,7 @@ class LinearProbe(_ProbeBase):
             self.intercept_ = np.zeros(1)
             self.n_iter_ = 1
             return self
-        model = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.seed)
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             model.fit(X, y_idx)
@@ -200,9 +200,9 @@ class MLPProbe(_ProbeBase):
         ``n_iter_no_change`` epochs (scikit-learn's MLPClassifier rule).
     standardize
         Standardize features on the training rows first.
-    seed
+    random_state
         Seeds the initialization and the minibatch order (same seed, same
-        probe on the same machine).
+        probe on the same machine; scikit-learn's name).
 
     Attributes
     ----------
@@ -225,7 +225,7 @@ class MLPProbe(_ProbeBase):
         tol: float = 1e-4,
         n_iter_no_change: int = 10,
         standardize: bool = True,
-        seed: int = 0,
+        random_state: int = 0,
     ):
         self.hidden_size = hidden_size
         self.alpha = alpha
@@ -235,7 +235,7 @@ class MLPProbe(_ProbeBase):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.standardize = standardize
-        self.seed = seed
+        self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> "MLPProbe":
         """Fit on rows ``X`` ``(N, F)`` with labels ``y`` ``(N,)``; returns ``self``."""
@@ -244,7 +244,7 @@ class MLPProbe(_ProbeBase):
         n, f = X.shape
         c = len(self.classes_)
         h = int(self.hidden_size)
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.random_state)
         # He/Glorot-uniform init, drawn from our generator so the seed fixes it
         params = [
             rng.uniform(-1, 1, (f, h)).astype(np.float32) * np.float32((6.0 / f) ** 0.5),  # W1 (F, H)
