@@ -53,7 +53,7 @@ def test_new_columns_widen_the_file(tmp_path):
 
 
 def test_parallel_workers_use_separate_processes(tmp_path):
-    res = run_sweep(grid(["p"], seeds=range(4)), "tests.sweep_jobs:square", tmp_path / "r.csv", workers=2)
+    res = run_sweep(grid(["p"], seeds=range(4)), "tests.experiments.sweep_jobs:square", tmp_path / "r.csv", workers=2)
     assert [r["value"] for r in res.rows] == [0, 1, 4, 9]
     assert all(r["status"] == "ok" for r in res.rows)
 

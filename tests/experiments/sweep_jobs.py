@@ -1,4 +1,4 @@
-"""Job functions for tests/test_sweep.py (importable from worker processes)."""
+"""Job functions for tests/experiments/test_sweep.py (importable from worker processes)."""
 
 import os
 

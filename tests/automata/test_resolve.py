@@ -10,15 +10,12 @@ from automata_probe.automata.dfa import are_equivalent
 from automata_probe.errors import AlphabetError, LanguageFileError, LanguageNotFoundError
 from automata_probe.automata.families import family_dfa
 from automata_probe.automata import (
-    Experiment,
-    Language,
     language_from_dfa,
     language_from_regex,
     load_language,
     suite_dir,
     suite_names,
 )
-from automata_probe.automata.regex import regex_to_dfa
 from automata_probe.algebra import check_expectations
 
 SUITE = suite_names()
@@ -51,7 +48,6 @@ def write(tmp_path: Path, text: str, name: str = "lang.toml") -> Path:
     return p
 
 
-# ------------------------------------------------------------------ suite
 def test_the_suite_is_complete():
     assert STAR_FREE | NOT_STAR_FREE == set(SUITE)
     assert (suite_dir() / "tomita1.toml").is_file()
@@ -85,14 +81,6 @@ def test_suite_dn_is_the_dn_family(n):
     assert are_equivalent(load_language(f"d{n}").dfa, family_dfa(f"Dn-{n}"))
 
 
-def test_suite_files_with_regex_and_table_were_checked_against_each_other():
-    both = [n for n in SUITE if load_language(n).regex and "[dfa]" in (suite_dir() / f"{n}.toml").read_text()]
-    assert {"tomita3", "tomita4", "flip_flop", "d12", "parity"} <= set(both)
-    for n in both:
-        language = load_language(n)
-        assert are_equivalent(regex_to_dfa(language.regex, language.alphabet), language.dfa), n
-
-
 def test_flip_flop_semantics():
     ff = load_language("flip_flop")
     assert ff.accepts("w1i0i1r1w0r0")
@@ -100,21 +88,6 @@ def test_flip_flop_semantics():
     assert not ff.accepts("w1i0")  # does not end with a read
 
 
-def test_check_expectations_reports_a_wrong_fact():
-    language = load_language("tomita4")
-    wrong = Language(
-        name="tomita4",
-        description="wrong facts",
-        alphabet=language.alphabet,
-        dfa=language.dfa,
-        expect={"min_states": 5, "accepts": ["000"]},
-    )
-    problems = check_expectations(wrong)
-    assert len(problems) == 2
-    assert "min_states: expected 5" in problems[0] and "'000' is rejected" in problems[1]
-
-
-# -------------------------------------------------------------- resolution
 def test_names_are_case_insensitive():
     assert load_language("Tomita3").name == "tomita3"
 
@@ -173,83 +146,6 @@ def test_language_from_regex_and_from_dfa():
     again = language_from_dfa(language.dfa, "ab-star")
     assert again.name == "ab-star" and again.dfa.name == "ab-star"
     assert are_equivalent(again.dfa, language.dfa)
-
-
-def test_language_validates_its_alphabet():
-    dfa = regex_to_dfa("a*", "ab")
-    with pytest.raises(AlphabetError):
-        Language(name="x", description="", alphabet=("a",), dfa=dfa)
-    with pytest.raises(LanguageFileError, match="unknown"):
-        Language(name="x", description="", alphabet=("a", "b"), dfa=dfa, expect={"starfree": True})
-
-
-def test_experiment_validates_lengths():
-    assert Experiment(train_lengths=[1, 5], test_bins=[[6, 9]]).train_lengths == (1, 5)
-    with pytest.raises(LanguageFileError):
-        Experiment(train_lengths=(5, 1), test_bins=((6, 9),))
-    assert Experiment(train_lengths=(1, 10), test_bins=((5, 20),)).overlapping_bins() == ((5, 20),)
-
-
-# --------------------------------------------------------------- bad files
-@pytest.mark.parametrize(
-    ("edit", "fragment"),
-    [
-        (lambda t: t.replace('alphabet = ["0", "1"]\n', ""), "key 'alphabet': missing"),
-        (lambda t: t.replace("name =", "nmae ="), "did you mean 'name'"),
-        (lambda t: t.replace("min_states = 4", "min_state = 4"), "expect.min_state"),
-        (lambda t: t.replace("min_states = 4", "min_states = true"), "expect.min_states"),
-        (lambda t: t.replace('"1" = "q0" }\nq2', '"1" = "q7" }\nq2'), "'q7' is not a state"),
-        (lambda t: t.replace('q2 = { "1" = "q0" }', 'q2 = { "2" = "q0" }'), "letter '2' is not in the alphabet"),
-        (lambda t: t.replace('start = "q0"', 'start = "s"'), "dfa.start"),
-        (lambda t: t.replace("(1|01|001)*(0|00)?", "(1|01|001)*(0|00"), "position"),
-        (lambda t: t.replace("(1|01|001)*(0|00)?", "(1|01|001|2)*"), "'2'"),
-        (lambda t: t.replace("(1|01|001)*(0|00)?", "(1|01)*(0|00)?"), "disagree on '001'"),
-        (lambda t: t.replace("[expect]", "[expect]\naccepts = [\"0a\"]"), "expect.accepts"),
-        (lambda t: t.replace("[expect]", "[experiment]\ntrain_lengths = [10, 1]\n[expect]"), "experiment"),
-        (lambda t: t.replace("min_states = 4", "min_states = 4 4"), "TOML syntax error"),
-    ],
-)
-def test_bad_files_name_the_file_and_the_key(tmp_path, edit, fragment):
-    p = write(tmp_path, edit(TOMITA4))
-    with pytest.raises(LanguageFileError) as info:
-        load_language(str(p))
-    message = str(info.value)
-    assert str(p) in message
-    assert fragment in message
-    assert "\n" not in message
-
-
-def test_toml_syntax_error_names_the_line(tmp_path):
-    p = write(tmp_path, TOMITA4.replace("min_states = 4", "min_states = 4 4"))
-    with pytest.raises(LanguageFileError, match=r"line 6"):
-        load_language(str(p))
-
-
-def test_a_file_needs_a_regex_or_a_table(tmp_path):
-    p = write(tmp_path, 'alphabet = "ab"\n')
-    with pytest.raises(LanguageFileError, match="needs a 'regex' or a \\[dfa\\]"):
-        load_language(str(p))
-
-
-def test_a_minimal_file_gets_defaults(tmp_path):
-    p = write(tmp_path, 'alphabet = "ab"\nregex = "(ab)*"\n', "ab_star.toml")
-    language = load_language(str(p))
-    assert language.name == "ab_star" and language.dfa.n_states == 3
-    assert language.experiment.train_lengths == (1, 50)
-
-
-def test_multi_character_letters_in_a_table(tmp_path):
-    text = """\
-alphabet = ["push", "pop"]
-[dfa]
-start = "empty"
-accept = ["empty"]
-[dfa.transitions]
-empty = { push = "full" }
-full = { pop = "empty" }
-"""
-    language = load_language(str(write(tmp_path, text, "stack1.toml")))
-    assert language.accepts("push pop push pop") and not language.accepts("pop")
 
 
 def test_a_bare_group_name_is_its_word_problem():

@@ -7,26 +7,17 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from automata_probe import data
 from automata_probe.data import sampling
 from automata_probe.data import (
-    LengthBin,
-    Tokenizer,
-    batch_from_indices,
-    batch_from_words,
-    check_bins,
     lengths_with_words,
     sample_batch,
     sample_in_language,
     sample_uniform,
     sample_words,
-    targets_from_states,
 )
 from automata_probe.automata.dfa import DFA
-from automata_probe.errors import AlphabetError, DataError
+from automata_probe.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -49,79 +40,6 @@ def skewed() -> DFA:
     ).minimize()
 
 
-# ------------------------------------------------------------- tokenizer
-def test_tokenizer_ids_and_roundtrip(tomita4):
-    tok = Tokenizer.for_dfa(tomita4)
-    assert (tok.PAD, tok.BOS, tok.vocab_size) == (0, 1, 4)
-    assert tok.encode("0110").tolist() == [1, 2, 3, 3, 2]
-    assert tok.encode("").tolist() == [1]
-    assert tok.decode([1, 2, 3, 3, 2, 0, 0]) == ("0", "1", "1", "0")
-
-
-def test_tokenizer_rejects_unknown_letter(tomita4):
-    with pytest.raises(AlphabetError, match="'2' at position 1"):
-        Tokenizer.for_dfa(tomita4).encode("021")
-
-
-# ------------------------------------------------------------- alignment
-def test_empty_word_is_bos_and_start_state(tomita4):
-    b = batch_from_words(tomita4, [""], "state")
-    assert b.tokens.tolist() == [[Tokenizer.BOS]]
-    assert b.states.tolist() == [[tomita4.start]]
-    assert b.mask.tolist() == [[True]]
-    assert b.lengths.tolist() == [0]
-
-
-def test_alignment_and_right_padding(tomita4):
-    b = batch_from_words(tomita4, ["001", "", "0"], "state")
-    assert b.tokens.tolist() == [[1, 2, 2, 3], [1, 0, 0, 0], [1, 2, 0, 0]]
-    assert b.mask.tolist() == [[True] * 4, [True, False, False, False], [True, True, False, False]]
-    assert b.states.tolist() == [tomita4.run("001"), [0, -1, -1, -1], [0, 1, -1, -1]]
-    assert b.targets.tolist() == b.states.tolist()  # state task: targets are the states
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.text(alphabet="01", max_size=12), min_size=1, max_size=6))
-def test_alignment_property(words):
-    dfa = DFA.from_table(
-        alphabet=["0", "1"],
-        transitions={"q0": {"0": "q1", "1": "q0"}, "q1": {"0": "q2", "1": "q0"}, "q2": {"1": "q0"}},
-        start="q0",
-        accept=["q0", "q1", "q2"],
-    ).minimize()
-    b = batch_from_words(dfa, words, "next")
-    for i, w in enumerate(words):
-        L = len(w)
-        assert int(b.mask[i].sum()) == L + 1
-        assert b.states[i, : L + 1].tolist() == dfa.run(w)  # output t <-> q_t
-        assert b.tokens[i, 1 : L + 1].tolist() == [int(c) + 2 for c in w]
-        assert (b.states[i, L + 1 :] == -1).all() and (b.tokens[i, L + 1 :] == 0).all()
-        assert float(b.targets[i, L + 1 :].abs().sum()) == 0.0
-
-
-# ---------------------------------------------------------------- targets
-def test_next_targets_on_the_dead_state(tomita4):
-    b = batch_from_words(tomita4, ["0001"], "next")
-    t = b.targets[0].tolist()
-    assert t[0] == [1, 1, 1]  # q0: both letters live, accepting
-    assert t[2] == [0, 1, 1]  # q2 (two 0s): a third 0 dies
-    assert t[3] == [0, 0, 0]  # dead: nothing continues, rejecting
-    assert t[4] == [0, 0, 0]
-
-
-def test_member_and_state_targets(tomita4):
-    states = np.array([[0, 2, 3, -1]])
-    member = targets_from_states(tomita4, states, "member")
-    assert member.shape == (1, 4, 1) and member[..., 0].tolist() == [[1, 1, 0, 0]]
-    assert targets_from_states(tomita4, states, "state").tolist() == states.tolist()
-    assert data.n_outputs("next", tomita4) == 3
-    assert data.n_outputs("member", tomita4) == 1
-    assert data.n_outputs("state", tomita4) == 4
-    with pytest.raises(DataError, match="unknown task 'lm'"):
-        data.n_outputs("lm", tomita4)
-
-
-# --------------------------------------------------------------- samplers
 def _chi2(words: np.ndarray, universe: list[tuple[int, ...]]) -> float:
     counts = dict.fromkeys(universe, 0)
     for row in map(tuple, words.tolist()):
@@ -135,6 +53,20 @@ def _chi2_ok(stat: float, dof: int) -> bool:
     # Wilson-Hilferty: stat is below the 99.99% quantile (z = 3.72)
     z = ((stat / dof) ** (1 / 3) - (1 - 2 / (9 * dof))) / math.sqrt(2 / (9 * dof))
     return z < 3.72
+
+
+class _TieRNG:
+    """Forces every 53-bit draw onto the first threshold (the slow path)."""
+
+    def __init__(self, m: int, seed: int) -> None:
+        self.m, self.g = m, np.random.default_rng(seed)
+        self.forced = 0
+
+    def integers(self, low, high=None, size=None, dtype=np.int64):
+        if high == sampling._ONE:
+            self.forced += 1
+            return np.full(size, self.m, dtype=np.int64)
+        return self.g.integers(low, high, size=size, dtype=dtype)
 
 
 def test_sample_in_language_is_uniform_over_accepted_words(skewed):
@@ -193,20 +125,6 @@ def test_resolve_exact_has_the_exact_conditional_law():
     assert sampling._resolve_exact([1, 3], 3, K - 1, rng) == 0
 
 
-class _TieRNG:
-    """Forces every 53-bit draw onto the first threshold (the slow path)."""
-
-    def __init__(self, m: int, seed: int) -> None:
-        self.m, self.g = m, np.random.default_rng(seed)
-        self.forced = 0
-
-    def integers(self, low, high=None, size=None, dtype=np.int64):
-        if high == sampling._ONE:
-            self.forced += 1
-            return np.full(size, self.m, dtype=np.int64)
-        return self.g.integers(low, high, size=size, dtype=dtype)
-
-
 def test_fast_path_ties_are_resolved_exactly(skewed):
     # from state A with 1 letter left: counts a:1, b:1, c:0 -> threshold 1/2 is exact
     # with 2 letters left: a:2, b:1 -> thresholds 2/3 (inexact) and 1
@@ -244,31 +162,3 @@ def test_mixed_source_contains_rejected_words(tomita4):
     accepted = [tomita4.accepts(tomita4.decode(idx[i, : lengths[i]])) for i in range(200)]
     assert 0 < sum(accepted) < 200
     assert ((lengths >= 10) & (lengths <= 20)).all()
-
-
-# ------------------------------------------------------------------- bins
-def test_length_bin_validation():
-    assert LengthBin.of("101-150") == LengthBin(lo=101, hi=150)
-    assert LengthBin.of((3, 3)) == LengthBin.of("3")
-    assert list(LengthBin(lo=2, hi=4).lengths) == [2, 3, 4]
-    with pytest.raises(DataError, match="lo > hi"):
-        LengthBin(lo=5, hi=2)
-    with pytest.raises(DataError, match="negative"):
-        LengthBin.of("-3-4")
-    with pytest.raises(DataError, match="LO-HI"):
-        LengthBin.of("a-b")
-
-
-def test_check_bins_overlap():
-    train = LengthBin(lo=1, hi=100)
-    check_bins(train, [LengthBin(lo=101, hi=150)])
-    with pytest.raises(DataError, match=r"bin\(s\) 90-120, 100-100 overlap the training lengths 1-100"):
-        check_bins(train, [LengthBin(lo=101, hi=150), LengthBin(lo=90, hi=120), LengthBin(lo=100, hi=100)])
-    check_bins(train, [LengthBin(lo=90, hi=120)], allow_overlap=True)
-
-
-def test_batch_from_indices_validates(tomita4):
-    with pytest.raises(DataError, match="letter index outside"):
-        batch_from_indices(tomita4, np.array([[0, 5]]), np.array([2]), "next")
-    b = batch_from_indices(tomita4, np.array([[0, 5]]), np.array([1]), "next")  # 5 is past the end
-    assert b.tokens.tolist() == [[1, 2]]

@@ -1,0 +1,114 @@
+"""Loading languages: the suite and its [expect] facts, resolution order, bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from automata_probe.automata.dfa import are_equivalent
+from automata_probe.errors import LanguageFileError
+from automata_probe.automata import (
+    load_language,
+    suite_dir,
+    suite_names,
+)
+from automata_probe.automata.regex import regex_to_dfa
+
+SUITE = suite_names()
+
+# Sarrof et al.'s star-free column (issue 2, "Done when")
+STAR_FREE = {"tomita1", "tomita2", "tomita4", "tomita7", "d1", "d2", "d3", "d4", "d12", "abcde", "ab_d_bc",
+             "012_02", "flip_flop"}
+NOT_STAR_FREE = {"parity", "aa_star", "aaaa_star", "abab_star", "tomita3", "tomita5", "tomita6"}
+
+TOMITA4 = """\
+name = "tomita4"
+description = "no three consecutive 0s"
+alphabet = ["0", "1"]
+regex = "(1|01|001)*(0|00)?"
+[expect]
+min_states = 4
+[dfa]
+start = "q0"
+accept = ["q0", "q1", "q2"]
+[dfa.transitions]
+q0 = { "0" = "q1", "1" = "q0" }
+q1 = { "0" = "q2", "1" = "q0" }
+q2 = { "1" = "q0" }
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "lang.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_suite_files_with_regex_and_table_were_checked_against_each_other():
+    both = [n for n in SUITE if load_language(n).regex and "[dfa]" in (suite_dir() / f"{n}.toml").read_text()]
+    assert {"tomita3", "tomita4", "flip_flop", "d12", "parity"} <= set(both)
+    for n in both:
+        language = load_language(n)
+        assert are_equivalent(regex_to_dfa(language.regex, language.alphabet), language.dfa), n
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (lambda t: t.replace('alphabet = ["0", "1"]\n', ""), "key 'alphabet': missing"),
+        (lambda t: t.replace("name =", "nmae ="), "did you mean 'name'"),
+        (lambda t: t.replace("min_states = 4", "min_state = 4"), "expect.min_state"),
+        (lambda t: t.replace("min_states = 4", "min_states = true"), "expect.min_states"),
+        (lambda t: t.replace('"1" = "q0" }\nq2', '"1" = "q7" }\nq2'), "'q7' is not a state"),
+        (lambda t: t.replace('q2 = { "1" = "q0" }', 'q2 = { "2" = "q0" }'), "letter '2' is not in the alphabet"),
+        (lambda t: t.replace('start = "q0"', 'start = "s"'), "dfa.start"),
+        (lambda t: t.replace("(1|01|001)*(0|00)?", "(1|01|001)*(0|00"), "position"),
+        (lambda t: t.replace("(1|01|001)*(0|00)?", "(1|01|001|2)*"), "'2'"),
+        (lambda t: t.replace("(1|01|001)*(0|00)?", "(1|01)*(0|00)?"), "disagree on '001'"),
+        (lambda t: t.replace("[expect]", "[expect]\naccepts = [\"0a\"]"), "expect.accepts"),
+        (lambda t: t.replace("[expect]", "[experiment]\ntrain_lengths = [10, 1]\n[expect]"), "experiment"),
+        (lambda t: t.replace("min_states = 4", "min_states = 4 4"), "TOML syntax error"),
+    ],
+)
+def test_bad_files_name_the_file_and_the_key(tmp_path, edit, fragment):
+    p = write(tmp_path, edit(TOMITA4))
+    with pytest.raises(LanguageFileError) as info:
+        load_language(str(p))
+    message = str(info.value)
+    assert str(p) in message
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_toml_syntax_error_names_the_line(tmp_path):
+    p = write(tmp_path, TOMITA4.replace("min_states = 4", "min_states = 4 4"))
+    with pytest.raises(LanguageFileError, match=r"line 6"):
+        load_language(str(p))
+
+
+def test_a_file_needs_a_regex_or_a_table(tmp_path):
+    p = write(tmp_path, 'alphabet = "ab"\n')
+    with pytest.raises(LanguageFileError, match="needs a 'regex' or a \\[dfa\\]"):
+        load_language(str(p))
+
+
+def test_a_minimal_file_gets_defaults(tmp_path):
+    p = write(tmp_path, 'alphabet = "ab"\nregex = "(ab)*"\n', "ab_star.toml")
+    language = load_language(str(p))
+    assert language.name == "ab_star" and language.dfa.n_states == 3
+    assert language.experiment.train_lengths == (1, 50)
+
+
+def test_multi_character_letters_in_a_table(tmp_path):
+    text = """\
+alphabet = ["push", "pop"]
+[dfa]
+start = "empty"
+accept = ["empty"]
+[dfa.transitions]
+empty = { push = "full" }
+full = { pop = "empty" }
+"""
+    language = load_language(str(write(tmp_path, text, "stack1.toml")))
+    assert language.accepts("push pop push pop") and not language.accepts("pop")

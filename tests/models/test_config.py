@@ -1,0 +1,77 @@
+"""Tests for automata_probe.models: scans, Mamba (weights, mambapy cross-check), LSTM, Transformer."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from automata_probe.errors import ModelError
+from automata_probe.models import (
+    ModelConfig,
+)
+
+ARCHS = ("mamba", "lstm", "transformer")
+
+# mamba_ssm 2.x MambaLMHeadModel(d_model=64, n_layer=2, vocab_size=5) (pad_vocab_size_multiple=8,
+# rms_norm=True) minus lm_head, plus our head; from reference/measurements.md
+MAMBA_SSM_PARAMS = {
+    "backbone.embedding.weight": (8, 64),
+    **{
+        f"backbone.layers.{i}.{name}": shape
+        for i in range(2)
+        for name, shape in {
+            "norm.weight": (64,),
+            "mixer.in_proj.weight": (256, 64),
+            "mixer.conv1d.weight": (128, 1, 4),
+            "mixer.conv1d.bias": (128,),
+            "mixer.x_proj.weight": (4 + 32, 128),
+            "mixer.dt_proj.weight": (128, 4),
+            "mixer.dt_proj.bias": (128,),
+            "mixer.A_log": (128, 16),
+            "mixer.D": (128,),
+            "mixer.out_proj.weight": (64, 128),
+        }.items()
+    },
+    "backbone.norm_f.weight": (64,),
+    "head.weight": (3, 64),
+    "head.bias": (3,),
+}
+
+
+def dataclasses_frozen_error():
+    import dataclasses
+
+    return dataclasses.FrozenInstanceError
+
+
+def test_config_resolves_derived_fields_and_round_trips():
+    cfg = ModelConfig(arch="mamba", vocab_size=5, n_outputs=3, d_model=40)
+    assert cfg.dt_rank == 3 and cfg.d_ff == 160 and cfg.d_inner == 80 and cfg.padded_vocab_size == 8
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(dataclasses_frozen_error()):
+        cfg.d_model = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "kw, culprit",
+    [
+        (dict(arch="gru"), "gru"),
+        (dict(d_model=0), "d_model"),
+        (dict(arch="transformer", n_heads=3), "n_heads"),
+        (dict(dropout=1.0), "dropout"),
+        (dict(positional_encoding="rope"), "rope"),
+        (dict(dt_rank="big"), "dt_rank"),
+        (dict(negative_eigenvalues=1), "negative_eigenvalues"),
+    ],
+)
+def test_config_rejects_bad_fields_with_named_culprit(kw, culprit):
+    base = dict(arch="mamba", vocab_size=5, n_outputs=3)
+    base.update(kw)
+    with pytest.raises(ModelError, match=culprit):
+        ModelConfig(**base)
+
+
+def test_config_from_dict_rejects_unknown_keys():
+    d = ModelConfig(arch="lstm", vocab_size=5, n_outputs=3).to_dict() | {"n_layer": 2}
+    with pytest.raises(ModelError, match="n_layer"):
+        ModelConfig.from_dict(d)
