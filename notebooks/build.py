@@ -202,7 +202,8 @@ reports strict accuracy on the training lengths and on longer words, beside the 
 figure. The theorem predicts length generalization only for the star-free ones."""),
         ("code", SETUP),
         ("code", """\
-from automata_probe.experiments.reproduce import Budget, plot_sarrof, run_sarrof, sarrof_table
+from automata_probe.experiments.reproduce import Budget, run_sarrof, sarrof_table
+from automata_probe.viz.reproduce_plots import plot_sarrof
 
 languages = ["tomita1", "parity"] if QUICK else ["tomita1", "tomita4", "tomita7", "parity", "tomita3", "tomita5"]
 budget = Budget(steps=60, d_model=16, eval_n=50) if QUICK else Budget(steps=600, d_model=32, eval_n=200)
@@ -248,7 +249,8 @@ for name in ["group-Z60-all", "group-S3-all", "group-A4xZ5-all", "group-A5-all"]
     c = classify(load_language(name).dfa)
     print(f"{name:16} {c.complexity:13} " + "; ".join(c.evidence[:1]))"""),
         ("code", """\
-from automata_probe.experiments.reproduce import Budget, merrill_table, plot_merrill, run_merrill
+from automata_probe.experiments.reproduce import Budget, merrill_table, run_merrill
+from automata_probe.viz.reproduce_plots import plot_merrill
 
 if QUICK:   # CI: a smoke run
     result = run_merrill(OUT / "merrill-quick", groups=["group-Z60-all", "group-A5-all"], layers=[1],

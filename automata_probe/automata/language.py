@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..errors import AlphabetError, LanguageFileError
+from ..errors import AlphabetError, DataError, LanguageFileError
 from .dfa import DFA
 
 __all__ = ["Experiment", "Language", "EXPECT_KEYS", "DEFAULT_EXPERIMENT", "language_and_dfa"]
@@ -134,7 +134,6 @@ class Language:
 
 def language_and_dfa(language: "Language | DFA") -> tuple[str, DFA]:
     """``(name, dfa)`` of a :class:`Language` or a bare DFA."""
-    from ..errors import DataError
 
     if isinstance(language, DFA):
         return language.name or "dfa", language

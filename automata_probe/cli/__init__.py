@@ -1,8 +1,8 @@
 """The ``automata-probe`` command and its subcommands.
 
-Each subcommand lives in its own module with ``add_parser(subparsers)``; heavy
-imports (torch, sklearn, matplotlib) happen inside the command functions so
-``automata-probe languages`` starts fast. Errors from the package
+Each subcommand lives in its own module (``DESCRIPTION``, ``add_arguments``,
+``run``); only the chosen one is imported, so ``automata-probe languages``
+starts without torch. Errors from the package
 (:class:`~automata_probe.errors.AutomataProbeError`) become one line on stderr
 and exit status 2; argparse usage errors exit 2 as well.
 """
@@ -14,12 +14,10 @@ import importlib
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..errors import AutomataProbeError
-
-# subcommand modules, in the order `automata-probe --help` lists them
-SUBCOMMANDS = ["languages", "show", "star_free", "train", "evaluate", "probe", "extract", "compare", "reproduce", "demo"]
 
 EXIT_USAGE = 2
 
@@ -69,26 +67,66 @@ def setup_logging(verbose: int) -> None:
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its name, the module that implements it, its one-line help."""
+
+    name: str
+    module: str
+    help: str
+    aliases: tuple[str, ...] = ()
+
+
+#: The subcommands, in the order ``automata-probe --help`` lists them. Each
+#: module has ``DESCRIPTION``, ``add_arguments(parser)`` and ``run(args)``; only
+#: the module of the command given is imported, so ``automata-probe
+#: languages`` does not load torch.
+COMMANDS: tuple[Command, ...] = (
+    Command("languages", "languages", "list the built-in languages with their states, monoid size and class"),
+    Command("show", "show", "print a language's minimal DFA and monoid summary; draw it with --png"),
+    Command("is-star-free", "star_free", "decide star-freeness of a regex or language, with evidence", ("star-free",)),
+    Command("train", "train", "train a model on a language and write a checkpoint"),
+    Command("evaluate", "evaluate", "per-bin strict accuracy of a checkpoint"),
+    Command("probe", "probe", "probe a checkpoint's activations for DFA states, with controls", ("probe-states",)),
+    Command("extract", "extract", "extract a DFA from a trained model and compare it with the truth"),
+    Command("compare", "compare", "compare two automata (files, names or regexes) exactly"),
+    Command("reproduce", "reproduce", "run the papers' experiments (Sarrof et al. 2024, Merrill et al. 2024)"),
+    Command("demo", "demo", "train a small Mamba on tomita4, probe it, extract an automaton, compare, plot"),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``automata-probe`` parser, with the arguments of ``command`` (the
+    other subcommands are listed with their help only)."""
     parser = argparse.ArgumentParser(
         prog="automata-probe",
         description="Languages, star-freeness, training, probing and extraction for sequence models.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"{__name__}.{name}":
-                continue  # subcommand not built yet
-            raise
-        module.add_parser(sub)
+    for c in COMMANDS:
+        if command not in (c.name, *c.aliases):
+            sub.add_parser(c.name, aliases=list(c.aliases), help=c.help)
+            continue
+        module = importlib.import_module(f"{__name__}.{c.module}")
+        p = sub.add_parser(c.name, aliases=list(c.aliases), help=c.help, description=module.DESCRIPTION)
+        module.add_arguments(p)
+        p.set_defaults(func=module.run)
     return parser
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word after the global options), or None."""
+    for arg in argv:
+        if arg == "--verbose" or (arg.startswith("-v") and set(arg[1:]) == {"v"}):
+            continue
+        return None if arg.startswith("-") else arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -19,19 +19,24 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
+from ..automata import language_from_regex, load_language
+from ..automata.dfa import format_word
+from ..compare import compare
+from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, RegexError
+from ..viz.drawing import draw_comparison, plot_disagreement
+
 log = logging.getLogger(__name__)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "compare",
-        help="compare two automata (files, names or regexes) exactly",
-        description=(
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = (
             "Compare two DFAs over the same alphabet: equivalence, the shortest counterexample, the exact "
             "disagreement rate per length, state counts and a state-to-state mapping. Each DFA is a .toml "
             "language file, a language name, or a regex. The first is taken as the truth, or --dfa when given."
-        ),
-    )
+        )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("specs", nargs="+", metavar="DFA", help="one or two languages: file, name or regex")
     p.add_argument("--dfa", metavar="LANG", help="the ground truth (then give one DFA to compare with it)")
     p.add_argument("--alphabet", metavar="LETTERS", help="alphabet for regexes (a string of one-character letters)")
@@ -39,7 +44,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--png", metavar="PATH", help="draw both automata side by side")
     p.add_argument("--rates-png", metavar="PATH", help="plot the disagreement rate per length")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    p.set_defaults(func=run)
 
 
 # --------------------------------------------------------------- resolving
@@ -55,8 +59,6 @@ def resolve_languages(specs: Sequence[str], alphabet: str | None = None) -> list
     ``compare tomita4 '1*'`` compares over {0, 1}. A spec that is neither a
     name nor a regex raises :class:`LanguageNotFoundError` with both reasons.
     """
-    from ..errors import AlphabetError, LanguageNotFoundError, RegexError
-    from ..automata import language_from_regex, load_language
 
     resolved: list = [None] * len(specs)
     regexes: dict[int, LanguageNotFoundError] = {}
@@ -105,7 +107,6 @@ def format_rates(rates: Sequence[float], exact: Sequence[bool] | None = None, *,
 
 
 def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA, DFA
-    from ..automata.dfa import format_word
 
     print(f"verdict: {c.verdict}")
     cex = "none" if c.counterexample is None else (
@@ -123,8 +124,6 @@ def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..compare import compare
-    from ..errors import LanguageFileError
 
     specs = list(args.specs)
     if args.dfa is not None:
@@ -146,13 +145,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"other: {other.name} ({other.n_states} states)")
         print_comparison(c, truth, other)
     if args.png:
-        from ..viz.drawing import draw_comparison
 
         path = draw_comparison(truth, other, args.png, mapping=c.mapping, suptitle=c.verdict)
         if not args.json:
             print(f"wrote {path}")
     if args.rates_png:
-        from ..viz.drawing import plot_disagreement
 
         path = plot_disagreement({other.name: c.rates}, args.rates_png, title=f"disagreement with {truth.name}")
         if not args.json:

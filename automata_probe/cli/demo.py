@@ -16,13 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+from ..automata import load_language
+from . import build_parser, run_guarded
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "demo",
-        help="train a small Mamba on tomita4, probe it, extract an automaton, compare, plot",
-        description=__doc__.split("\n\n")[0],
-    )
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = __doc__.split("\n\n")[0]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dfa", default="tomita4", metavar="LANG", help="language (default: %(default)s)")
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default: runs/demo-<LANG>)")
     p.add_argument("--arch", default="mamba", choices=["mamba", "lstm", "transformer"])
@@ -33,7 +34,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=int, default=2, help="probe repetitions (default: %(default)s)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     p.add_argument("--fresh", action="store_true", help="retrain even if the folder has a checkpoint")
-    p.set_defaults(func=run)
 
 
 def _banner(title: str) -> None:
@@ -41,8 +41,6 @@ def _banner(title: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import build_parser, run_guarded
-    from ..automata import load_language
 
     language = load_language(args.dfa)  # fail on a bad name before anything runs
     out = Path(args.out or f"runs/demo-{language.name}")
@@ -70,11 +68,10 @@ def run(args: argparse.Namespace) -> int:
           "--png", str(out / "extracted.png"), "--rates-png", str(out / "disagreement.png"),
           "--seed", str(args.seed), *threads]),
     ]
-    parser = build_parser()
     t0 = time.perf_counter()
     for title, argv in steps:
         _banner(f"{title}\n$ automata-probe {' '.join(argv)}")
-        ns = parser.parse_args(argv)
+        ns = build_parser(argv[0]).parse_args(argv)
         ns.verbose = 0
         rc = run_guarded(ns.func, ns)
         if rc != 0:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from ..automata import align_alphabet, load_language
+from ..data import LengthBin
+from ..errors import DataError
+from ..models import evaluate
+from ..models.checkpoint import load_checkpoint
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "evaluate",
-        help="per-bin strict accuracy of a checkpoint",
-        description="Evaluate a checkpoint on length bins of its language (or another one with the same alphabet).",
-    )
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = "Evaluate a checkpoint on length bins of its language (or another one with the same alphabet)."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("checkpoint", metavar="MODEL.pt")
     p.add_argument("--dfa", metavar="LANG", help="evaluate on this language instead (same alphabet)")
     p.add_argument("--bins", nargs="+", metavar="LO-HI",
@@ -18,27 +22,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=1000, help="words per bin (default %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the evaluation words (default %(default)s)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..models.checkpoint import load_checkpoint
-    from ..automata import align_alphabet
-    from ..data import LengthBin
-    from ..errors import DataError
 
     ckpt = load_checkpoint(args.checkpoint)
     if args.n < 1:
         raise DataError(f"--n must be a positive number of words, got {args.n}")
     if args.dfa:
-        from ..automata import load_language
 
         language = load_language(args.dfa)
         name, dfa, experiment = language.name, language.dfa, language.experiment
     elif ckpt.dfa is not None:
         name, dfa, experiment = ckpt.language_name, ckpt.dfa, None
     else:
-        from ..automata import load_language
 
         language = load_language(ckpt.language_name)
         name, dfa, experiment = language.name, language.dfa, language.experiment
@@ -48,8 +45,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         bins = _default_bins(ckpt.train_config, experiment)
     import torch
-
-    from ..models import evaluate
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -64,8 +59,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_bins(train_config: dict, experiment) -> list:
-    from ..data import LengthBin
-    from ..errors import DataError
 
     bins = []
     if train_config.get("train_lengths"):

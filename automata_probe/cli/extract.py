@@ -25,15 +25,14 @@ log = logging.getLogger(__name__)
 METHOD_CHOICES = ["probe", "cluster", "lstar", "kv", "all"]
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "extract",
-        help="extract a DFA from a trained model and compare it with the truth",
-        description=(
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = (
             "Extract a DFA from a model (probe-based, by clustering hidden states, or by L*/KV active "
             "learning with the model answering membership queries) and compare each with the true DFA."
-        ),
-    )
+        )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL.pt", help="checkpoint written by `automata-probe train`")
     p.add_argument("--dfa", metavar="LANG", help="the true language (default: the checkpoint's own)")
     p.add_argument("--method", choices=METHOD_CHOICES, default="all", help="default: all")
@@ -55,7 +54,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="most distinct membership queries per learner (default %(default)s)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=run)
 
 
 def _out_path(base: str, method: str, several: bool) -> Path:

@@ -10,16 +10,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+
+from ..algebra import classify, transition_monoid
+from ..automata import load_language, suite_names
+from ..automata.families import FAMILIES
+from ..errors import AutomataProbeError, MonoidTooLargeError
 
 _DESCRIPTION_WIDTH = 64
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "languages",
-        help="list the built-in languages with their states, monoid size and class",
-        description=__doc__.split("\n\n")[0],
-    )
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = __doc__.split("\n\n")[0]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-monoid",
         type=int,
@@ -27,11 +30,9 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="skip the monoid of a language past N elements (default 2,000,000)",
     )
-    p.set_defaults(func=run)
 
 
 def _names() -> list[str]:
-    from ..automata import suite_names
 
     names = set(suite_names())
     local = Path.cwd() / "languages"
@@ -48,9 +49,6 @@ def _sort_key(name: str) -> tuple[str, int, str]:
 
 
 def _row(name: str, max_monoid: int) -> tuple[list[str], str | None]:
-    from ..algebra import classify, transition_monoid
-    from ..errors import AutomataProbeError, MonoidTooLargeError
-    from ..automata import load_language
 
     try:
         language = load_language(name)
@@ -92,7 +90,6 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     print()
     print("families (generated on demand, e.g. --dfa dyck-2-3):")
-    from ..automata.families import FAMILIES
 
     rows = [[f.spec, f.language, ", ".join(f.examples)] for f in FAMILIES]
     for line in _table(["spec", "language", "examples"], rows, right=set()):

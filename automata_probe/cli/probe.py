@@ -55,15 +55,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1, metavar="N", help="BLAS/torch threads (default: %(default)s)")
 
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "probe",
-        aliases=["probe-states"],
-        help="probe a checkpoint's activations for DFA states, with controls",
-        description=__doc__.split("\n\n")[0],
-    )
-    add_arguments(p)
-    p.set_defaults(func=run)
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = __doc__.split("\n\n")[0]
+
+
 
 
 def build_parser() -> argparse.ArgumentParser:

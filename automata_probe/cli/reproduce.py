@@ -6,17 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..automata import load_language
+from ..errors import AutomataProbeError
+from ..experiments import reproduce as rp
+from ..viz.reproduce_plots import plot_merrill, plot_sarrof
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "reproduce",
-        help="run the papers' experiments (Sarrof et al. 2024, Merrill et al. 2024)",
-        description=(
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = (
             "Run (or resume) a paper's experiment as a sweep of training jobs and print our "
             "figures beside the published ones. Finished jobs are kept in OUT/<paper>.csv and "
             "skipped on the next run."
-        ),
-    )
+        )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paper", choices=["sarrof", "merrill"])
     p.add_argument("--quick", action="store_true", help="a subset with small budgets (~15 min on 2 cores)")
     p.add_argument("-o", "--out", default="runs/reproduce", help="results folder (default: runs/reproduce)")
@@ -30,7 +33,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
                    help="where each job trains (default: %(default)s; cuda uses mamba-ssm's kernels when installed)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
-    p.set_defaults(func=run)
 
 
 def _fmt(v) -> str:
@@ -51,12 +53,9 @@ def _print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..experiments import reproduce as rp
-    from ..errors import AutomataProbeError
 
     out = Path(args.out)
     if args.languages:
-        from ..automata import load_language
 
         for name in args.languages:
             load_language(name)  # unknown names fail before any training starts
@@ -88,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         ])
         figure = out / "sarrof.png"
         if not args.no_plot and any(r["status"] == "ok" for r in rows):
-            rp.plot_sarrof(rows, figure)
+            plot_sarrof(rows, figure)
             print(f"\nfigure: {figure}")
     else:
         result = rp.run_merrill(
@@ -103,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                      + [(f"acc_len{n}", f"L={n}") for n in shown] + [("status", "status")])
         figure = out / "merrill.png"
         if not args.no_plot and any(r["status"] == "ok" for r in rows):
-            rp.plot_merrill(rows, figure)
+            plot_merrill(rows, figure)
             print(f"\nfigure: {figure}")
     print(f"results: {result.path}  ({result.ran} run, {result.skipped} reused, {result.failed} failed)")
     for r in result.rows:

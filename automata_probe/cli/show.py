@@ -15,17 +15,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
+from ..algebra import classify
+from ..automata import language_from_regex, load_language
 from ..automata.dfa import DFA
+from ..errors import MonoidTooLargeError
+from ..viz.drawing import save_dfa_figure
+from .star_free import alphabet_text, render_evidence, render_predictions, render_reasons
+
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = __doc__.split("\n\n")[0]
 
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "show",
-        help="print a language's minimal DFA and monoid summary; draw it with --png",
-        description=__doc__.split("\n\n")[0],
-    )
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?", metavar="NAME", help="suite name, .toml file or family (dyck-2-3, group-S3)")
     p.add_argument("--regex", metavar="PATTERN", help="show the language of a regex instead of NAME")
     p.add_argument("--alphabet", metavar="LETTERS", help="alphabet for --regex (or a wider one for NAME)")
@@ -36,7 +38,6 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--max-monoid", type=int, default=2_000_000, metavar="N", help="cap on the monoid size (default 2,000,000)"
     )
-    p.set_defaults(func=run)
 
 
 def transition_table(dfa: DFA, *, max_rows: int = 60, max_columns: int = 16) -> list[str]:
@@ -63,30 +64,7 @@ def transition_table(dfa: DFA, *, max_rows: int = 60, max_columns: int = 16) -> 
     return lines
 
 
-def draw_png(dfa: DFA, path: Path, *, hide_dead: bool = True, title: str = "") -> None:
-    """Draw ``dfa`` to ``path`` (matplotlib Agg backend)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..viz.drawing import draw_dfa
-
-    n = dfa.n_states
-    side = min(4.0 + 0.6 * n, 16.0)
-    fig, ax = plt.subplots(figsize=(side, side))
-    try:
-        draw_dfa(ax, dfa, hide_dead=hide_dead, title=title)
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-    finally:
-        plt.close(fig)
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..algebra import classify
-    from ..errors import MonoidTooLargeError
-    from ..automata import language_from_regex, load_language
-    from .star_free import alphabet_text, render_evidence, render_predictions, render_reasons
 
     if bool(args.name) == bool(args.regex):
         print("error: give a language NAME or --regex PATTERN (exactly one)", file=sys.stderr)
@@ -116,6 +94,6 @@ def run(args: argparse.Namespace) -> int:
         args.dot.write_text(dfa.to_dot(hide_dead=not args.show_dead), encoding="utf-8")
         print(f"\nwrote {args.dot}")
     if args.png:
-        draw_png(dfa, args.png, hide_dead=not args.show_dead, title=f"{language.name}: {language.description}"[:80])
+        save_dfa_figure(dfa, args.png, hide_dead=not args.show_dead, title=f"{language.name}: {language.description}"[:80])
         print(f"wrote {args.png}")
     return 0

@@ -15,13 +15,21 @@ import json
 import sys
 from typing import Any, Sequence
 
+from ..algebra import classify
+from ..automata import language_from_regex, load_language, suite_names
 from ..automata.dfa import DFA, format_word
+from . import run_standalone
 
 EXIT_STAR_FREE = 0
 EXIT_NOT_STAR_FREE = 1
 
 #: How many values of n the certificate table shows (at least two periods).
 _MIN_CERTIFICATE_ROW = 8
+
+
+def _certificate_row(cert: Any) -> int:
+    """How many ``n`` to show for ``x w^n y``: two periods and more, at least 8."""
+    return max(_MIN_CERTIFICATE_ROW, 2 * int(cert.period) + 2)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,15 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "is-star-free",
-        aliases=["star-free"],
-        help="decide star-freeness of a regex or language, with evidence",
-        description=__doc__.split("\n\n")[0],
-    )
-    add_arguments(p)
-    p.set_defaults(func=run)
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = __doc__.split("\n\n")[0]
+
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import run_standalone
 
     return run_standalone(build_parser, run, argv)
 
@@ -80,7 +82,6 @@ def usage_problem(args: argparse.Namespace) -> str | None:
 
 def resolve_language(args: argparse.Namespace):  # -> Language
     """The language named by ``--dfa`` or written as PATTERN."""
-    from ..automata import language_from_regex, load_language
 
     if args.dfa:
         return load_language(args.dfa, alphabet=args.alphabet)
@@ -88,7 +89,6 @@ def resolve_language(args: argparse.Namespace):  # -> Language
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..algebra import classify
 
     problem = usage_problem(args)
     if problem:
@@ -112,7 +112,6 @@ def _hint_if_name(args: argparse.Namespace) -> None:
     if not args.pattern or args.dfa:
         return
     try:
-        from ..automata import suite_names
 
         if args.pattern in suite_names():
             print(
@@ -121,19 +120,6 @@ def _hint_if_name(args: argparse.Namespace) -> None:
             )
     except Exception:  # a hint must never break the command
         pass
-
-
-def certificate_memberships(dfa: DFA, cert: Any, count: int | None = None) -> list[bool]:
-    """Membership of ``x w^n y`` for ``n = 0 .. count-1`` (default: two periods, at least 8)."""
-    n_values = count or max(_MIN_CERTIFICATE_ROW, 2 * int(cert.period) + 2)
-    x, w, y = tuple(cert.x), tuple(cert.w), tuple(cert.y)
-    # run x once, then w repeatedly, then y from each state reached
-    q = dfa.delta_star(dfa.start, x)
-    out = []
-    for _ in range(n_values):
-        out.append(dfa.delta_star(q, y) in dfa.accepting)
-        q = dfa.delta_star(q, w)
-    return out
 
 
 def verdict_dict(language: Any, c: Any) -> dict[str, Any]:
@@ -148,7 +134,7 @@ def verdict_dict(language: Any, c: Any) -> dict[str, Any]:
     }
     out.update(c.to_dict())
     if c.certificate is not None:
-        out["certificate_memberships"] = certificate_memberships(dfa, c.certificate)
+        out["certificate_memberships"] = list(c.certificate.memberships(dfa, _certificate_row(c.certificate)))
     return out
 
 
@@ -195,7 +181,7 @@ def render_evidence(dfa: DFA, c: Any) -> list[str]:
         lines.append(
             f"certificate  x = {_word(cert.x)}   w = {_word(cert.w)}   y = {_word(cert.y)}   period p = {cert.period}"
         )
-        members = certificate_memberships(dfa, cert)
+        members = cert.memberships(dfa, _certificate_row(cert))
         row = " ".join("in " if m else "out" for m in members)
         lines.append(f"             x w^n y for n = 0..{len(members) - 1}:  {row}")
     if c.monoid_size is not None:

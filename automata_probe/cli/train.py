@@ -12,6 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
+from ..automata import load_language
+from ..data import LengthBin
+from ..errors import AlphabetError, CheckpointError
+from ..models import TrainConfig, build_model, config_for, load_checkpoint, train
+
 log = logging.getLogger(__name__)
 
 # Defaults: a 2-layer Mamba (d_model 64, d_state 16), batch 32, lr 1e-3,
@@ -38,12 +43,11 @@ DEFAULTS = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "train",
-        help="train a model on a language and write a checkpoint",
-        description="Train a sequence model (Mamba, LSTM or Transformer) on a language's per-position task.",
-    )
+#: Shown by ``--help`` above the arguments.
+DESCRIPTION = "Train a sequence model (Mamba, LSTM or Transformer) on a language's per-position task."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dfa", required=True, metavar="LANG",
                    help="language: a .toml path, a suite name (tomita4), or a family (parity, Dn-4, group-S5)")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="checkpoint to write (model.pt)")
@@ -84,14 +88,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the run saved in --output (its model and training config; --steps may raise the budget)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..automata import load_language
-    from ..data import LengthBin
-    from ..errors import AlphabetError, CheckpointError
-    from ..models import TrainConfig, build_model, config_for, load_checkpoint, train
 
     language = load_language(args.dfa)
     dfa = language.dfa

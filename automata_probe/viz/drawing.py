@@ -16,16 +16,14 @@ import logging
 import math
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..automata.dfa import DFA
+from ..compare import StateMapping, state_mapping
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..compare import StateMapping
-
-__all__ = ["draw_comparison", "draw_dfa", "plot_disagreement"]
+__all__ = ["draw_comparison", "draw_dfa", "plot_disagreement", "save_dfa_figure"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +163,24 @@ def draw_dfa(
         ax.set_title(title, fontsize=10)
 
 
+def save_dfa_figure(dfa: DFA, path: str | Path, *, hide_dead: bool = True, title: str = "") -> Path:
+    """Draw ``dfa`` alone to ``path`` (a PNG; matplotlib's Agg backend) and return the path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = dfa.n_states
+    side = min(4.0 + 0.6 * n, 16.0)
+    fig, ax = plt.subplots(figsize=(side, side))
+    try:
+        draw_dfa(ax, dfa, hide_dead=hide_dead, title=title)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
 def draw_comparison(
     truth: DFA,
     other: DFA,
@@ -203,8 +219,6 @@ def draw_comparison(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from ..compare import state_mapping
 
     if mapping is None:
         mapping = state_mapping(truth, other)

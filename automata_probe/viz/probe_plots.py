@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..probing import ProbeReport
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
-
-    from ..probing import ProbeReport
 
 __all__ = ["accuracy_figure", "length_figure", "confusion_figure", "projection_figure", "plot_report", "SIBLINGS"]
 

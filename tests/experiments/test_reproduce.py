@@ -17,12 +17,12 @@ from automata_probe.experiments.reproduce import (
     SARROF_QUICK,
     Budget,
     merrill_job,
-    plot_sarrof,
     run_sarrof,
     sarrof_jobs,
     sarrof_table,
 )
 from automata_probe.experiments.sweep import Job
+from automata_probe.viz.reproduce_plots import plot_sarrof
 
 # Sarrof et al.'s grouping of their 18 languages
 STAR_FREE = {"tomita1", "tomita2", "tomita4", "tomita7", "abcde", "ab_d_bc", "012_02", "d2", "d3", "d4", "d12"}
