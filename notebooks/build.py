@@ -128,10 +128,10 @@ Hewitt & Liang control task (selectivity = accuracy − control accuracy)."""),
         ("code", SETUP),
         ("code", TRAIN_TOMITA4),
         ("code", """\
-from automata_probe.probing import probe_model
+from automata_probe.probing import ProbeConfig, probe_model
 
-report = probe_model(checkpoint, dfa, target="state", seeds=(0,) if QUICK else (0, 1),
-                     n_train=120 if QUICK else 300, n_test=80 if QUICK else 200)
+report = probe_model(checkpoint, dfa, ProbeConfig(target="state", seeds=(0,) if QUICK else (0, 1),
+                                                 n_train=120 if QUICK else 300, n_test=80 if QUICK else 200))
 print(report.table())
 print("best site:", report.best_site.site)"""),
         ("code", """\
@@ -151,8 +151,8 @@ never visit the dead state. `source="mixed"` adds uniform words: most long ones 
 that never saw a dead prefix in training need not know, and the longer-length accuracy
 shows whether it does."""),
         ("code", """\
-mixed = probe_model(checkpoint, dfa, target="state", seeds=(0,), source="mixed", controls=False,
-                    n_train=120 if QUICK else 300, n_test=80 if QUICK else 200)
+mixed = probe_model(checkpoint, dfa, ProbeConfig(target="state", seeds=(0,), source="mixed", controls=False,
+                                                n_train=120 if QUICK else 300, n_test=80 if QUICK else 200))
 print(mixed.table())
 confusion_figure(mixed, site=mixed.best_site.site)"""),
     ],

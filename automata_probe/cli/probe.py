@@ -113,11 +113,9 @@ def run(args: argparse.Namespace) -> int:
     if args.test_bins:
         test_bins = [(b.lo, b.hi) for b in map(LengthBin.of, args.test_bins)]
 
-    from ..probing import probe_model
+    from ..probing import ProbeConfig, probe_model
 
-    report = probe_model(
-        ckpt,
-        dfa_or_language,
+    config = ProbeConfig(
         target=args.target,
         sites=args.sites,
         n_train=args.n_train,
@@ -131,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         max_features=args.max_features or None,
         threads=args.threads,
     )
+    report = probe_model(ckpt, dfa_or_language, config)
     print(format_header(report))
     print()
     print(format_table(report))

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..data import check_indices, pad_words, tokens_from_indices
 from ..errors import DataError, ModelError
 
 __all__ = [
@@ -258,11 +259,7 @@ def collect_activations(
     Activations
         ``L + 1`` rows per word, ordered by word then position.
     """
-    encoded = [tokenizer.encode(w)[1:] - tokenizer.OFFSET for w in words]  # letter indices
-    lengths = np.asarray([len(e) for e in encoded], dtype=np.int64)
-    indices = np.zeros((len(encoded), int(lengths.max(initial=0))), dtype=np.int64)
-    for i, e in enumerate(encoded):
-        indices[i, : len(e)] = e
+    indices, lengths = pad_words([tokenizer.encode(w)[1:] - tokenizer.OFFSET for w in words])  # letter indices
     return collect_from_indices(model, indices, lengths, sites=sites, batch_size=batch_size)
 
 
@@ -273,9 +270,6 @@ def collect_from_indices(
     *,
     sites: Iterable[str] | str | None = None,
     batch_size: int = 64,
-    bos: int = 1,
-    offset: int = 2,
-    pad: int = 0,
 ) -> Activations:
     """:func:`collect_activations` for words given as letter indices.
 
@@ -288,16 +282,8 @@ def collect_from_indices(
         ``(n_words,)`` word lengths.
     sites, batch_size
         As :func:`collect_activations`.
-    bos, offset, pad
-        Token ids: ``BOS``, the id of letter 0, ``PAD`` (the
-        :class:`~automata_probe.data.Tokenizer` convention by default).
     """
-    idx = np.asarray(indices, dtype=np.int64)
-    lengths = np.asarray(lengths, dtype=np.int64)
-    if idx.ndim != 2 or lengths.shape != (idx.shape[0],):
-        raise DataError(f"letter indices {idx.shape} and lengths {lengths.shape} do not describe words")
-    if lengths.size and (lengths.min() < 0 or lengths.max() > idx.shape[1]):
-        raise DataError(f"word lengths must lie in 0..{idx.shape[1]}")
+    idx, lengths = check_indices(indices, lengths)
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise DataError(f"batch_size must be a positive integer, got {batch_size!r}")
     names = resolve_sites(model, sites)
@@ -319,12 +305,8 @@ def collect_from_indices(
             for start in range(0, n_words, batch_size):
                 ids = order[start : start + batch_size]
                 lens = lengths[ids]
-                T = int(lens.max()) + 1
-                mask = np.arange(T)[None, :] <= lens[:, None]  # (b, T): positions 0..L
-                tokens = np.full((len(ids), T), pad, dtype=np.int64)  # (b, T)
-                tokens[:, 0] = bos
-                letters = idx[ids, : T - 1] + offset
-                tokens[:, 1:] = np.where(mask[:, 1:], letters, pad)
+                tokens, _ = tokens_from_indices(idx[ids], lens)  # (b, T), T = max L + 1
+                T = tokens.shape[1]
                 model(torch.from_numpy(tokens).to(device))
                 for name in names:
                     (value,) = cap[name]  # (b, T, F)

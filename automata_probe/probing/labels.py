@@ -1,0 +1,195 @@
+"""What a probe reads: per-position labels from a DFA, for each of :data:`TARGETS`.
+
+A :class:`Labeler` is a deterministic automaton over the model's alphabet with
+a class per node; :func:`make_labeler` builds it from the probed DFA (see
+``docs/probing.md`` for what each target means).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..algebra import transition_monoid
+from ..automata.dfa import DFA, align_alphabet, format_word, run_table
+from ..data import check_indices, next_patterns
+from ..errors import DataError
+
+__all__ = ["TARGETS", "check_target", "Labeler", "make_labeler"]
+
+#: What a probe can be asked to read.
+TARGETS = ("state", "monoid", "member", "next")
+
+
+def check_target(target: str) -> str:
+    """``target`` if it is one of :data:`TARGETS`, else :class:`~automata_probe.errors.DataError`."""
+    if target not in TARGETS:
+        raise DataError(f"unknown probe target {target!r}; expected one of {', '.join(TARGETS)}")
+    return target
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Labeler:
+    """Per-position labels as a deterministic automaton with a class per node.
+
+    Attributes
+    ----------
+    target
+        One of :data:`TARGETS`.
+    alphabet
+        The letters, in the order of the letter indices it reads (the
+        model's tokenizer order).
+    table
+        ``(n_nodes, k)`` transitions.
+    start
+        The node of the empty prefix.
+    node_class
+        ``(n_nodes,)`` class of each node.
+    class_names
+        Display name of each class.
+    dfa
+        The minimal DFA (aligned to ``alphabet``) the labels come from.
+    """
+
+    target: str
+    alphabet: tuple[str, ...]
+    table: np.ndarray
+    start: int
+    node_class: np.ndarray
+    class_names: tuple[str, ...]
+    dfa: DFA
+
+    def __post_init__(self) -> None:
+        check_target(self.target)
+        table = np.asarray(self.table, dtype=np.int64)
+        cls = np.asarray(self.node_class, dtype=np.int64)
+        if table.ndim != 2 or table.shape[1] != len(self.alphabet):
+            raise DataError(f"labeler table has shape {table.shape} for {len(self.alphabet)} letters")
+        if cls.shape != (table.shape[0],):
+            raise DataError(f"labeler has {cls.shape} node classes for {table.shape[0]} nodes")
+        if cls.size and (cls.min() < 0 or cls.max() >= len(self.class_names)):
+            raise DataError("labeler node classes fall outside its class names")
+        table.setflags(write=False)
+        cls.setflags(write=False)
+        object.__setattr__(self, "table", table)
+        object.__setattr__(self, "node_class", cls)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    def nodes(self, indices: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """``(B, Lmax + 1)`` nodes visited (``-1`` past each word's end)."""
+        idx, lengths = check_indices(indices, lengths, len(self.alphabet))
+        Lmax = idx.shape[1]
+        real = np.arange(Lmax)[None, :] < lengths[:, None]  # (B, Lmax)
+        # letters past a word's end may be anything: read letter 0 there, then mask those nodes
+        nodes = run_table(self.table, self.start, np.where(real, idx, 0))  # (B, Lmax+1)
+        nodes[np.arange(Lmax + 1)[None, :] > lengths[:, None]] = -1
+        return nodes
+
+    def labels(self, indices: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """``(B, Lmax + 1)`` class of each prefix ``w_1..w_t`` (``-1`` past the end).
+
+        Column ``t`` is the label after ``t`` letters; a word of length ``L``
+        has ``L + 1`` labels.
+        """
+        nodes = self.nodes(indices, lengths)
+        return np.where(nodes >= 0, self.node_class[np.maximum(nodes, 0)], -1)
+
+    def word_labels(self, word: Sequence[str] | str) -> np.ndarray:
+        """The ``L + 1`` labels of one word given as letters."""
+        idx = self.dfa.encode(word)
+        return self.labels(idx[None, :], np.asarray([len(idx)]))[0]
+
+
+def make_labeler(
+    dfa: DFA,
+    target: str = "state",
+    *,
+    alphabet: Sequence[str] | None = None,
+    max_monoid: int = 200_000,
+    what: str = "the model",
+) -> Labeler:
+    """Build the labels for ``target`` from ``dfa``.
+
+    Parameters
+    ----------
+    dfa
+        The automaton to probe for (it is minimized here).
+    target
+        ``"state"``, ``"monoid"``, ``"member"`` or ``"next"``.
+    alphabet
+        The model's letters in tokenizer order (default: the DFA's). It must
+        be the same set as the DFA's alphabet.
+    max_monoid
+        Cap for the ``monoid`` target
+        (:class:`~automata_probe.errors.MonoidTooLargeError` past it).
+    what
+        How the model is named in an alphabet error.
+
+    Raises
+    ------
+    AlphabetError
+        The alphabets are different sets (the message names both).
+    """
+    check_target(target)
+    letters = tuple(alphabet) if alphabet is not None else dfa.alphabet
+    minimal = align_alphabet(dfa, letters, what=what).minimize().with_name(dfa.name or "dfa")
+    if target == "monoid":
+        return _monoid_labeler(minimal, letters, max_monoid)
+    n = minimal.n_states
+    if target == "state":
+        node_class, names = np.arange(n), tuple(_state_name(minimal, q) for q in range(n))
+    elif target == "member":
+        node_class, names = minimal.accept_mask.astype(np.int64), ("reject", "accept")
+    else:
+        node_class, names = _next_classes(minimal, letters)
+    return Labeler(
+        target=target, alphabet=letters, table=minimal.table, start=minimal.start, node_class=node_class,
+        class_names=names, dfa=minimal,
+    )
+
+
+def _next_classes(dfa: DFA, letters: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A class per distinct next-set pattern (live letters, then the end bit), numbered by first state."""
+    patterns = next_patterns(dfa)  # (n, k+1)
+    k = dfa.n_letters
+    ids: dict[bytes, int] = {}
+    names: list[str] = []
+    cls = np.empty(dfa.n_states, dtype=np.int64)
+    for q in range(dfa.n_states):
+        key = patterns[q].tobytes()
+        if key not in ids:
+            ids[key] = len(names)
+            allowed = [letters[i] for i in range(k) if patterns[q, i]]
+            if patterns[q, k]:
+                allowed.append("END")
+            names.append("{" + ",".join(allowed) + "}")
+        cls[q] = ids[key]
+    return cls, tuple(names)
+
+
+def _monoid_labeler(minimal: DFA, letters: tuple[str, ...], max_monoid: int) -> Labeler:
+    """The right Cayley graph of the transition monoid of the minimal DFA."""
+    monoid = transition_monoid(minimal, max_monoid=max_monoid)
+    cayley = np.asarray(monoid.cayley, dtype=np.int64)  # (m, k): element of w.a from element of w
+    order = monoid.dfa.alphabet
+    if order != letters:  # columns follow the monoid's alphabet order
+        cayley = cayley[:, [order.index(a) for a in letters]]
+    return Labeler(
+        target="monoid",
+        alphabet=letters,
+        table=cayley,
+        start=0,  # element 0 is the identity (the empty word)
+        node_class=np.arange(monoid.size),
+        class_names=tuple(format_word(w) for w in monoid.words),
+        dfa=minimal,
+    )
+
+
+def _state_name(dfa: DFA, q: int) -> str:
+    name = dfa.label(q)
+    return f"{name} (dead)" if q in dfa.dead_states and "dead" not in name else name
