@@ -62,6 +62,22 @@ def run_standalone(
     return run_guarded(fn, args)
 
 
+def is_star_free(argv: Sequence[str] | None = None) -> int:
+    """The ``is-star-free`` console script (also ``automata-probe is-star-free``)."""
+    return _standalone("star_free", argv)
+
+
+def probe_states(argv: Sequence[str] | None = None) -> int:
+    """The ``probe-states`` console script (also ``automata-probe probe``)."""
+    return _standalone("probe", argv)
+
+
+def _standalone(module: str, argv: Sequence[str] | None) -> int:
+    prefer_huge_pages()  # before the module imports torch
+    command = importlib.import_module(f"{__name__}.{module}")
+    return run_standalone(command.build_parser, command.run, argv)
+
+
 def setup_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
@@ -125,6 +141,7 @@ def command_of(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    prefer_huge_pages()  # before the command's module imports torch
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)

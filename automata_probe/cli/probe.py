@@ -19,15 +19,20 @@ another alphabet, an unknown site) are one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+
+from ..automata import load_language
+from ..data import LengthBin
+from ..errors import DataError
+from ..models.checkpoint import load_checkpoint
+from ..probing import TARGETS, ProbeConfig, probe_model
+from ..viz.probe_plots import plot_report
 
 EXIT_USAGE = 2
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..probing import TARGETS
 
     p.add_argument("checkpoint", metavar="MODEL.pt", help="a checkpoint written by automata-probe train")
     p.add_argument("--dfa", metavar="LANG",
@@ -75,14 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from . import run_standalone
-
-    return run_standalone(build_parser, run, argv)
-
 
 def _check_output(path: str | None, what: str) -> None:
-    from ..errors import DataError
 
     if path is None:
         return
@@ -92,9 +91,6 @@ def _check_output(path: str | None, what: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..models.checkpoint import load_checkpoint
-    from ..data import LengthBin
-    from ..errors import DataError
 
     for name in ("seeds", "n_train", "n_test"):
         if getattr(args, name) < 1:
@@ -112,8 +108,6 @@ def run(args: argparse.Namespace) -> int:
     test_bins = None
     if args.test_bins:
         test_bins = [(b.lo, b.hi) for b in map(LengthBin.of, args.test_bins)]
-
-    from ..probing import ProbeConfig, probe_model
 
     config = ProbeConfig(
         target=args.target,
@@ -137,7 +131,6 @@ def run(args: argparse.Namespace) -> int:
         report.to_json(args.json)
         print(f"\nwrote {args.json}")
     if args.plot:
-        from ..viz.probe_plots import plot_report
 
         written = plot_report(report, args.plot)
         print(("\n" if not args.json else "") + "wrote " + ", ".join(str(p) for p in written))
@@ -146,7 +139,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _target_language(spec: str | None, ckpt: Any) -> Any:
     """The Language (or DFA) to probe for: ``--dfa``, else the checkpoint's own."""
-    from ..automata import load_language
 
     if spec:
         return load_language(spec)
@@ -179,5 +171,3 @@ def format_table(report: Any) -> str:
     """One row per site (columns described in the module docstring)."""
     return report.table()
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

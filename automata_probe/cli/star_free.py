@@ -18,7 +18,6 @@ from typing import Any, Sequence
 from ..algebra import classify
 from ..automata import language_from_regex, load_language, suite_names
 from ..automata.dfa import DFA, format_word
-from . import run_standalone
 
 EXIT_STAR_FREE = 0
 EXIT_NOT_STAR_FREE = 1
@@ -64,10 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(p)
     return p
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-
-    return run_standalone(build_parser, run, argv)
 
 
 # ------------------------------------------------------------------- logic
@@ -242,5 +237,3 @@ def render_predictions(c: Any, width: int = 100) -> list[str]:
     return lines
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .config import ProbeConfig
+from .probe import probe_model
 from .controls import ControlTask, control_window, make_control
 from .labels import TARGETS, Labeler, make_labeler
 from .report import BinScores, ProbeReport, Projection, Score, SiteReport
@@ -32,14 +31,3 @@ __all__ = [
     "probe_model",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # probe_model needs torch (through activations and models); loading it on first
-    # use keeps `import automata_probe.probing` torch-free, so the CLI can build its
-    # parser (probe's --target choices) before torch is imported and
-    # cli.prefer_huge_pages still takes effect.
-    if name == "probe_model":
-        from .probe import probe_model
-
-        return probe_model
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from automata_probe.cli import main as automata_probe
-from automata_probe.cli.star_free import main as is_star_free
+from automata_probe.cli import is_star_free
 
 
 def run(capsys, fn, *argv):

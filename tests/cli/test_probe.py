@@ -26,7 +26,7 @@ def tiny_checkpoint(tmp_path_factory, tiny_model, tomita4):
 
 
 def _cli(argv, capsys):
-    from automata_probe.cli.probe import main
+    from automata_probe.cli import probe_states as main
 
     code = main(argv)
     out, err = capsys.readouterr()
