@@ -19,6 +19,12 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
+from ..automata import language_from_regex, load_language
+from ..automata.dfa import format_word
+from ..compare import compare
+from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, RegexError
+from ..viz.drawing import draw_comparison, plot_disagreement
+
 log = logging.getLogger(__name__)
 
 
@@ -55,9 +61,6 @@ def resolve_languages(specs: Sequence[str], alphabet: str | None = None) -> list
     ``compare tomita4 '1*'`` compares over {0, 1}. A spec that is neither a
     name nor a regex raises :class:`LanguageNotFoundError` with both reasons.
     """
-    from ..errors import AlphabetError, LanguageNotFoundError, RegexError
-    from ..automata import language_from_regex, load_language
-
     resolved: list = [None] * len(specs)
     regexes: dict[int, LanguageNotFoundError] = {}
     for i, spec in enumerate(specs):
@@ -105,8 +108,6 @@ def format_rates(rates: Sequence[float], exact: Sequence[bool] | None = None, *,
 
 
 def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA, DFA
-    from ..automata.dfa import format_word
-
     print(f"verdict: {c.verdict}")
     cex = "none" if c.counterexample is None else (
         f"{format_word(c.counterexample)} (truth {'accepts' if c.truth_accepts_counterexample else 'rejects'} it)"
@@ -123,9 +124,6 @@ def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..compare import compare
-    from ..errors import LanguageFileError
-
     specs = list(args.specs)
     if args.dfa is not None:
         if len(specs) != 1:
@@ -146,14 +144,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"other: {other.name} ({other.n_states} states)")
         print_comparison(c, truth, other)
     if args.png:
-        from ..viz.drawing import draw_comparison
-
         path = draw_comparison(truth, other, args.png, mapping=c.mapping, suptitle=c.verdict)
         if not args.json:
             print(f"wrote {path}")
     if args.rates_png:
-        from ..viz.drawing import plot_disagreement
-
         path = plot_disagreement({other.name: c.rates}, args.rates_png, title=f"disagreement with {truth.name}")
         if not args.json:
             print(f"wrote {path}")
