@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -385,6 +385,17 @@ def _by_learning(oracle: ModelOracle, algorithm: str, config: ExtractionConfig) 
     return learnt.dfa, learnt.to_dict()
 
 
+def _extract(
+    method: str, runs: _Runs, oracle: ModelOracle, truth: DFA, config: ExtractionConfig
+) -> tuple[DFA, dict[str, Any]]:
+    """One method's DFA (tidy, named after the method) and its details."""
+    if method == "probe":
+        return _by_probe(runs, truth, config)
+    if method == "cluster":
+        return _by_clustering(runs, truth, config)
+    return _by_learning(oracle, method, config)
+
+
 # ----------------------------------------------------------------- together
 def _model_and_truth(
     source: Any, language: Any, alphabet: Sequence[str] | None, task: str | None
@@ -452,15 +463,10 @@ def extract_all(
     oracle = ModelOracle(loaded.model, loaded.tokenizer, loaded.task, dfa=train_dfa, device=config.device)
     wanted = [m for m in METHODS if m in config.methods]
     runs = _runs(loaded, truth, oracle, config) if set(wanted) & set(_FROM_ACTIVATIONS) else _Runs()
-    steps: dict[str, Callable[[], tuple[DFA, dict[str, Any]]]] = {
-        "probe": lambda: _by_probe(runs, truth, config),
-        "cluster": lambda: _by_clustering(runs, truth, config),
-        **{a: (lambda a=a: _by_learning(oracle, a, config)) for a in ALGORITHMS},
-    }
     results = []
     for method in wanted:
         t0 = time.perf_counter()
-        dfa, details = steps[method]()
+        dfa, details = _extract(method, runs, oracle, truth, config)
         seconds = time.perf_counter() - t0 + (runs.seconds if method in _FROM_ACTIVATIONS else 0.0)
         comparison = compare(truth, dfa, max_length=config.max_length)
         results.append(MethodResult(method=method, dfa=dfa, seconds=seconds, comparison=comparison, details=details))

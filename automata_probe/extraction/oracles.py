@@ -14,7 +14,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from ..automata.dfa import DFA, Word, split_word
-from ..data import Tokenizer, pad_words, tokens_from_indices
+from ..data import TASKS, Tokenizer, pad_words, tokens_from_indices
 from ..errors import DataError
 
 __all__ = [
@@ -29,9 +29,6 @@ __all__ = [
 
 #: A word as a tuple of letters (:func:`automata_probe.automata.dfa.split_word`).
 Letters = tuple[str, ...]
-
-_TASKS = ("next", "member", "state")
-
 
 @runtime_checkable
 class MembershipOracle(Protocol):
@@ -206,7 +203,7 @@ class ModelOracle:
         device: str = "cpu",
         max_cache: int = 2_000_000,
     ) -> None:
-        if task not in _TASKS:
+        if task not in TASKS:
             raise DataError(f"unknown task {task!r}; expected next, member or state")
         if task == "state" and dfa is None:
             raise DataError("a model trained on the state task needs its training DFA to answer membership")
