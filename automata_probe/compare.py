@@ -18,7 +18,7 @@ co-occurrence mass on matched pairs. Two equivalent minimal DFAs are isomorphic
 and the matching is the isomorphism.
 
 :func:`compare_model` compares a membership oracle (normally a trained network,
-see :class:`automata_probe.extraction.ModelOracle`) with the truth per length:
+see :class:`automata_probe.extraction.oracles.ModelOracle`) with the truth per length:
 exactly by enumerating all ``k^n`` words while ``k^n`` is at most a cap, and on
 a seeded uniform sample of words beyond (each row says which).
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -41,9 +41,7 @@ from .automata.dfa import (
     format_word,
 )
 from .errors import AlphabetError, DataError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .extraction import MembershipOracle
+from .extraction.oracles import MembershipOracle
 
 __all__ = [
     "Comparison",
@@ -103,11 +101,11 @@ class StateMapping:
             self, "cooccurrence", tuple(tuple(float(x) for x in row) for row in self.cooccurrence)
         )
 
-    def as_dict(self) -> dict[int, int]:
+    def truth_to_other(self) -> dict[int, int]:
         """Truth state -> other state."""
         return dict(self.pairs)
 
-    def inverse(self) -> dict[int, int]:
+    def other_to_truth(self) -> dict[int, int]:
         """Other state -> truth state."""
         return {q: p for p, q in self.pairs}
 
@@ -483,7 +481,7 @@ def _model_verdict(m: ModelComparison) -> str:
 
 def compare_model(
     truth: DFA,
-    oracle: "MembershipOracle",
+    oracle: MembershipOracle,
     max_length: int,
     *,
     exact_cap: int = DEFAULT_EXACT_CAP,

@@ -166,10 +166,10 @@ result is compared with the true DFA exactly, over the product automaton."""),
         ("code", SETUP),
         ("code", TRAIN_TOMITA4),
         ("code", """\
-from automata_probe.extraction import extract_all
+from automata_probe.experiments.extraction import ExtractionConfig, extract_all
 
-report = extract_all(checkpoint, language, max_length=12 if QUICK else 20, seed=0,
-                     n_words=200 if QUICK else 600)
+config = ExtractionConfig(max_length=12 if QUICK else 20, seed=0, n_words=200 if QUICK else 600)
+report = extract_all(checkpoint, language, config)
 for r in report.results:
     print(f"{r.method:8} {r.dfa.n_states:2} states  {r.seconds:6.1f} s  {r.comparison.verdict}")
 print(f"the model itself: {report.model.verdict}")"""),

@@ -53,7 +53,7 @@ def test_equivalent_to_itself_renumbered_maps_by_the_permutation(tomita4: DFA) -
     c = compare(tomita4, renumbered(tomita4, perm), max_length=10)
     assert c.equivalent and c.counterexample is None
     assert c.disagreements == (0,) * 11
-    assert c.mapping.as_dict() == {q: perm[q] for q in range(4)}
+    assert c.mapping.truth_to_other() == {q: perm[q] for q in range(4)}
     assert c.mapping.is_bijection and c.mapping.purity == 1.0
     assert c.verdict == "equivalent; 4 states each; mapping is a bijection"
 

@@ -59,7 +59,6 @@ def resolve_languages(specs: Sequence[str], alphabet: str | None = None) -> list
     ``compare tomita4 '1*'`` compares over {0, 1}. A spec that is neither a
     name nor a regex raises :class:`LanguageNotFoundError` with both reasons.
     """
-
     resolved: list = [None] * len(specs)
     regexes: dict[int, LanguageNotFoundError] = {}
     for i, spec in enumerate(specs):
@@ -107,7 +106,6 @@ def format_rates(rates: Sequence[float], exact: Sequence[bool] | None = None, *,
 
 
 def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA, DFA
-
     print(f"verdict: {c.verdict}")
     cex = "none" if c.counterexample is None else (
         f"{format_word(c.counterexample)} (truth {'accepts' if c.truth_accepts_counterexample else 'rejects'} it)"
@@ -124,7 +122,6 @@ def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA
 
 
 def run(args: argparse.Namespace) -> int:
-
     specs = list(args.specs)
     if args.dfa is not None:
         if len(specs) != 1:
@@ -145,12 +142,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"other: {other.name} ({other.n_states} states)")
         print_comparison(c, truth, other)
     if args.png:
-
         path = draw_comparison(truth, other, args.png, mapping=c.mapping, suptitle=c.verdict)
         if not args.json:
             print(f"wrote {path}")
     if args.rates_png:
-
         path = plot_disagreement({other.name: c.rates}, args.rates_png, title=f"disagreement with {truth.name}")
         if not args.json:
             print(f"wrote {path}")

@@ -20,6 +20,15 @@ import json
 import logging
 from pathlib import Path
 
+from ..automata import load_language, write_language_file
+from ..automata.dfa import format_word
+from ..errors import DataError
+from ..experiments.extraction import METHODS, ExtractionConfig, extract_all
+from ..extraction import LearningBudget
+from ..models.checkpoint import load_checkpoint
+from ..viz.drawing import draw_comparison, plot_disagreement
+from .compare import format_rates
+
 log = logging.getLogger(__name__)
 
 METHOD_CHOICES = ["probe", "cluster", "lstar", "kv", "all"]
@@ -62,8 +71,6 @@ def _out_path(base: str, method: str, several: bool) -> Path:
 
 
 def _cex(r) -> str:  # noqa: ANN001 - MethodResult
-    from ..automata.dfa import format_word
-
     c = r.comparison
     if c.counterexample is None:
         return "-"
@@ -81,43 +88,8 @@ def _notes(r) -> str:  # noqa: ANN001 - MethodResult
     return f"{d['membership_queries']} queries, {d['test_words']} test words, {d['rounds']} rounds{conv}"
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..models.checkpoint import load_checkpoint
-    from ..automata.dfa import format_word
-    from ..errors import DataError
-    from ..automata import write_language_file
-    from ..extraction import METHODS, LearningBudget, extract_all
-    from .compare import format_rates
-
-    if args.max_length < 0:
-        raise DataError(f"--max-length must be >= 0, not {args.max_length}")
-    if args.max_k < 2:
-        raise DataError(f"--max-k must be >= 2, not {args.max_k}")
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    ckpt = load_checkpoint(args.model)
-    language = None
-    if args.dfa is not None:
-        from ..automata import load_language
-
-        language = load_language(args.dfa)
-    methods = list(METHODS) if args.method == "all" else [args.method]
-    budget = LearningBudget(
-        walks_per_state=args.walks_per_state, max_rounds=args.max_rounds, max_queries=args.max_queries
-    )
-    report = extract_all(
-        ckpt,
-        language,
-        methods=methods,
-        max_length=args.max_length,
-        seed=args.seed,
-        n_words=args.n_words,
-        word_max_length=args.word_length,
-        k_range=range(2, args.max_k + 1),
-        budget=budget,
-    )
+def _write_outputs(args: argparse.Namespace, report) -> list[Path]:  # noqa: ANN001 - ExtractionReport
+    """The language files and pictures asked for, in the order they are listed."""
     truth = report.truth
     several = len(report.results) > 1
     written: list[Path] = []
@@ -132,8 +104,6 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.png:
-        from ..viz.drawing import draw_comparison
-
         for r in report.results:
             path = _out_path(args.png, r.method, several)
             written.append(
@@ -143,23 +113,16 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.rates_png:
-        from ..viz.drawing import plot_disagreement
-
         curves = {r.method: r.comparison.rates for r in report.results}
         curves["model"] = report.model.rates
         sampled = {"model": [not e for e in report.model.exact]}
         written.append(plot_disagreement(curves, args.rates_png, sampled=sampled,
                                          title=f"disagreement with {truth.name} per length"))
+    return written
 
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str))
-        return 0
-    arch = ckpt.model_config.get("arch", "?")
-    print(f"model: {args.model} ({arch}, task {ckpt.task}, trained on {ckpt.language_name})")
-    print(f"truth: {truth.name} ({truth.n_states} states, alphabet {{{', '.join(truth.alphabet)}}})")
-    if report.n_words:
-        print(f"probe/cluster words: {report.n_words}")
-    print()
+
+def _print_table(report) -> None:  # noqa: ANN001 - ExtractionReport
+    """One row per method, then the model itself."""
     rows = [("method", "states", "equivalent", "shortest counterexample", "time", "notes")]
     for r in report.results:
         rows.append((r.method, str(r.states), "yes" if r.equivalent else "no", _cex(r), f"{r.seconds:.1f}s", _notes(r)))
@@ -171,13 +134,24 @@ def run(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths)) + "  " + row[5])
+
+
+def _print_report(args: argparse.Namespace, ckpt, report, written: list[Path]) -> None:  # noqa: ANN001
+    truth = report.truth
+    arch = ckpt.model_config.get("arch", "?")
+    print(f"model: {args.model} ({arch}, task {ckpt.task}, trained on {ckpt.language_name})")
+    print(f"truth: {truth.name} ({truth.n_states} states, alphabet {{{', '.join(truth.alphabet)}}})")
+    if report.n_words:
+        print(f"probe/cluster words: {report.n_words}")
+    print()
+    _print_table(report)
     print()
     print(f"disagreement rate per length n = 0..{args.max_length} (exact; ~ = sampled):")
     for r in report.results:
         print(f"  {r.method}:")
         print(format_rates(r.comparison.rates))
     print("  model:")
-    print(format_rates(m.rates, m.exact))
+    print(format_rates(report.model.rates, report.model.exact))
     print()
     print("mapping truth -> extracted (purity):")
     for r in report.results:
@@ -185,4 +159,36 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {r.method}: {mp.describe(truth, r.dfa)}  ({mp.purity:.3f})")
     for path in written:
         print(f"wrote {path}")
+
+
+def run(args: argparse.Namespace) -> int:
+    # torch comes with these: imported here so that the other commands start fast (see automata_probe.cli)
+
+    if args.max_length < 0:
+        raise DataError(f"--max-length must be >= 0, not {args.max_length}")
+    if args.max_k < 2:
+        raise DataError(f"--max-k must be >= 2, not {args.max_k}")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    ckpt = load_checkpoint(args.model)
+    language = load_language(args.dfa) if args.dfa is not None else None
+    config = ExtractionConfig(
+        methods=METHODS if args.method == "all" else (args.method,),
+        max_length=args.max_length,
+        seed=args.seed,
+        n_words=args.n_words,
+        word_max_length=args.word_length,
+        k_range=range(2, args.max_k + 1),
+        budget=LearningBudget(
+            walks_per_state=args.walks_per_state, max_rounds=args.max_rounds, max_queries=args.max_queries
+        ),
+    )
+    report = extract_all(ckpt, language, config)
+    written = _write_outputs(args, report)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return 0
+    _print_report(args, ckpt, report, written)
     return 0
