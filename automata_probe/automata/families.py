@@ -1,61 +1,11 @@
 """Parametric language families, generated on demand as implicit DFAs.
 
-Each family is named by a short spec string; :func:`family_implicit` returns
-an :class:`~automata_probe.automata.dfa.ImplicitDFA` (explored lazily), and
-:func:`family_dfa` the minimal explicit DFA (refused up front, with
-:class:`~automata_probe.errors.StateSpaceTooLargeError`, when the state count
-is known to exceed the cap).
-
-==================  ==========================================================
-spec                language
-==================  ==========================================================
-``dyck-K-h``        bounded Dyck(K, h): balanced words over K bracket kinds,
-                    nesting depth at most h (Yao et al. 2021; Sarrof et al.
-                    2024 Section 5). Letters ``( ) [ ] { } < >`` for K <= 4,
-                    ``(1 )1 (2 )2 ...`` for K > 4. ``sum_{i<=h} K^i`` live
-                    states plus the dead state.
-``Dn-N`` / ``DN``   D_N: Dyck-1 over {a, b} (a opens, b closes) with depth at
-                    most N, D_0 = {ε}, D_N = (a D_{N-1} b)* (Bhattamishra et
-                    al. 2020, used by Sarrof et al. 2024). N + 2 states.
-``group-G``         word problem of the finite group G over generators: states
-                    are the elements, reading a letter multiplies the running
-                    product on the right, accept iff the product is the
-                    identity. |G| states.
-``group-G-all``     the same with *every* element of G as a letter (the setting
-                    of Merrill, Petty & Sabharwal 2024).
-``mod-p`` /         words over {a, b} whose number of a's is = r (mod p)
-``mod-p-r``         (r = 0 by default). p states.
-==================  ==========================================================
-
-Groups, written ``G = F1xF2x...`` (a direct product of factors):
-
-======  ====================  ====================================================
-factor  group                 generators (letter: element)
-======  ====================  ====================================================
-``Zn``  cyclic, order n       ``1``: +1 mod n
-``Sn``  symmetric, order n!   ``t``: the transposition (1 2); ``c``: the n-cycle
-                              (1 2 ... n)
-``An``  alternating, n!/2     ``a``: (1 2 3); ``b``: (1 2 ... n) for odd n,
-                              (2 3 ... n) for even n (none for n = 3)
-``Dn``  dihedral, order 2n    ``r``: rotation i -> i+1 mod n; ``s``: reflection
-                              i -> -i mod n (symmetries of the n-gon, n >= 3)
-======  ====================  ====================================================
-
-In a product, each factor's generators are paired with the identity of the
-others, and the letter is written ``(a,e)``, ``(e,1)``...: A4xZ5 has letters
-``(a,e)``, ``(b,e)``, ``(e,1)``. Element names (the letters of ``-all`` and the
-state labels): residues ``0..n-1`` for Zn; one-line notation for permutations
-(``21345`` is (1 2); digits joined with ``.`` when n > 9); ``r0..r{n-1}``
-(rotations) and ``s0..s{n-1}`` (``s`` then ``r^k``) for Dn; ``(x,y)`` for
-products.
-
-Merrill, Petty & Sabharwal (2024) compare three groups of order 60 with every
-element as a letter: ``group-A5-all`` (non-solvable: NC1-complete word problem,
-Barrington 1989), ``group-A4xZ5-all`` (solvable, not abelian: ACC0) and
-``group-Z60-all`` (abelian: ACC0). Beware the one-generator cyclic groups:
-over the single letter ``1``, ``group-Z60`` only asks whether the length is a
-multiple of 60, which is in AC0 (quasi-aperiodic, like ``(aa)*``) although not
-star-free; ``group-Z60-all`` and ``mod-60`` count, which needs ACC0.
+A family is named by a spec (``dyck-2-3``, ``Dn-4``, ``group-A5-all``,
+``mod-3-1``; :data:`FAMILIES` lists them); :func:`family` returns its
+:class:`Family` (an :class:`~automata_probe.automata.dfa.ImplicitDFA` explored
+lazily, and its exact state count known before anything is explored) and
+:func:`family_dfa` the minimal explicit DFA. The groups, their generators and
+the names of their elements are in the languages guide (``docs/languages.md``).
 """
 
 from __future__ import annotations

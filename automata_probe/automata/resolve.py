@@ -1,6 +1,6 @@
 """Find a language by name: a file, the suite, a family, or a regex.
 
-:func:`load_language` resolves a name in this order (DESIGN.md):
+:func:`load_language` resolves a name in this order:
 
 1. an existing path to a ``.toml`` file;
 2. ``./languages/NAME.toml`` in the working directory;

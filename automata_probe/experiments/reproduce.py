@@ -12,8 +12,8 @@ not abelian) and ``A5`` (non-solvable), and ``S3``, the smallest non-abelian
 as the per-position target (``state`` task), accuracy by sequence length and
 depth.
 
-Published figures are read from ``shared/reference/sarrof2024-results.md``
-(the authors' public release); they are data here, never computed.
+Published figures (:data:`PUBLISHED_SARROF`) were read from the authors' public
+release (its results spreadsheet); they are data here, never computed.
 """
 
 from __future__ import annotations
