@@ -17,7 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import automata_probe.algebra.core as algebra
+import automata_probe.algebra.certificates as certificates
+from automata_probe.algebra._enumeration import enumerate_monoid
+from automata_probe.algebra._hashing import HashTable, Rows
+from automata_probe.algebra.groups import _closure_of, analyse_group
 from automata_probe.algebra import (
     Certificate,
     Classification,
@@ -367,14 +370,14 @@ def test_random_dfas_with_many_states_match_naive():
 def test_hash_collisions_are_detected_and_recovered(monkeypatch, s5):
     """A degenerate row hash (the first salt keeps 2 bits) must not change the
     monoid: every key match is verified against the stored rows."""
-    real = algebra._Rows.keys_of
-    first_coef = algebra._Rows(np.zeros((s5.n_states, 1), dtype=np.int64), 0).coef[0]
+    real = Rows.keys_of
+    first_coef = Rows(np.zeros((s5.n_states, 1), dtype=np.int64), 0).coef[0]
 
     def bad_keys(self, padded):
         keys = real(self, padded)
         return keys & np.uint64(3) if self.coef[0] == first_coef else keys
 
-    monkeypatch.setattr(algebra._Rows, "keys_of", bad_keys)
+    monkeypatch.setattr(Rows, "keys_of", bad_keys)
     m = transition_monoid(s5)
     assert [tuple(r) for r in m.elements.tolist()] == naive_monoid(s5.minimize())[0]
     assert m.ids_of(m.elements[[5, 7]]).tolist() == [5, 7]
@@ -384,7 +387,7 @@ def test_hash_collisions_are_detected_and_recovered(monkeypatch, s5):
 @settings(max_examples=50, deadline=None)
 def test_first_occurrence(values):
     keys = np.array(values, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    rep = algebra._HashTable._first_occurrence(keys)
+    rep = HashTable._first_occurrence(keys)
     first = {}
     for i, v in enumerate(values):
         first.setdefault(v, i)
@@ -394,7 +397,7 @@ def test_first_occurrence(values):
 # ---------------------------------------------------------- groups by name
 def _perm_group(gens):
     degree = len(gens[0])
-    return sorted(algebra._closure_of(gens, degree)), degree
+    return sorted(_closure_of(gens, degree)), degree
 
 
 def _product(g, h):
@@ -423,7 +426,7 @@ def _product(g, h):
 )
 def test_group_names(gens, name, order, abelian, solvable):
     elements, degree = _perm_group(gens)
-    facts = algebra._analyse_group(elements, degree)
+    facts = analyse_group(elements, degree)
     assert (facts.name, facts.order, facts.abelian, facts.solvable) == (name, order, abelian, solvable)
 
 
@@ -484,10 +487,10 @@ def test_engine_early_exit_past_the_quick_search(monkeypatch):
     letters = [f"e{i}" for i in range(8)]
     even_e0 = dfa_from_rows(letters, [[1] + [0] * 7, [0] + [1] * 7], [0])
     both = catalan(9).intersection(even_e0).minimize()  # Catalan(9) = 4862 elements, times Z2
-    raw = algebra._enumerate(both, max_monoid=10**6, check="periodic", stop_at_periodic=True)
+    raw = enumerate_monoid(both, max_monoid=10**6, check="periodic", stop_at_periodic=True)
     assert raw.first_periodic is not None and not raw.complete
     assert raw.elements.shape[0] < 200
-    monkeypatch.setattr(algebra, "_QUICK_BUDGET", 0)
+    monkeypatch.setattr(certificates, "_QUICK_BUDGET", 0)
     assert not is_star_free(both)
     c = classify(both)
     assert c.certificate.w == ("e0",) and c.certificate.check(both)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..automata.dfa import format_word
 from ..automata.language import Language
-from .core import classify, transition_monoid
+from .classification import classify
+from .monoid import transition_monoid
 
 __all__ = ["check_expectations"]
 
@@ -13,7 +14,7 @@ def check_expectations(language: Language, *, max_monoid: int = 2_000_000) -> li
     """Compare ``language.expect`` with what the computation says.
 
     Returns one line per fact that does not hold (an empty list when all
-    do). Monoid facts use :func:`automata_probe.algebra.classify`, imported
+    do). Monoid facts use :func:`automata_probe.algebra.classify`, run
     only when the language states one.
     """
     problems: list[str] = []
@@ -29,8 +30,6 @@ def check_expectations(language: Language, *, max_monoid: int = 2_000_000) -> li
             problems.append(f"rejects: {format_word(dfa.split(w))!r} is accepted")
     algebraic = {"star_free", "monoid_size", "aperiodicity_index", "complexity", "subgroups"}
     if algebraic & set(e):
-        from ..algebra import classify, transition_monoid
-
         c = classify(dfa, max_monoid=max_monoid)
         if "star_free" in e and c.star_free != e["star_free"]:
             problems.append(f"star_free: expected {e['star_free']}, computed {c.star_free}")
