@@ -570,7 +570,7 @@ def test_monoid_validation(ab_star):
 def test_monoid_queries(s3):
     m = transition_monoid(s3)
     assert m.size == len(m) == 6
-    assert m.index_of(m.words[4]) == 4
+    assert m.element_of(m.words[4]) == 4
     assert m.element_of(("c", "c", "c")) == 0  # c is a 3-cycle
     assert m.ids_of(m.elements[::-1]).tolist() == list(range(5, -1, -1))
     assert m.ids_of(np.zeros((1, m.dfa.n_states), dtype=np.int32)).tolist() == [-1]

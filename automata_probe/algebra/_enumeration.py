@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -211,26 +211,6 @@ def _closure(
                 look, stable = False, None  # indices only matter while the monoid may be aperiodic
                 if stop_at_periodic:
                     return finish(False)
-
-
-def _naive_monoid(table: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
-    """Reference: the transition monoid by BFS over tuples (same order as the
-    fast path). ``table[q][a]`` is the state reached from ``q`` on letter ``a``."""
-    n, k = len(table), len(table[0])
-    gens = [tuple(table[q][a] for q in range(n)) for a in range(k)]
-    identity = tuple(range(n))
-    seen = {identity: 0}
-    order = [identity]
-    head = 0
-    while head < len(order):
-        u = order[head]
-        head += 1
-        for g in gens:
-            v = tuple(g[u[q]] for q in range(n))
-            if v not in seen:
-                seen[v] = len(order)
-                order.append(v)
-    return order
 
 
 def check_max_monoid(max_monoid: int) -> None:

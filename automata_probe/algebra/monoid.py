@@ -159,17 +159,13 @@ class Monoid:
         return tuple(out)
 
     def element_of(self, word: str | Sequence[str]) -> int:
-        """The id of the element ``eta(word)``, following the Cayley graph."""
+        """The id of the element ``eta(word)``, following the Cayley graph:
+        ``monoid.words[monoid.element_of(w)]`` is a shortest word equivalent to
+        ``w``, and ``element_of(words[i]) == i``."""
         i = 0
         for a in self.dfa.encode(word):
             i = int(self.cayley[i, a])
         return i
-
-    def index_of(self, word: str | Sequence[str]) -> int:
-        """The position of ``word``'s element in :attr:`words` (the same id as
-        :meth:`element_of`): ``monoid.words[monoid.index_of(w)]`` is a shortest
-        word equivalent to ``w``, and ``index_of(words[i]) == i``."""
-        return self.element_of(word)
 
     # ------------------------------------------------------------- lookups
     @cached_property
