@@ -135,13 +135,11 @@ def is_star_free(dfa: DFA, *, max_monoid: int = 2_000_000) -> bool:
     Raises :class:`~automata_probe.errors.MonoidTooLargeError` when the monoid
     passes ``max_monoid`` elements with no such element found.
     """
-    if not isinstance(dfa, DFA):
-        raise DFAError(f"expected a DFA, got {type(dfa).__name__}")
+    d = minimal_dfa(dfa)
     check_max_monoid(max_monoid)
-    verdict, _, _ = quick_search(_minimal_table(dfa), max_monoid=max_monoid)
+    verdict, _, _ = quick_search(d.transitions, max_monoid=max_monoid)
     if verdict in ("periodic", "aperiodic"):
         return verdict == "aperiodic"
-    d = minimal_dfa(dfa)
     if verdict == "too large":
         raise MonoidTooLargeError(too_large_message(d, max_monoid))
     raw = enumerate_monoid(d, max_monoid=max_monoid, check="periodic", stop_at_periodic=True)
@@ -150,35 +148,6 @@ def is_star_free(dfa: DFA, *, max_monoid: int = 2_000_000) -> bool:
     if not raw.complete:
         raise MonoidTooLargeError(too_large_message(d, max_monoid))
     return True
-
-
-def _minimal_table(dfa: DFA) -> list[tuple[int, ...]]:
-    """The transition table of the minimal DFA (states in any order), in pure
-    Python: for small DFAs this is much cheaper than :meth:`DFA.minimize`,
-    and :func:`is_star_free` needs only the table."""
-    t, k = dfa.transitions, dfa.n_letters
-    order = [dfa.start]
-    seen = {dfa.start}
-    for q in order:  # BFS: the list grows while we walk it
-        for r in t[q]:
-            if r not in seen:
-                seen.add(r)
-                order.append(r)
-    accepting = dfa.accepting
-    cls = {q: int(q in accepting) for q in order}
-    count = len(set(cls.values()))
-    while True:  # Moore's partition refinement
-        ids: dict[tuple[int, ...], int] = {}
-        new = {q: ids.setdefault((cls[q], *[cls[r] for r in t[q]]), len(ids)) for q in order}
-        stable = len(ids) == count
-        cls, count = new, len(ids)
-        if stable:
-            break
-    rows: list[tuple[int, ...] | None] = [None] * count
-    for q in order:
-        if rows[cls[q]] is None:
-            rows[cls[q]] = tuple(cls[t[q][a]] for a in range(k))
-    return rows  # type: ignore[return-value]
 
 
 def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
