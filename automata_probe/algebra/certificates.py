@@ -150,13 +150,34 @@ def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certi
     on_cycle = {q for cycle in _cycles(y_map) if len(cycle) > 1 for q in cycle}
     if not on_cycle:  # pragma: no cover - caller guarantees a cycle
         raise DFAError("the word of a certificate must act with a non-trivial cycle")
-    # shortest x from the start to a state on such a cycle (BFS, letters in order)
+    target, x_idx = _shortest_path_into(dfa, on_cycle)
+    cycle = [target]
+    while y_map[cycle[-1]] != target:
+        cycle.append(y_map[cycle[-1]])
+    y_idx, members = _shortest_separator(dfa, tuple(cycle))
+    L = len(members)
+    # the minimal period of the (purely periodic) membership sequence divides L
+    period = next(
+        d for d in range(1, L + 1) if L % d == 0 and all(members[i] == members[(i + d) % L] for i in range(L))
+    )
+    letters = dfa.alphabet
+    return Certificate(
+        x=tuple(letters[a] for a in x_idx),
+        w=tuple(letters[a] for a in w),
+        y=tuple(letters[a] for a in y_idx),
+        period=period,
+    )
+
+
+def _shortest_path_into(dfa: DFA, targets: set[int]) -> tuple[int, list[int]]:
+    """The first state of ``targets`` that BFS from the start reaches (letters
+    in order), and the letter indices of a shortest word leading there."""
     parent: dict[int, tuple[int, int] | None] = {dfa.start: None}
     queue = deque([dfa.start])
     target = None
     while queue:
         q = queue.popleft()
-        if q in on_cycle:
+        if q in targets:
             target = q
             break
         for a in range(dfa.n_letters):
@@ -173,17 +194,19 @@ def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certi
         x_idx.append(a)
         q = pq
     x_idx.reverse()
-    cycle = [target]
-    while y_map[cycle[-1]] != target:
-        cycle.append(y_map[cycle[-1]])
-    # shortest y separating the states of the cycle (BFS over tuples of states)
+    return target, x_idx
+
+
+def _shortest_separator(dfa: DFA, cycle: tuple[int, ...]) -> tuple[list[int], list[bool]]:
+    """A shortest word ``y`` (letter indices) after which the states of
+    ``cycle`` do not all agree on acceptance (BFS over tuples of states), and
+    the acceptance of each of them after ``y``."""
     accept = dfa.accept_mask
-    start = tuple(cycle)
-    seen: dict[tuple[int, ...], tuple[tuple[int, ...], int] | None] = {start: None}
-    queue2 = deque([start])
+    seen: dict[tuple[int, ...], tuple[tuple[int, ...], int] | None] = {cycle: None}
+    queue = deque([cycle])
     found = None
-    while queue2:
-        t = queue2.popleft()
+    while queue:
+        t = queue.popleft()
         values = {bool(accept[s]) for s in t}
         if len(values) > 1:
             found = t
@@ -192,7 +215,7 @@ def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certi
             u = tuple(dfa.transitions[s][a] for s in t)
             if u not in seen:
                 seen[u] = (t, a)
-                queue2.append(u)
+                queue.append(u)
     if found is None:  # pragma: no cover - impossible in a minimal DFA
         raise DFAError("the DFA is not minimal: two states on a cycle cannot be told apart")
     y_idx: list[int] = []
@@ -202,19 +225,7 @@ def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certi
         y_idx.append(a)
         t = pt
     y_idx.reverse()
-    members = [bool(accept[s]) for s in found]
-    L = len(members)
-    # the minimal period of the (purely periodic) membership sequence divides L
-    period = next(
-        d for d in range(1, L + 1) if L % d == 0 and all(members[i] == members[(i + d) % L] for i in range(L))
-    )
-    letters = dfa.alphabet
-    return Certificate(
-        x=tuple(letters[a] for a in x_idx),
-        w=tuple(letters[a] for a in w),
-        y=tuple(letters[a] for a in y_idx),
-        period=period,
-    )
+    return y_idx, [bool(accept[s]) for s in found]
 
 
 def _cycles(y: Sequence[int]) -> list[list[int]]:

@@ -30,6 +30,7 @@ import numpy as np
 from ..automata.dfa import DFA
 from ..errors import DFAError, MonoidTooLargeError
 from ._enumeration import (
+    Enumeration,
     check_max_monoid,
     enumerate_monoid,
     minimal_dfa,
@@ -173,6 +174,55 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
     """
     check_max_monoid(max_monoid)
     d = minimal_dfa(dfa)
+    raw, cert = _enumerate_with_certificate(d, max_monoid)
+    if not raw.complete:
+        if cert is None:
+            raise MonoidTooLargeError(too_large_message(d, max_monoid))
+        return _undetermined(cert, max_monoid)
+    monoid = monoid_from_enumeration(d, raw)
+    star_free = cert is None
+    facts = _aperiodic_facts(monoid, raw) if star_free else _group_facts(monoid)
+    complexity = _complexity(facts)
+    return Classification(
+        star_free=star_free,
+        certificate=cert,
+        monoid_size=monoid.size,
+        aperiodicity_index=facts.index,
+        subgroups=facts.groups,
+        complexity=complexity,
+        predictions=predictions_for(star_free, complexity),
+        quasi_aperiodic=facts.quasi,
+        stability_index=facts.s,
+        stable_semigroup_size=facts.stable_size,
+        idempotents=facts.idempotents,
+        evidence=_evidence(
+            star_free=star_free,
+            cert=cert,
+            size=monoid.size,
+            index=facts.index,
+            quasi=facts.quasi,
+            s=facts.s,
+            stable_size=facts.stable_size,
+            groups=facts.groups,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The algebraic facts of a completely enumerated monoid."""
+
+    idempotents: int
+    groups: tuple[GroupInfo, ...]
+    quasi: bool
+    index: int | None = None  # aperiodic monoids only
+    s: int | None = None  # non-aperiodic monoids only
+    stable_size: int | None = None
+
+
+def _enumerate_with_certificate(d: DFA, max_monoid: int) -> tuple[Enumeration, Certificate | None]:
+    """Enumerate the monoid of the minimal ``d``, with a certificate when it is
+    not aperiodic (its word from the quick search, else from the enumeration)."""
     verdict, periodic_map, periodic_word = quick_search(d.transitions)
     check = "index" if verdict == "unknown" else "none"
     raw = enumerate_monoid(d, max_monoid=max_monoid, check=check, stop_at_periodic=False)
@@ -181,77 +231,59 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
         periodic_map = tuple(int(v) for v in raw.elements[i])
         periodic_word = raw.word_indices(i)
     cert = certificate_for(d, periodic_word, periodic_map) if periodic_map is not None else None
-    star_free = cert is None
-    if not raw.complete:
-        if star_free:
-            raise MonoidTooLargeError(too_large_message(d, max_monoid))
-        return Classification(
+    return raw, cert
+
+
+def _undetermined(cert: Certificate, max_monoid: int) -> Classification:
+    """The partial classification of a non-star-free language whose monoid passed the cap."""
+    return Classification(
+        star_free=False,
+        certificate=cert,
+        monoid_size=None,
+        aperiodicity_index=None,
+        subgroups=(),
+        complexity="undetermined",
+        predictions=predictions_for(False, "undetermined"),
+        evidence=_evidence(
             star_free=False,
-            certificate=cert,
-            monoid_size=None,
-            aperiodicity_index=None,
-            subgroups=(),
-            complexity="undetermined",
-            predictions=predictions_for(False, "undetermined"),
-            evidence=_evidence(
-                star_free=False,
-                cert=cert,
-                size=None,
-                index=None,
-                quasi=None,
-                s=None,
-                stable_size=None,
-                groups=(),
-            )
-            + (f"the monoid has more than {max_monoid:,} elements; its circuit class was not decided",),
+            cert=cert,
+            size=None,
+            index=None,
+            quasi=None,
+            s=None,
+            stable_size=None,
+            groups=(),
         )
-    monoid = monoid_from_enumeration(d, raw)
-    index = None
-    if star_free:
-        # aperiodic: no group at all, so quasi-aperiodic; s is not needed
-        stable = raw.stable_index if raw.stable_index is not None else monoid.stable_indices()
-        index = int(stable.max())
-        n_idempotents = int(monoid.idempotents().size)
-        groups: tuple[GroupInfo, ...] = ()
-        quasi, s, stable_size = True, None, None
-    else:
-        structure = _structure(monoid)
-        n_idempotents = structure.idempotents
-        groups = _group_summaries(structure, monoid)
-        s, stable_ids = _stable_semigroup(monoid)
-        stable_size = int(stable_ids.size)
-        quasi = not bool(structure.nontrivial_group_element[stable_ids].any())
+        + (f"the monoid has more than {max_monoid:,} elements; its circuit class was not decided",),
+    )
+
+
+def _aperiodic_facts(monoid: Monoid, raw: Enumeration) -> _Facts:
+    # aperiodic: no group at all, so quasi-aperiodic; s is not needed
+    stable = raw.stable_index if raw.stable_index is not None else monoid.stable_indices()
+    return _Facts(idempotents=int(monoid.idempotents().size), groups=(), quasi=True, index=int(stable.max()))
+
+
+def _group_facts(monoid: Monoid) -> _Facts:
+    structure = _structure(monoid)
+    s, stable_ids = _stable_semigroup(monoid)
+    return _Facts(
+        idempotents=structure.idempotents,
+        groups=_group_summaries(structure, monoid),
+        quasi=not bool(structure.nontrivial_group_element[stable_ids].any()),
+        s=s,
+        stable_size=int(stable_ids.size),
+    )
+
+
+def _complexity(facts: _Facts) -> str:
     # quasi-aperiodic => AC0 is unconditional, so it is checked first (a
     # quasi-aperiodic language cannot be NC1-complete: parity is not in AC0)
-    if quasi:
-        complexity = "AC0"
-    elif any(not g.solvable for g in groups):
-        complexity = "NC1-complete"
-    else:
-        complexity = "ACC0"
-    return Classification(
-        star_free=star_free,
-        certificate=cert,
-        monoid_size=monoid.size,
-        aperiodicity_index=index,
-        subgroups=groups,
-        complexity=complexity,
-        predictions=predictions_for(star_free, complexity),
-        quasi_aperiodic=quasi,
-        stability_index=s,
-        stable_semigroup_size=stable_size,
-        idempotents=n_idempotents,
-        evidence=_evidence(
-            star_free=star_free,
-            cert=cert,
-            size=monoid.size,
-            index=index,
-            quasi=quasi,
-            s=s,
-            stable_size=stable_size,
-            groups=groups,
-        ),
-    )
+    if facts.quasi:
+        return "AC0"
+    if any(not g.solvable for g in facts.groups):
+        return "NC1-complete"
+    return "ACC0"
 
 
 @dataclass
