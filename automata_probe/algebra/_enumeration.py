@@ -95,7 +95,9 @@ def enumerate_monoid(
         return _Closure(dfa, max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic, salt=salt).run()
     except _HashCollision:
         log.debug("hash collision in the monoid of %s; retrying with salt %d", dfa.name, salt + 1)
-        return enumerate_monoid(dfa, max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic, salt=salt + 1)
+        return enumerate_monoid(
+            dfa, max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic, salt=salt + 1
+        )
 
 
 class _Closure:

@@ -5,7 +5,8 @@ numpy (:class:`HashTable`), with no sorting. A transformation of ``n <= 16``
 states is packed into one ``uint64`` (four bits per state, :class:`Packed`),
 so applying a letter to a whole layer is a byte-wise table lookup; for larger
 ``n`` a row of states is hashed to 64 bits (:class:`Rows`) and every hash hit
-is verified against the stored row.
+is verified against the stored row (a collision restarts the enumeration
+with another hash).
 """
 
 from __future__ import annotations
