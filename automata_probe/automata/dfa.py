@@ -436,10 +436,12 @@ class DFA:
         State labels are dropped (merged states have no single name) unless no
         two states were merged.
         """
-        return self._minimal
+        minimal = self.__dict__.get("_minimal")  # not a cached_property: its lock costs ~1 us
+        if minimal is None:
+            minimal = self.__dict__["_minimal"] = self._quotient()
+        return minimal
 
-    @cached_property
-    def _minimal(self) -> "DFA":
+    def _quotient(self) -> "DFA":
         # classes numbered by first appearance in BFS order already are the quotient's
         # canonical numbering: only a class's first state can discover a new class
         t = self.transitions
@@ -449,16 +451,14 @@ class DFA:
         rows: list[tuple[int, ...]] = [()] * n_classes
         for q in order:
             rows[classes[q]] = tuple(map(classes.__getitem__, t[q]))
-        labels = None
-        if n_classes == len(order) and self.state_labels is not None:
-            labels = tuple(self.label(q) for q in order)  # no two states merged: keep their names
+        merged = n_classes < len(order)  # merged states have no single name
         result = DFA._unchecked(
             alphabet=self.alphabet,
             transitions=tuple(rows),
             start=0,
             accepting=frozenset(classes[q] for q in self.accepting if q in classes),
             name=self.name,
-            state_labels=labels,
+            state_labels=None if merged or self.state_labels is None else tuple(map(self.label, order)),
         )
         result.__dict__["_minimal"] = result  # minimal already: minimize() returns it as it is
         return result
