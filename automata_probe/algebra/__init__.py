@@ -1,17 +1,11 @@
 """Algebra: the syntactic monoid, star-freeness with certificates, groups, circuit classes, predictions."""
 
-from .core import (
-    CITATIONS,
-    Certificate,
-    Classification,
-    GroupInfo,
-    Monoid,
-    Prediction,
-    classify,
-    is_star_free,
-    transition_monoid,
-)
+from .certificates import Certificate
+from .classification import Classification, classify, is_star_free
 from .expectations import check_expectations
+from .groups import GroupInfo
+from .monoid import Monoid, transition_monoid
+from .predictions import CITATIONS, Prediction
 
 __all__ = [
     "CITATIONS",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..automata.dfa import format_word
 from ..automata.language import Language
-from .core import classify, transition_monoid
+from .classification import classify
+from .monoid import transition_monoid
 
 __all__ = ["check_expectations"]
 

@@ -398,19 +398,7 @@ class DFA:
     # ---------------------------------------------------------- minimization
     def reachable(self) -> np.ndarray:
         """Reachable states in canonical BFS order (letters in alphabet order)."""
-        order = [self.start]
-        seen = np.zeros(self.n_states, dtype=bool)
-        seen[self.start] = True
-        head = 0
-        t = self.transitions
-        while head < len(order):
-            q = order[head]
-            head += 1
-            for r in t[q]:
-                if not seen[r]:
-                    seen[r] = True
-                    order.append(r)
-        return np.asarray(order, dtype=np.int64)
+        return np.asarray(_bfs_order(self.transitions, self.start), dtype=np.int64)
 
     def renumber(self, order: Sequence[int]) -> "DFA":
         """Keep the states in ``order`` (closed under transitions), numbered by position."""
@@ -448,29 +436,40 @@ class DFA:
         State labels are dropped (merged states have no single name) unless no
         two states were merged.
         """
-        return self._minimal
+        minimal = self.__dict__.get("_minimal")  # not a cached_property: its lock costs ~1 us
+        if minimal is None:
+            minimal = self.__dict__["_minimal"] = self._quotient()
+        return minimal
 
-    @cached_property
-    def _minimal(self) -> "DFA":
-        order = self.reachable().tolist()
-        classes = _moore_classes(self.transitions, self.accepting, order)
+    def _quotient(self) -> "DFA":
+        # classes numbered by first appearance in BFS order already are the quotient's
+        # canonical numbering: only a class's first state can discover a new class
+        t = self.transitions
+        order = _bfs_order(t, self.start)
+        classes = _moore_classes(t, self.accepting, order)
         n_classes = max(classes.values()) + 1
-        if n_classes == len(order):
-            result = self.renumber(order)
-        else:
-            rows: list[tuple[int, ...]] = [()] * n_classes
-            for q in order:
-                rows[classes[q]] = tuple(classes[r] for r in self.transitions[q])
-            quotient = DFA(
-                alphabet=self.alphabet,
-                transitions=tuple(rows),
-                start=classes[self.start],
-                accepting=frozenset(classes[q] for q in order if q in self.accepting),
-                name=self.name,
-            )
-            result = quotient.renumber(quotient.reachable())
+        rows: list[tuple[int, ...]] = [()] * n_classes
+        for q in order:
+            rows[classes[q]] = tuple(map(classes.__getitem__, t[q]))
+        merged = n_classes < len(order)  # merged states have no single name
+        result = DFA._unchecked(
+            alphabet=self.alphabet,
+            transitions=tuple(rows),
+            start=0,
+            accepting=frozenset(classes[q] for q in self.accepting if q in classes),
+            name=self.name,
+            state_labels=None if merged or self.state_labels is None else tuple(map(self.label, order)),
+        )
         result.__dict__["_minimal"] = result  # minimal already: minimize() returns it as it is
         return result
+
+    @classmethod
+    def _unchecked(cls, **fields: Any) -> "DFA":
+        """A DFA from normal-form fields derived from a validated DFA, without
+        ``__post_init__`` (its checks cost more than minimizing a small DFA)."""
+        dfa = object.__new__(cls)
+        dfa.__dict__.update(fields)  # a frozen dataclass keeps its fields in __dict__
+        return dfa
 
     def is_minimal(self) -> bool:
         return self.minimize().n_states == self.n_states and len(self.reachable()) == self.n_states
@@ -644,6 +643,18 @@ def run_table(table: np.ndarray, start: int, indices: np.ndarray) -> np.ndarray:
     for t in range(L):
         states[:, t + 1] = table[states[:, t], idx[:, t]]
     return states
+
+
+def _bfs_order(transitions: Sequence[Sequence[int]], start: int) -> list[int]:
+    """The states reachable from ``start`` in BFS order, letters in alphabet order."""
+    order = [start]
+    seen = {start}
+    for q in order:  # the list grows while we walk it
+        for r in transitions[q]:
+            if r not in seen:
+                seen.add(r)
+                order.append(r)
+    return order
 
 
 def _moore_classes(

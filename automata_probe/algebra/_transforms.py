@@ -1,0 +1,160 @@
+"""Vectorized operations on batches of transformations (internal).
+
+A transformation of the states ``0..n-1`` is a row ``y`` with ``y[q]`` the
+state reached from ``q``; a batch is an ``(m, n)`` array of rows. Products
+read left to right: ``u then v`` is the row ``v[u[q]]``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import DFAError
+
+__all__ = [
+    "chunks",
+    "compose",
+    "fixed_point_counts",
+    "group_mask",
+    "idempotent_powers",
+    "layer_bounds",
+    "periodic_mask",
+    "small_dtype",
+    "stable_indices",
+]
+
+#: Rows per chunk in vectorized per-element computations (keeps temporaries small).
+_CHUNK_CELLS = 1 << 21
+
+
+def chunks(rows: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, rows[start:stop])`` pieces of about ``_CHUNK_CELLS`` cells."""
+    m, n = rows.shape
+    step = max(1, _CHUNK_CELLS // max(n, 1))
+    for start in range(0, m, step):
+        yield start, rows[start : start + step]
+
+
+def layer_bounds(parents: np.ndarray) -> list[tuple[int, int]]:
+    """BFS layers ``[start, stop)`` of ids (layer 0 is the identity alone)."""
+    bounds = [(0, 1)]
+    m = parents.shape[0]
+    start = 1
+    while start < m:
+        # the next layer holds every id whose parent lies in the previous layer
+        prev_stop = bounds[-1][1]
+        stop = start + int(np.searchsorted(parents[start:], prev_stop, side="left"))
+        if stop == start:  # pragma: no cover - internal invariant of BFS order
+            raise DFAError("monoid parents are not in breadth-first order")
+        bounds.append((start, stop))
+        start = stop
+    return bounds
+
+
+def compose(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row-wise product ``u then v``: ``out[i, q] = v[i, u[i, q]]``."""
+    m, n = u.shape
+    offsets = (np.arange(m, dtype=np.intp) * n)[:, None]
+    return v.ravel()[u.astype(np.intp) + offsets]
+
+
+def stable_indices(rows: np.ndarray) -> np.ndarray:
+    """Least ``k`` with ``y^k = y^(k+1)`` per row, -1 for rows with a cycle of
+    length > 1 (vectorized; rows leave the computation as they stabilize)."""
+    m, n = rows.shape
+    out = np.full(m, -1, dtype=np.int32)
+    if m == 0:
+        return out
+    offsets = (np.arange(m, dtype=np.intp) * n)[:, None]
+    flat = (rows.astype(np.intp) + offsets).ravel()  # y in offset form
+    cur = np.arange(n, dtype=np.intp)[None, :] + offsets  # y^0 in offset form
+    active = np.arange(m)
+    # a transformation of n points stabilizes after at most n - 1 steps
+    for j in range(n):
+        nxt = flat[cur]
+        stable = (nxt == cur).all(axis=1)
+        out[active[stable]] = j
+        keep = ~stable
+        if not keep.any():
+            break
+        active, cur = active[keep], nxt[keep]
+    return out
+
+
+def periodic_mask(rows: np.ndarray) -> np.ndarray:
+    """True for rows with a cycle of length > 1: ``y^N != y^(N+1)`` for
+    ``N >= n`` a power of two (log n squarings; no per-element index)."""
+    m, n = rows.shape
+    out = np.empty(m, dtype=bool)
+    for start, y in chunks(rows):
+        z, power = y, 1
+        while power < n:
+            z = compose(z, z)
+            power *= 2
+        out[start : start + y.shape[0]] = (compose(z, y) != z).any(axis=1)
+    return out
+
+
+def _ranks(rows: np.ndarray) -> np.ndarray:
+    """The number of distinct values (image size) of each row."""
+    m, n = rows.shape
+    seen = np.zeros((m, n), dtype=bool)
+    seen[np.arange(m)[:, None], rows] = True
+    return seen.sum(axis=1)
+
+
+def group_mask(rows: np.ndarray) -> np.ndarray:
+    """True for rows that lie in a subgroup of the full transformation monoid:
+    ``y`` permutes its image, i.e. ``rank(y y) == rank(y)``."""
+    out = np.empty(rows.shape[0], dtype=bool)
+    for start, chunk in chunks(rows):
+        out[start : start + chunk.shape[0]] = _ranks(compose(chunk, chunk)) == _ranks(chunk)
+    return out
+
+
+def idempotent_powers(rows: np.ndarray) -> np.ndarray:
+    """``y^omega`` for rows that permute their image: ``e(q)`` is the point of
+    ``im(y)`` that ``y`` maps where it maps ``q`` (so ``e`` fixes ``im(y)`` and
+    has the kernel of ``y``)."""
+    m, n = rows.shape
+    out = np.empty_like(rows)
+    for start, y in chunks(rows):
+        r = y.shape[0]
+        in_image = np.zeros((r, n), dtype=bool)
+        in_image[np.arange(r)[:, None], y] = True
+        ri, p = np.nonzero(in_image)
+        inverse = np.zeros((r, n), dtype=rows.dtype)
+        inverse[ri, y[ri, p]] = p  # y restricted to its image is a bijection
+        out[start : start + r] = inverse[np.arange(r)[:, None], y]
+    return out
+
+
+def small_dtype(n: int) -> np.dtype:
+    if n <= 1 << 8:
+        return np.dtype(np.uint8)
+    if n <= 1 << 16:
+        return np.dtype(np.uint16)
+    return np.dtype(np.uint32)
+
+
+def fixed_point_counts(rows: np.ndarray) -> np.ndarray:
+    """``(m, n)``: column ``j-1`` counts the fixed points of ``y^j``, ``j = 1..n``.
+
+    For a permutation of its image these counts determine the cycle type, so
+    sorted over a group they are an isomorphism invariant of the group's
+    action (equal for the isomorphic groups of one D-class).
+    """
+    m, n = rows.shape
+    out = np.zeros((m, n), dtype=np.int32)
+    for start, y in chunks(rows):
+        r = y.shape[0]
+        offsets = (np.arange(r, dtype=np.intp) * n)[:, None]
+        flat = (y.astype(np.intp) + offsets).ravel()
+        ident = np.arange(n, dtype=np.intp)[None, :] + offsets
+        cur = ident.copy()
+        for j in range(n):
+            cur = flat[cur]
+            out[start : start + r, j] = (cur == ident).sum(axis=1)
+    return out
