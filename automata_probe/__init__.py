@@ -10,7 +10,9 @@ by the modules that need them, and mamba-ssm only when CUDA is present.
 
 import logging
 
-from .automata.dfa import DFA, ImplicitDFA, are_equivalent, disagreement_counts, find_counterexample, format_word
+from .automata.dfa import DFA, are_equivalent, disagreement_counts, find_counterexample
+from .automata.implicit import ImplicitDFA
+from .automata.words import format_word
 from ._version import __version__
 from .errors import AutomataProbeError
 

@@ -38,8 +38,8 @@ from .automata.dfa import (
     check_same_alphabet,
     disagreement_counts,
     find_counterexample,
-    format_word,
 )
+from .automata.words import format_word
 from .errors import AlphabetError, DataError
 from .extraction.oracles import MembershipOracle
 

@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from automata_probe import data  # noqa: E402
-from automata_probe.automata.dfa import DFA, ImplicitDFA  # noqa: E402
+from automata_probe.automata.dfa import DFA  # noqa: E402
+from automata_probe.automata.implicit import ImplicitDFA
 
 
 def tomita4() -> DFA:

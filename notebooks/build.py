@@ -174,7 +174,7 @@ for r in report.results:
     print(f"{r.method:8} {r.dfa.n_states:2} states  {r.seconds:6.1f} s  {r.comparison.verdict}")
 print(f"the model itself: {report.model.verdict}")"""),
         ("code", """\
-from automata_probe.automata.dfa import format_word
+from automata_probe.automata import format_word
 
 for r in report.results:
     c = r.comparison

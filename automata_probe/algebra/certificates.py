@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..automata.dfa import DFA, format_word
+from ..automata.dfa import DFA
+from ..automata.words import format_word
 from ..errors import DFAError
 
 __all__ = ["Certificate", "certificate_for", "quick_search"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..automata.dfa import format_word
+from ..automata.words import format_word
 from ..automata.language import Language
 from .classification import classify
 from .monoid import transition_monoid

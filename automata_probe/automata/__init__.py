@@ -1,16 +1,8 @@
 """Automata: the DFA type, regexes, generated families, language files and name resolution."""
 
-from .dfa import (
-    DFA,
-    ImplicitDFA,
-    Word,
-    align_alphabet,
-    are_equivalent,
-    disagreement_counts,
-    find_counterexample,
-    format_word,
-    split_word,
-)
+from .dfa import DFA, align_alphabet, are_equivalent, disagreement_counts, find_counterexample
+from .implicit import ImplicitDFA
+from .words import Word, format_word, split_word
 from .families import FAMILIES, family, family_dfa
 from .files import language_toml, read_language_file, write_language_file
 from .language import DEFAULT_EXPERIMENT, Experiment, Language

@@ -35,45 +35,23 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Se
 
 import numpy as np
 
-from ..errors import AlphabetError, DFAError, StateSpaceTooLargeError
+from ..errors import AlphabetError, DFAError
+from .words import check_alphabet, split_word
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
 __all__ = [
     "DFA",
-    "ImplicitDFA",
-    "Word",
     "align_alphabet",
     "check_same_alphabet",
     "run_table",
-    "split_word",
     "are_equivalent",
     "find_counterexample",
     "disagreement_counts",
-    "format_word",
 ]
 
 log = logging.getLogger(__name__)
-
-#: A word is either a string (split into letters, see :meth:`DFA.split`) or a
-#: sequence of letters.
-Word = str | Sequence[str]
-
-
-def _validate_alphabet(alphabet: Sequence[str]) -> tuple[str, ...]:
-    letters = tuple(alphabet)
-    if not letters:
-        raise AlphabetError("the alphabet is empty")
-    for a in letters:
-        if not isinstance(a, str) or a == "":
-            raise AlphabetError(f"alphabet letter {a!r} is not a non-empty string")
-    seen: set[str] = set()
-    for a in letters:
-        if a in seen:
-            raise AlphabetError(f"letter {a!r} appears twice in the alphabet")
-        seen.add(a)
-    return letters
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +82,7 @@ class DFA:
     state_labels: tuple[str, ...] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        alphabet = _validate_alphabet(self.alphabet)
+        alphabet = check_alphabet(self.alphabet)
         object.__setattr__(self, "alphabet", alphabet)
         rows = tuple(tuple(int(t) for t in row) for row in self.transitions)
         object.__setattr__(self, "transitions", rows)
@@ -277,7 +255,7 @@ class DFA:
         labels. Letters that are not in the alphabet raise
         :class:`~automata_probe.errors.AlphabetError`.
         """
-        letters = _validate_alphabet(alphabet)
+        letters = check_alphabet(alphabet)
         accept = list(accept)
         index: dict[Hashable, int] = {}  # state name -> number, in first-seen order
         for q in [*transitions.keys(), start, *accept]:
@@ -427,7 +405,8 @@ class DFA:
 
         Returns an int array mapping each state to its class id.
         """
-        return np.asarray(_moore_classes(self.transitions, self.accepting, range(self.n_states)), dtype=np.int64)
+        classes = _moore_classes(self.transitions, self.accepting, range(self.n_states))
+        return np.asarray([classes[q] for q in range(self.n_states)], dtype=np.int64)
 
     def minimize(self) -> "DFA":
         """The minimal complete DFA, canonically numbered (cached: a second call,
@@ -615,20 +594,6 @@ def _aligned(a: DFA, b: DFA) -> DFA:
     return align_alphabet(b, a.alphabet)
 
 
-def split_word(word: Word, alphabet: Sequence[str]) -> tuple[str, ...]:
-    """A word as a tuple of letters.
-
-    A string is read character by character when every letter of
-    ``alphabet`` is one character long, and split on whitespace otherwise
-    (``"push( pop)"``). A sequence is taken as a sequence of letters.
-    """
-    if isinstance(word, str):
-        if all(len(a) == 1 for a in alphabet):
-            return tuple(word)
-        return tuple(word.split())
-    return tuple(word)
-
-
 def run_table(table: np.ndarray, start: int, indices: np.ndarray) -> np.ndarray:
     """Run a transition table over a batch of encoded words: the one DFA runner.
 
@@ -714,86 +679,3 @@ def disagreement_counts(a: DFA, b: DFA, max_length: int) -> list[int]:
     ``b`` disagree, by dynamic programming over the product automaton."""
     diff = a.symmetric_difference(_aligned(a, b))
     return diff.count_words(max_length)
-
-
-def format_word(word: Sequence[str], *, sep: str | None = None) -> str:
-    """Readable form of a word: ``ε`` for the empty word, letters joined by
-    nothing when all are single characters and by spaces otherwise."""
-    if len(word) == 0:
-        return "ε"
-    if sep is None:
-        sep = "" if all(len(a) == 1 for a in word) else " "
-    return sep.join(word)
-
-
-# ---------------------------------------------------------------- implicit
-@dataclass(frozen=True, kw_only=True)
-class ImplicitDFA:
-    """An automaton given by functions, explored lazily.
-
-    ``step(state, letter)`` returns the next state, or ``None`` for the dead
-    state. States may be any hashable value. :meth:`materialize` explores by
-    breadth-first search up to ``max_states`` and returns an explicit
-    :class:`DFA` (state labels are ``str(state)``).
-    """
-
-    name: str
-    alphabet: tuple[str, ...]
-    start: Hashable
-    step: Callable[[Any, str], Any]
-    accepting: Callable[[Any], bool]
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "alphabet", _validate_alphabet(self.alphabet))
-
-    def accepts(self, word: Sequence[str]) -> bool:
-        q = self.start
-        for a in word:
-            q = self.step(q, a)
-            if q is None:
-                return False
-        return bool(self.accepting(q))
-
-    def materialize(self, max_states: int = 200_000) -> DFA:
-        index: dict[Hashable, int] = {self.start: 0}
-        order: list[Hashable] = [self.start]
-        rows: list[list[int]] = []
-        dead: int | None = None
-        head = 0
-        while head < len(order):
-            q = order[head]
-            head += 1
-            row = []
-            for a in self.alphabet:
-                r = self.step(q, a)
-                if r is None:
-                    if dead is None:
-                        dead = -1  # placed after the live states
-                    row.append(-1)
-                    continue
-                j = index.get(r)
-                if j is None:
-                    if len(order) >= max_states:
-                        raise StateSpaceTooLargeError(
-                            f"language {self.name!r} has more than {max_states} reachable states"
-                        )
-                    j = index[r] = len(order)
-                    order.append(r)
-                row.append(j)
-            rows.append(row)
-        labels = [str(q) for q in order]
-        accepting = {i for i, q in enumerate(order) if self.accepting(q)}
-        if dead is not None:
-            d = len(order)
-            rows = [[d if t == -1 else t for t in row] for row in rows]
-            rows.append([d] * len(self.alphabet))
-            labels.append("dead")
-        return DFA(
-            alphabet=self.alphabet,
-            transitions=tuple(tuple(r) for r in rows),
-            start=0,
-            accepting=frozenset(accepting),
-            name=self.name,
-            state_labels=tuple(labels),
-        )

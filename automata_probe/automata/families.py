@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
-from .dfa import DFA, ImplicitDFA
+from .dfa import DFA
+from .implicit import ImplicitDFA
 from ..errors import LanguageNotFoundError, StateSpaceTooLargeError
 
 __all__ = [

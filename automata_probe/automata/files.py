@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import AlphabetError, AutomataProbeError, LanguageFileError, RegexError
-from .dfa import DFA, find_counterexample, format_word
+from .dfa import DFA, find_counterexample
+from .words import format_word
 from .language import DEFAULT_EXPERIMENT, EXPECT_KEYS, Experiment, Language
 from .regex import regex_to_dfa
 

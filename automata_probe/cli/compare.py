@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..automata import language_from_regex, load_language
-from ..automata.dfa import format_word
+from ..automata.words import format_word
 from ..compare import compare
 from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, RegexError
 from ..viz.drawing import draw_comparison, plot_disagreement

@@ -21,7 +21,7 @@ import logging
 from pathlib import Path
 
 from ..automata import load_language, write_language_file
-from ..automata.dfa import format_word
+from ..automata.words import format_word
 from ..errors import DataError
 from ..experiments.extraction import METHODS, ExtractionConfig, extract_all
 from ..extraction import LearningBudget

@@ -17,7 +17,8 @@ from typing import Any, Sequence
 
 from ..algebra import classify
 from ..automata import language_from_regex, load_language, suite_names
-from ..automata.dfa import DFA, format_word
+from ..automata.dfa import DFA
+from ..automata.words import format_word
 
 EXIT_STAR_FREE = 0
 EXIT_NOT_STAR_FREE = 1

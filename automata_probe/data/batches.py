@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from ..automata.dfa import DFA, Word, format_word
+from ..automata.dfa import DFA
+from ..automata.words import Word, format_word
 from ..errors import DataError
 from .lengths import LengthBin
 from .sampling import RNGLike, sample_words

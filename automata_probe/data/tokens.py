@@ -20,7 +20,8 @@ from typing import ClassVar, Iterable, Sequence
 
 import numpy as np
 
-from ..automata.dfa import Word, split_word
+from ..automata.dfa import DFA
+from ..automata.words import Word, split_word
 from ..errors import AlphabetError, DataError
 
 __all__ = ["Tokenizer", "pad_words", "tokens_from_indices", "check_indices"]

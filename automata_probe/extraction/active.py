@@ -21,7 +21,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..automata.dfa import DFA, format_word
+from ..automata.dfa import DFA
+from ..automata.words import format_word
 from ..errors import AutomataProbeError, DataError
 from .oracles import Letters, MembershipOracle, prefix_acceptance
 from .tables import tidy_dfa

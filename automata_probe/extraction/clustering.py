@@ -15,7 +15,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..automata.dfa import DFA, Word, split_word
+from ..automata.dfa import DFA
+from ..automata.words import Word, split_word
 from ..errors import DataError
 from .tables import estimate_table, tidy_dfa
 

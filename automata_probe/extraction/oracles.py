@@ -13,7 +13,8 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ..automata.dfa import DFA, Word, split_word
+from ..automata.dfa import DFA
+from ..automata.words import Word, split_word
 from ..data import TASKS, Tokenizer, pad_words, tokens_from_indices
 from ..errors import DataError
 

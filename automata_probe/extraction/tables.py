@@ -16,7 +16,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..automata.dfa import DFA, Word, split_word
+from ..automata.dfa import DFA
+from ..automata.words import Word, split_word
 from ..errors import AlphabetError, DataError
 
 __all__ = ["TableEstimate", "estimate_table", "extract_from_probe", "tidy_dfa"]

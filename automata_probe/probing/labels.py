@@ -13,7 +13,8 @@ from typing import Sequence
 import numpy as np
 
 from ..algebra import transition_monoid
-from ..automata.dfa import DFA, align_alphabet, format_word, run_table
+from ..automata.dfa import DFA, align_alphabet, run_table
+from ..automata.words import format_word
 from ..data import check_indices, next_patterns
 from ..errors import DataError
 

@@ -9,14 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_probe.automata.dfa import (
-    DFA,
-    ImplicitDFA,
-    are_equivalent,
-    disagreement_counts,
-    find_counterexample,
-    format_word,
-)
+from automata_probe.automata.dfa import DFA, are_equivalent, disagreement_counts, find_counterexample
+from automata_probe.automata.implicit import ImplicitDFA
+from automata_probe.automata.words import format_word
 from automata_probe.errors import AlphabetError, DFAError, StateSpaceTooLargeError
 
 
@@ -264,3 +259,14 @@ def test_networkx_and_dot(tomita4):
     assert g.nodes[3]["dead"] and g.nodes[0]["start"]
     dot = tomita4.to_dot()
     assert "doublecircle" in dot and "3 [" not in dot  # dead state hidden
+
+
+def test_equivalence_classes_are_the_myhill_nerode_classes(tomita4):
+    # tomita4 with every state doubled: the copies fall into their original's class
+    n = tomita4.n_states
+    rows = tuple(tuple(t + n * (q >= n) for t in tomita4.transitions[q % n]) for q in range(2 * n))
+    doubled = DFA(alphabet=tomita4.alphabet, transitions=rows, start=tomita4.start,
+                  accepting=frozenset(tomita4.accepting) | {q + n for q in tomita4.accepting})
+    classes = doubled.equivalence_classes()
+    assert classes.shape == (2 * n,) and len(set(classes.tolist())) == tomita4.minimize().n_states
+    assert all(classes[q] == classes[q + n] for q in range(n))
