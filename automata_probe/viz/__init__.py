@@ -1,19 +1,32 @@
-"""Pictures: automata side by side, disagreement curves, probe reports, the papers' figures (matplotlib, Agg)."""
+"""Pictures: automata side by side, disagreement curves, probe reports, the papers' figures (matplotlib, Agg).
 
-from .drawing import draw_comparison, draw_dfa, plot_disagreement, save_dfa_figure
-from .probe_plots import accuracy_figure, confusion_figure, length_figure, plot_report, projection_figure
-from .reproduce_plots import plot_merrill, plot_sarrof
+The names below are loaded from their modules on first use (PEP 562): the
+drawings of automata need neither torch nor the probing stage, so ``show``
+and ``compare`` start fast, while the report figures load what they need.
+"""
 
-__all__ = [
-    "draw_comparison",
-    "draw_dfa",
-    "plot_disagreement",
-    "save_dfa_figure",
-    "accuracy_figure",
-    "confusion_figure",
-    "length_figure",
-    "plot_report",
-    "projection_figure",
-    "plot_merrill",
-    "plot_sarrof",
-]
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module of this package that defines it.
+_HOMES = {
+    "draw_comparison": "drawing",
+    "draw_dfa": "drawing",
+    "plot_disagreement": "drawing",
+    "save_dfa_figure": "drawing",
+    "accuracy_figure": "probe_plots",
+    "confusion_figure": "probe_plots",
+    "length_figure": "probe_plots",
+    "plot_report": "probe_plots",
+    "projection_figure": "probe_plots",
+    "plot_merrill": "reproduce_plots",
+    "plot_sarrof": "reproduce_plots",
+}
+
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
