@@ -17,7 +17,7 @@ import numpy as np
 
 from ..automata.dfa import DFA
 from ..errors import DFAError, ParameterError
-from ._hashing import ElementIndex, HashTable, Packed, Rows
+from ._hashing import DictIndex, ElementIndex, HashTable, Packed, RowDict, Rows
 from ._transforms import chunks, periodic_mask, stable_indices
 
 __all__ = ["Enumeration", "check_max_monoid", "enumerate_monoid", "minimal_dfa", "too_large_message"]
@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 
 #: Progress is logged at INFO each time the enumeration passes a multiple of this.
 _LOG_EVERY = 100_000
+
+#: Hashed enumerations (n > 16) tried, each with new coefficients, before the
+#: exact row dictionary takes over. A collision has probability at most
+#: 2**-48 per pair of rows, so a second attempt is already rare.
+_HASH_ATTEMPTS = 3
 
 
 class _HashCollision(Exception):
@@ -43,7 +48,7 @@ class Enumeration:
     complete: bool
     first_periodic: int | None  # id of the first element with a non-trivial cycle
     stable_index: np.ndarray | None  # per element, while checked
-    index: ElementIndex | None
+    index: ElementIndex | DictIndex | None
 
     def word_indices(self, i: int) -> tuple[int, ...]:
         """The letter indices of the shortest word of element ``i``."""
@@ -81,7 +86,6 @@ def enumerate_monoid(
     max_monoid: int,
     check: str,
     stop_at_periodic: bool,
-    salt: int = 0,
 ) -> Enumeration:
     """Breadth-first closure of the letter transformations of ``dfa``.
 
@@ -90,14 +94,24 @@ def enumerate_monoid(
     ``"periodic"`` (only look for that element, by squaring: faster);
     ``stop_at_periodic`` returns (incomplete) when it appears. Past
     ``max_monoid`` elements it returns incomplete.
+
+    For ``n > 16`` states rows are hashed; a hash collision (caught by
+    verifying every match) restarts with new coefficients, at most
+    ``_HASH_ATTEMPTS`` times, after which an exact row dictionary is used:
+    the result never depends on the hash.
     """
-    try:
-        return _Closure(dfa, max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic, salt=salt).run()
-    except _HashCollision:
-        log.debug("hash collision in the monoid of %s; retrying with salt %d", dfa.name, salt + 1)
-        return enumerate_monoid(
-            dfa, max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic, salt=salt + 1
-        )
+    options = dict(max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic)
+    for salt in range(_HASH_ATTEMPTS):
+        try:
+            return _Closure(dfa, salt=salt, exact=False, **options).run()  # type: ignore[arg-type]
+        except _HashCollision:
+            log.info("hash collision in the monoid of %s (attempt %d); new coefficients", dfa.name, salt + 1)
+    log.warning(
+        "%d hash collisions in the monoid of %s: enumerating with an exact row dictionary (slower)",
+        _HASH_ATTEMPTS,
+        dfa.name or f"a {dfa.n_states}-state DFA",
+    )
+    return _Closure(dfa, salt=0, exact=True, **options).run()  # type: ignore[arg-type]
 
 
 class _Closure:
@@ -107,10 +121,13 @@ class _Closure:
     ``uint64`` keys for ``n <= 16`` states (packed), else as padded rows.
     """
 
-    def __init__(self, dfa: DFA, *, max_monoid: int, check: str, stop_at_periodic: bool, salt: int) -> None:
+    def __init__(
+        self, dfa: DFA, *, max_monoid: int, check: str, stop_at_periodic: bool, salt: int, exact: bool
+    ) -> None:
         table = np.asarray(dfa.table)
         self.n, self.k = table.shape
         self.packed = self.n <= 16
+        self.exact = exact and not self.packed  # packed keys are exact already
         self.name = dfa.name or f"a {self.n}-state DFA"
         self.max_monoid, self.stop_at_periodic = max_monoid, stop_at_periodic
         self.enc: Packed | Rows = Packed(table) if self.packed else Rows(table, salt)
@@ -118,7 +135,7 @@ class _Closure:
             self.store = _Buffer((), np.uint64)
         else:
             self.store = _Buffer((self.enc.width,), self.enc.dtype)  # type: ignore[union-attr]
-        self.hashes = HashTable()
+        self.hashes: HashTable | RowDict = RowDict() if self.exact else HashTable()
         self.parents = _Buffer((), np.int32)
         self.letters = _Buffer((), np.int32)
         self.parents.extend(np.array([-1], dtype=np.int32))
@@ -169,7 +186,8 @@ class _Closure:
         else:
             layer = self.enc.pad(identity)  # type: ignore[union-attr]  # (1, width) rows
         self.store.extend(layer)
-        self.hashes.insert(layer if self.packed else self.enc.keys_of(layer), np.zeros(1, dtype=np.int32))
+        keys = layer if self.packed or self.exact else self.enc.keys_of(layer)
+        self.hashes.insert(keys, np.zeros(1, dtype=np.int32))
         if self.stable is not None:
             self.stable.extend(np.zeros(1, dtype=np.int32))  # the identity: k = 0
         return layer
@@ -188,12 +206,17 @@ class _Closure:
         new_pos = moved[new_pos]
         return res, new_pos, flat[new_pos]
 
-    def _step_rows(self, layer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _step_rows(self, layer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Apply every letter to a layer of padded rows: as :meth:`_step_packed`,
-        plus all candidate rows (letter-major) for verifying the hash hits."""
+        plus all candidate rows (letter-major) for verifying the hash hits
+        (None when the rows are deduplicated exactly)."""
         m, k = layer.shape[0], self.k
         # letter-major rows (a * m + i); BFS order is i * k + a
         candidates = self.enc.step(layer).reshape(k * m, self.enc.width)  # type: ignore[union-attr]
+        if self.exact:  # the rows themselves are the keys: nothing to verify
+            bfs = candidates.reshape(k, m, -1).transpose(1, 0, 2).reshape(m * k, -1)
+            ids, new_pos = self.hashes.lookup_insert(bfs, self.total)
+            return ids.reshape(m, k), new_pos, bfs[new_pos], None
         keys = self.enc.keys_of(candidates).reshape(k, m).T.reshape(m * k)
         ids, new_pos = self.hashes.lookup_insert(keys, self.total)
         return ids.reshape(m, k), new_pos, candidates[(new_pos % k) * m + new_pos // k], candidates
@@ -229,6 +252,11 @@ class _Closure:
         self.look, self.stable = False, None  # indices only matter while the monoid may be aperiodic
         return True
 
+    def _index(self, elements: np.ndarray, stored: np.ndarray) -> ElementIndex | DictIndex:
+        if self.exact:
+            return DictIndex(elements)
+        return ElementIndex(self.hashes, self.enc, None if self.packed else stored)  # type: ignore[arg-type]
+
     def _finish(self, complete: bool) -> Enumeration:
         stored = self.store.view()
         elements = self.enc.rows_of(stored) if self.packed else stored[:, : self.n]  # type: ignore[union-attr]
@@ -240,7 +268,7 @@ class _Closure:
             complete=complete,
             first_periodic=self.first_periodic,
             stable_index=self.stable.view() if self.stable is not None else None,
-            index=ElementIndex(self.hashes, self.enc, None if self.packed else stored) if complete else None,
+            index=self._index(elements, stored) if complete else None,
         )
 
 
