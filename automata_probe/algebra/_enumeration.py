@@ -18,9 +18,17 @@ import numpy as np
 from ..automata.dfa import DFA
 from ..errors import DFAError, ParameterError
 from ._hashing import DictIndex, ElementIndex, HashTable, Packed, RowDict, Rows
-from ._transforms import chunks, periodic_mask, stable_indices
+from ._transforms import chunks, nontrivial_group_mask, periodic_mask, small_dtype
 
-__all__ = ["Enumeration", "check_max_monoid", "enumerate_monoid", "minimal_dfa", "too_large_message"]
+__all__ = [
+    "Enumeration",
+    "check_max_monoid",
+    "element_cap",
+    "enumerate_monoid",
+    "first_periodic",
+    "minimal_dfa",
+    "too_large_message",
+]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,17 @@ _LOG_EVERY = 100_000
 #: exact row dictionary takes over. A collision has probability at most
 #: 2**-48 per pair of rows, so a second attempt is already rare.
 _HASH_ATTEMPTS = 3
+
+#: Candidate rows (bytes) produced at once when a layer of wide rows is
+#: stepped: a layer is processed in blocks, so that the memory it takes
+#: beyond the stored elements stays small and the cap can stop it midway.
+_BLOCK_BYTES = 32 << 20
+
+#: ``max_monoid`` counts elements whose rows take up to this many bytes (DFAs
+#: of up to 256 states); a larger element counts as ``row bytes / 256``
+#: elements, so that the cap bounds the memory of the enumeration as well:
+#: the default 2,000,000 allows about 512 MB of rows whatever the DFA.
+_ELEMENT_BYTES = 256
 
 
 class _HashCollision(Exception):
@@ -46,8 +65,7 @@ class Enumeration:
     letters: np.ndarray
     cayley: np.ndarray | None  # None when incomplete
     complete: bool
-    first_periodic: int | None  # id of the first element with a non-trivial cycle
-    stable_index: np.ndarray | None  # per element, while checked
+    first_periodic: int | None  # id of the first element the check found (see enumerate_monoid)
     index: ElementIndex | DictIndex | None
 
     def word_indices(self, i: int) -> tuple[int, ...]:
@@ -60,16 +78,22 @@ class Enumeration:
 
 
 class _Buffer:
-    """A growable array along axis 0."""
+    """A growable array along axis 0 (never past ``limit`` rows, when given)."""
 
-    def __init__(self, shape_tail: tuple[int, ...], dtype: Any, capacity: int = 1024) -> None:
+    def __init__(
+        self, shape_tail: tuple[int, ...], dtype: Any, limit: int | None = None, reserve: int = 1024
+    ) -> None:
+        capacity = reserve if limit is None else max(1, min(reserve, limit))
         self.data = np.empty((capacity, *shape_tail), dtype=dtype)
         self.size = 0
+        self.limit = limit
 
     def extend(self, values: np.ndarray) -> None:
         need = self.size + values.shape[0]
         if need > self.data.shape[0]:
             cap = max(need, 2 * self.data.shape[0])
+            if self.limit is not None:
+                cap = max(need, min(cap, self.limit))
             new = np.empty((cap, *self.data.shape[1:]), dtype=self.data.dtype)
             new[: self.size] = self.data[: self.size]
             self.data = new
@@ -89,18 +113,23 @@ def enumerate_monoid(
 ) -> Enumeration:
     """Breadth-first closure of the letter transformations of ``dfa``.
 
-    ``check`` is ``"none"``, ``"index"`` (the stable index of every new
-    element, until the first element with a non-trivial cycle appears) or
-    ``"periodic"`` (only look for that element, by squaring: faster);
-    ``stop_at_periodic`` returns (incomplete) when it appears. Past
-    ``max_monoid`` elements it returns incomplete.
+    ``check`` looks at every new element until one is found: ``"none"``,
+    ``"periodic"`` (the first element with a non-trivial cycle, in BFS
+    order) or ``"group"`` (the first element of a non-trivial group: ``y``
+    permutes its image, ``rank(y y) = rank(y)``, and ``y y != y``; such an
+    element is periodic, and the monoid holds one iff it is not aperiodic,
+    so this decides aperiodicity in ``O(n)`` per element where ``"periodic"``
+    takes ``O(n log n)``, though maybe at a later element).
+    ``stop_at_periodic`` returns (incomplete) when the check finds one. Past
+    ``element_cap(n, max_monoid)`` elements (``max_monoid`` for DFAs of up to
+    256 states) it returns incomplete.
 
     For ``n > 16`` states rows are hashed; a hash collision (caught by
     verifying every match) restarts with new coefficients, at most
     ``_HASH_ATTEMPTS`` times, after which an exact row dictionary is used:
     the result never depends on the hash.
     """
-    options = dict(max_monoid=max_monoid, check=check, stop_at_periodic=stop_at_periodic)
+    options = {"max_monoid": max_monoid, "check": check, "stop_at_periodic": stop_at_periodic}
     for salt in range(_HASH_ATTEMPTS):
         try:
             return _Closure(dfa, salt=salt, exact=False, **options).run()  # type: ignore[arg-type]
@@ -129,18 +158,24 @@ class _Closure:
         self.packed = self.n <= 16
         self.exact = exact and not self.packed  # packed keys are exact already
         self.name = dfa.name or f"a {self.n}-state DFA"
-        self.max_monoid, self.stop_at_periodic = max_monoid, stop_at_periodic
+        self.max_monoid, self.stop_at_periodic = element_cap(self.n, max_monoid), stop_at_periodic
         self.enc: Packed | Rows = Packed(table) if self.packed else Rows(table, salt)
         if self.packed:  # the elements: uint64 keys, or padded rows
-            self.store = _Buffer((), np.uint64)
+            self.store = _Buffer((), np.uint64, self.max_monoid)
         else:
-            self.store = _Buffer((self.enc.width,), self.enc.dtype)  # type: ignore[union-attr]
+            # wide rows: reserve up to 1 GiB at once (pages are only touched as
+            # rows arrive), so that growing never holds two copies of the store
+            row = self.enc.width * self.enc.dtype.itemsize  # type: ignore[union-attr]
+            reserve = max(1024, (1 << 30) // row) if row > _ELEMENT_BYTES else 1024
+            self.store = _Buffer((self.enc.width,), self.enc.dtype, self.max_monoid, reserve)  # type: ignore[union-attr]
         self.hashes: HashTable | RowDict = RowDict() if self.exact else HashTable()
         self.parents = _Buffer((), np.int32)
         self.letters = _Buffer((), np.int32)
         self.parents.extend(np.array([-1], dtype=np.int32))
         self.letters.extend(np.array([-1], dtype=np.int32))
-        self.stable = _Buffer((), np.int32) if check == "index" else None
+        if check not in ("none", "periodic", "group"):  # pragma: no cover - internal
+            raise ValueError(f"unknown check {check!r}")
+        self.check = check
         self.look = check != "none"
         self.cayley_parts: list[np.ndarray] = []
         self.total, self.depth = 1, 0
@@ -151,12 +186,8 @@ class _Closure:
         layer = self._identity_layer()
         while True:
             base = self.total - layer.shape[0]  # id of the layer's first element
-            if self.packed:
-                res, new_pos, new_layer = self._step_packed(layer, base)
-                candidates = None
-            else:
-                res, new_pos, new_layer, candidates = self._step_rows(layer)
-            if self.total + new_pos.size > self.max_monoid:
+            stepped = self._step_packed(layer, base) if self.packed else self._step_rows(layer)
+            if stepped is None:
                 log.info(
                     "the monoid of %s passed the cap of %d elements at word length %d",
                     self.name,
@@ -164,17 +195,12 @@ class _Closure:
                     self.depth + 1,
                 )
                 return self._finish(False)
+            res, new_pos = stepped
             self.cayley_parts.append(res.reshape(-1))
-            self.store.extend(new_layer)
-            # verify every key match against the stored rows (keys are hashes)
-            if candidates is not None and not self.enc.verify(  # type: ignore[union-attr]
-                self.store.view(), res.T.reshape(-1), candidates
-            ):
-                raise _HashCollision
             if not new_pos.size:
                 return self._finish(True)
             start = self._add_layer(new_pos, base)
-            layer = new_layer
+            layer = self.store.view()[start:]  # the new layer, as stored
             if self.look and self._found_periodic(layer, start) and self.stop_at_periodic:
                 return self._finish(False)
 
@@ -188,13 +214,12 @@ class _Closure:
         self.store.extend(layer)
         keys = layer if self.packed or self.exact else self.enc.keys_of(layer)
         self.hashes.insert(keys, np.zeros(1, dtype=np.int32))
-        if self.stable is not None:
-            self.stable.extend(np.zeros(1, dtype=np.int32))  # the identity: k = 0
         return layer
 
-    def _step_packed(self, layer: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Apply every letter to a layer of packed keys: the ``(m, k)`` Cayley
-        ids, the positions ``i * k + a`` of new elements, and their keys."""
+    def _step_packed(self, layer: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Apply every letter to a layer of packed keys and store the new
+        elements: the ``(m, k)`` Cayley ids and the positions ``i * k + a``
+        of the new elements; None when they would pass the cap."""
         m, k = layer.shape[0], self.k
         flat = self.enc.step(layer).reshape(m * k)  # (m * k,) uint64
         res = np.empty((m, k), dtype=np.int32)
@@ -202,24 +227,46 @@ class _Closure:
         # w a == w is common (letters that fix the element): skip the table
         moved = np.flatnonzero(flat != np.repeat(layer, k))
         ids, new_pos = self.hashes.lookup_insert(flat[moved], self.total)
+        if self.total + new_pos.size > self.max_monoid:
+            return None
         res.reshape(-1)[moved] = ids
         new_pos = moved[new_pos]
-        return res, new_pos, flat[new_pos]
+        self.store.extend(flat[new_pos])
+        return res, new_pos
 
-    def _step_rows(self, layer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """Apply every letter to a layer of padded rows: as :meth:`_step_packed`,
-        plus all candidate rows (letter-major) for verifying the hash hits
-        (None when the rows are deduplicated exactly)."""
-        m, k = layer.shape[0], self.k
-        # letter-major rows (a * m + i); BFS order is i * k + a
-        candidates = self.enc.step(layer).reshape(k * m, self.enc.width)  # type: ignore[union-attr]
-        if self.exact:  # the rows themselves are the keys: nothing to verify
-            bfs = candidates.reshape(k, m, -1).transpose(1, 0, 2).reshape(m * k, -1)
-            ids, new_pos = self.hashes.lookup_insert(bfs, self.total)
-            return ids.reshape(m, k), new_pos, bfs[new_pos], None
-        keys = self.enc.keys_of(candidates).reshape(k, m).T.reshape(m * k)
-        ids, new_pos = self.hashes.lookup_insert(keys, self.total)
-        return ids.reshape(m, k), new_pos, candidates[(new_pos % k) * m + new_pos // k], candidates
+    def _step_rows(self, layer: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """As :meth:`_step_packed`, for a layer of padded rows, in blocks of
+        about ``_BLOCK_BYTES`` of candidates; every hash hit is verified
+        against the stored rows (a collision raises ``_HashCollision``)."""
+        m, k, width = layer.shape[0], self.k, self.enc.width  # type: ignore[union-attr]
+        block = max(1, _BLOCK_BYTES // (k * layer.strides[0]))
+        res = np.empty((m, k), dtype=np.int32)
+        new_parts = []
+        next_id = self.total
+        for lo in range(0, m, block):
+            b = min(block, m - lo)
+            # letter-major rows (a * b + i) of the block; BFS order is i * k + a
+            candidates = self.enc.step(layer[lo : lo + b]).reshape(k * b, width)  # type: ignore[union-attr]
+            if self.exact:  # the rows themselves are the keys: nothing to verify
+                bfs = candidates.reshape(k, b, width).transpose(1, 0, 2).reshape(b * k, width)
+                ids, new = self.hashes.lookup_insert(bfs, next_id)  # type: ignore[arg-type]
+                rows = bfs[new]
+            else:
+                keys = self.enc.keys_of(candidates).reshape(k, b).T.reshape(b * k)
+                ids, new = self.hashes.lookup_insert(keys, next_id)  # type: ignore[arg-type]
+                rows = candidates[(new % k) * b + new // k]
+            next_id += new.size
+            if next_id > self.max_monoid:
+                self.store.size = self.total  # drop the unfinished layer
+                return None
+            self.store.extend(rows)
+            if not self.exact and not self.enc.verify(  # type: ignore[union-attr]
+                self.store.view(), ids.reshape(b, k).T.reshape(-1), candidates
+            ):
+                raise _HashCollision
+            res[lo : lo + b] = ids.reshape(b, k)
+            new_parts.append(new + lo * k)
+        return res, np.concatenate(new_parts)
 
     def _add_layer(self, new_pos: np.ndarray, base: int) -> int:
         """Record the parents and last letters of a new layer; its first id."""
@@ -234,22 +281,15 @@ class _Closure:
         return start
 
     def _found_periodic(self, layer: np.ndarray, start: int) -> bool:
-        """Whether the layer (first id ``start``) holds an element with a
-        non-trivial cycle; records the stable indices while they are asked for."""
-        n = self.n
-        rows = self.enc.rows_of(layer) if self.packed else layer[:, :n]  # type: ignore[union-attr]
-        if self.stable is not None:
-            idx = np.concatenate([stable_indices(c) for _, c in chunks(rows)])
-            self.stable.extend(idx)
-            periodic = np.flatnonzero(idx < 0)
-        elif n <= 64:  # log2(n) squarings beat n - 1 steps
-            periodic = np.flatnonzero(periodic_mask(rows))
-        else:  # elements of big DFAs usually stabilize long before n steps
-            periodic = np.flatnonzero(np.concatenate([stable_indices(c) for _, c in chunks(rows)]) < 0)
-        if not periodic.size:
+        """Whether the layer (first id ``start``) holds an element that the
+        check looks for; records the first."""
+        rows = self.enc.rows_of(layer) if self.packed else layer[:, : self.n]  # type: ignore[union-attr]
+        mask = periodic_mask(rows) if self.check == "periodic" else nontrivial_group_mask(rows)
+        found = np.flatnonzero(mask)
+        if not found.size:
             return False
-        self.first_periodic = start + int(periodic[0])
-        self.look, self.stable = False, None  # indices only matter while the monoid may be aperiodic
+        self.first_periodic = start + int(found[0])
+        self.look = False
         return True
 
     def _index(self, elements: np.ndarray, stored: np.ndarray) -> ElementIndex | DictIndex:
@@ -267,9 +307,18 @@ class _Closure:
             cayley=np.concatenate(self.cayley_parts).reshape(self.total, self.k) if complete else None,
             complete=complete,
             first_periodic=self.first_periodic,
-            stable_index=self.stable.view() if self.stable is not None else None,
             index=self._index(elements, stored) if complete else None,
         )
+
+
+def first_periodic(rows: np.ndarray) -> int | None:
+    """The index of the first row with a non-trivial cycle (None if none),
+    checked chunk by chunk so that an early one costs little."""
+    for start, chunk in chunks(rows):
+        found = np.flatnonzero(periodic_mask(chunk))
+        if found.size:
+            return start + int(found[0])
+    return None
 
 
 def check_max_monoid(max_monoid: int) -> None:
@@ -285,9 +334,38 @@ def minimal_dfa(dfa: DFA) -> DFA:
     return dfa.minimize()
 
 
+def row_bytes(n_states: int) -> int:
+    """The bytes an element's row takes in the enumeration."""
+    if n_states <= 16:
+        return 8  # packed into one uint64
+    itemsize = small_dtype(n_states).itemsize
+    return -(-n_states * itemsize // 8) * 8
+
+
+def element_cap(n_states: int, max_monoid: int) -> int:
+    """The number of elements ``max_monoid`` allows for a DFA of ``n_states``
+    states: ``max_monoid`` while a row takes at most 256 bytes, else
+    proportionally fewer (the cap bounds the memory too; see ``_ELEMENT_BYTES``)."""
+    size = row_bytes(n_states)
+    if size <= _ELEMENT_BYTES:
+        return max_monoid
+    return max(1, max_monoid * _ELEMENT_BYTES // size)
+
+
 def too_large_message(d: DFA, max_monoid: int) -> str:
+    """The one-line error for a monoid past the cap: the limit and the flag that raises it."""
     name = d.name or f"the {d.n_states}-state DFA"
-    return (
-        f"the syntactic monoid of {name} has more than {max_monoid:,} elements; "
-        "raise the cap (max_monoid / --max-monoid) to enumerate it"
+    cap = element_cap(d.n_states, max_monoid)
+    message = f"the syntactic monoid of {name} has more than {cap:,} elements; raise the cap (max_monoid / --max-monoid"
+    if cap == max_monoid:
+        return message + ") to enumerate it"
+    size = row_bytes(d.n_states)
+    return message + (
+        f", now {max_monoid:,}) to enumerate it: an element of {d.n_states:,} states takes {size:,} bytes and "
+        f"counts as {size / _ELEMENT_BYTES:,.1f} elements, so that the cap bounds the memory "
+        f"(about {_megabytes(max_monoid * _ELEMENT_BYTES)} of rows)"
     )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e9:,.1f} GB" if size >= 1e9 else f"{max(1, round(size / 1e6)):,} MB"

@@ -5,6 +5,9 @@ with a period ``p > 1``: :meth:`Certificate.check` re-verifies this on any DFA
 for the language. :func:`quick_search` looks for a shortest ``w`` in pure
 Python before any vectorized enumeration, so short witnesses cost
 microseconds; :func:`certificate_for` then finds shortest ``x`` and ``y``.
+
+The other way round, :func:`preserves_state_order` is a sufficient condition
+for star-freeness that needs no enumeration at all (D_n of any depth meets it).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ..automata.dfa import DFA
 from ..automata.words import format_word
 from ..errors import DFAError
 
-__all__ = ["Certificate", "certificate_for", "quick_search"]
+__all__ = ["Certificate", "certificate_for", "preserves_state_order", "quick_search"]
 
 #: Work budget (elements x states) of the pure-Python search for a short
 #: periodic word that runs before the vectorized enumeration.
@@ -141,6 +144,34 @@ def quick_search(
                 return "unknown", None, ()
             queue.append(v)
     return "aperiodic", None, ()
+
+
+def preserves_state_order(dfa: DFA) -> bool:
+    """Whether every letter of the minimal ``dfa`` preserves the order of its
+    live states (canonical BFS numbering): ``q < q'`` implies ``q.a <= q'.a``
+    wherever both images are live.
+
+    Then the language is star-free: every element of the transition monoid
+    is an order-preserving partial map of the live states (the dead state is
+    an absorbing zero), and such a map has no cycle of length > 1 (an orbit
+    that stays live is monotone, so it can only return to its start by
+    standing still). Dyck-1 of bounded depth (D_n) is the textbook case:
+    ``a`` and ``b`` shift the depth up and down.
+    """
+    dead = dfa.dead
+    rows = dfa.transitions
+    for a in range(dfa.n_letters):
+        last = -1
+        for q in range(dfa.n_states):
+            if q == dead:
+                continue
+            t = rows[q][a]
+            if t == dead:
+                continue
+            if t < last:
+                return False
+            last = t
+    return True
 
 
 def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certificate:

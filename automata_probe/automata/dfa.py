@@ -146,13 +146,20 @@ class DFA:
     @cached_property
     def live_mask(self) -> np.ndarray:
         """True on states from which some accepting state is reachable."""
-        live = self.accept_mask.copy()
-        # reverse reachability by fixpoint over the table (n is small)
-        while True:
-            new = live | live[self.table].any(axis=1)
-            if (new == live).all():
-                break
-            live = new
+        # reverse reachability: a search over predecessor lists, O(n k) (a
+        # fixpoint over the table would take one round per level: quadratic on D_n)
+        predecessors: list[list[int]] = [[] for _ in range(self.n_states)]
+        for q, row in enumerate(self.transitions):
+            for r in row:
+                predecessors[r].append(q)
+        live = np.zeros(self.n_states, dtype=bool)
+        stack = list(self.accepting)
+        live[stack] = True
+        while stack:
+            for q in predecessors[stack.pop()]:
+                if not live[q]:
+                    live[q] = True
+                    stack.append(q)
         live.setflags(write=False)
         return live
 

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 import automata_probe.algebra._enumeration as enumeration
 from automata_probe.algebra import classify, is_star_free, transition_monoid
-from automata_probe.algebra._enumeration import enumerate_monoid
 from automata_probe.algebra._hashing import HashTable, RowDict, Rows
 from automata_probe.automata.families import family_dfa
 

@@ -9,7 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_probe.automata._minimize import hopcroft_classes, moore_classes, state_classes
+from automata_probe.automata._minimize import (
+    hopcroft_classes,
+    moore_classes,
+    state_classes,
+)
 from automata_probe.automata.dfa import DFA, _bfs_order, are_equivalent
 from automata_probe.automata.families import family_dfa
 from automata_probe.automata.files import read_language_file

@@ -1,0 +1,63 @@
+"""Tests for automata_probe.algebra._transforms: the fast stable indices and
+periodicity test against plain iteration and the definition."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from automata_probe.algebra._transforms import (
+    periodic_mask,
+    stable_indices,
+    stable_indices_reference,
+)
+
+from .reference import PROPERTY, power
+
+
+@st.composite
+def transformation_batches(draw):
+    """Random maps, and shifts along a path with a sink (D_n-like: they take
+    up to n steps to stabilize), some with a cycle spliced in."""
+    n = draw(st.integers(1, 40))
+    rows = []
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["random", "shift", "shift with cycle"]))
+        if kind == "random":
+            rows.append(draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n)))
+            continue
+        s = draw(st.integers(1, 3))
+        row = [min(q + s, n - 1) for q in range(n)]
+        if kind == "shift with cycle" and n >= 3:
+            a = draw(st.integers(0, n - 2))
+            b = draw(st.integers(a + 1, n - 1))
+            row[a], row[b] = b, a  # a 2-cycle (a b), with a tail leading in
+        rows.append(row)
+    return np.array(rows, dtype=np.uint8 if n <= 256 else np.uint16)
+
+
+def brute_index(y):
+    for k in range(len(y) + 1):
+        if power(y, k) == power(y, k + 1):
+            return k
+    return -1
+
+
+@given(transformation_batches())
+@settings(PROPERTY, max_examples=40)
+def test_stable_indices_match_plain_iteration_and_the_definition(rows):
+    fast = stable_indices(rows)
+    assert fast.tolist() == stable_indices_reference(rows).tolist()
+    assert fast.tolist() == [brute_index(tuple(r)) for r in rows.tolist()]
+    assert periodic_mask(rows).tolist() == (fast < 0).tolist()
+
+
+def test_long_shifts_take_log_steps():
+    """A shift by one on a path of 5,000 states with a sink stabilizes after
+    4,999 steps; the lifting finds it from 13 powers."""
+    n = 5000
+    rows = np.array([[min(q + 1, n - 1) for q in range(n)], list(range(n))], dtype=np.uint16)
+    assert stable_indices(rows).tolist() == [n - 1, 0]
+    rows[0, n - 1] = n - 2  # now a 2-cycle at the end of the path
+    assert stable_indices(rows).tolist() == [-1, 0] and periodic_mask(rows).tolist() == [True, False]
