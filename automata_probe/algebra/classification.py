@@ -8,7 +8,9 @@ non-trivial group (Schützenberger 1965; McNaughton & Papert 1971).
   a period ``p > 1`` such that membership of ``x w^n y`` cycles with period
   exactly ``p``);
 - star-free: the monoid size and its aperiodicity index ``k`` (the least ``k``
-  with ``m^k = m^(k+1)`` for every element ``m``);
+  with ``m^k = m^(k+1)`` for every element ``m``), or, for a monoid past the
+  cap, the order-preserving argument of
+  :func:`~.certificates.preserves_state_order`;
 
 and then the finer classes, each with its theorem:
 

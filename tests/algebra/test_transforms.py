@@ -1,5 +1,5 @@
-"""Tests for automata_probe.algebra._transforms: the fast stable indices and
-periodicity test against plain iteration and the definition."""
+"""Tests for automata_probe.algebra._transforms: the fast stable indices, the
+periodicity test and the group test against plain iteration and the definitions."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automata_probe.algebra._transforms import (
+    nontrivial_group_mask,
     periodic_mask,
     stable_indices,
     stable_indices_reference,
 )
 
-from .reference import PROPERTY, power
+from .reference import PROPERTY, brute_aperiodic, naive_monoid, power, small_dfas
 
 
 @st.composite
@@ -61,3 +62,22 @@ def test_long_shifts_take_log_steps():
     assert stable_indices(rows).tolist() == [n - 1, 0]
     rows[0, n - 1] = n - 2  # now a 2-cycle at the end of the path
     assert stable_indices(rows).tolist() == [-1, 0] and periodic_mask(rows).tolist() == [True, False]
+
+
+@given(transformation_batches())
+@settings(PROPERTY, max_examples=40)
+def test_nontrivial_group_elements_are_periodic(rows):
+    """y y != y and rank(y y) = rank(y): y permutes its image, not as the identity."""
+    mask = nontrivial_group_mask(rows)
+    for y, flag in zip(rows.tolist(), mask.tolist()):
+        square = [y[q] for q in y]
+        assert flag == (square != y and len(set(square)) == len(set(y)))
+    assert not (mask & ~periodic_mask(rows)).any()
+
+
+@given(small_dfas(max_states=6))
+@PROPERTY
+def test_a_monoid_is_aperiodic_iff_it_has_no_nontrivial_group_element(dfa):
+    maps, _ = naive_monoid(dfa)
+    rows = np.array(maps, dtype=np.uint8)
+    assert (not nontrivial_group_mask(rows).any()) == brute_aperiodic(maps)
