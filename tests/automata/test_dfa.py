@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_probe.automata.dfa import DFA, are_equivalent, disagreement_counts, find_counterexample
+from automata_probe.automata.dfa import (
+    DFA,
+    are_equivalent,
+    disagreement_counts,
+    find_counterexample,
+)
 from automata_probe.automata.implicit import ImplicitDFA
 from automata_probe.automata.words import format_word
 from automata_probe.errors import AlphabetError, DFAError, StateSpaceTooLargeError

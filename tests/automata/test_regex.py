@@ -10,10 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automata_probe.automata.dfa import are_equivalent
-from automata_probe.errors import AlphabetError, RegexError
 from automata_probe.automata.regex import (
-    AnyLetter,
     Alternation,
+    AnyLetter,
     CharClass,
     Complement,
     Concat,
@@ -26,6 +25,7 @@ from automata_probe.automata.regex import (
     regex_to_dfa,
     to_pattern,
 )
+from automata_probe.errors import AlphabetError, RegexError
 
 ABC = "abc"
 MAX_LEN = 5

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from automata_probe.cli import main as automata_probe
 from automata_probe.cli import is_star_free
+from automata_probe.cli import main as automata_probe
 
 
 def run(capsys, fn, *argv):

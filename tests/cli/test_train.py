@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from automata_probe.models.checkpoint import load_checkpoint
 from automata_probe.cli import main
-from automata_probe.data import n_outputs
-from automata_probe.automata.dfa import DFA
-from automata_probe.models import ModelConfig, build_model
-from automata_probe.models.training import TrainConfig
+from automata_probe.models.checkpoint import load_checkpoint
 
-
-def _tiny(dfa: DFA, task: str = "next", seed: int = 0, arch: str = "mamba"):
-    cfg = ModelConfig(arch=arch, vocab_size=dfa.n_letters + 2, n_outputs=n_outputs(task, dfa), d_model=16,
-                      n_layers=1, d_state=4, n_heads=2)
-    return build_model(cfg, seed=seed)
-
-
-def _cfg(**kw) -> TrainConfig:
-    base = dict(train_lengths=(1, 8), test_bins=((9, 16),), batch_size=16, max_steps=5, eval_every=5, eval_n=32,
-                final_eval_n=32, checkpoint_every=None, early_stop_evals=None, seed=0, threads=1, warmup_steps=2)
-    base.update(kw)
-    return TrainConfig(**base)
+from ..models.helpers import quick_config, tiny_model
 
 
 def test_cli_train_then_evaluate(tmp_path, capsys):
@@ -62,8 +46,8 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, tomita4, argv, message
     ckpt = tmp_path / "m.pt"
     from automata_probe.models.checkpoint import save_checkpoint
 
-    save_checkpoint(ckpt, model=_tiny(tomita4), language_name="tomita4", alphabet=tomita4.alphabet, dfa=tomita4,
-                    task="next", train_config=_cfg().to_dict())
+    save_checkpoint(ckpt, model=tiny_model(tomita4), language_name="tomita4", alphabet=tomita4.alphabet, dfa=tomita4,
+                    task="next", train_config=quick_config().to_dict())
     argv = [a.format(tmp=tmp_path, ckpt=ckpt) for a in argv]
     code = main(argv)
     err = capsys.readouterr().err.strip()

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-
 import pytest
 import torch
 
-from automata_probe.data import Tokenizer, batch_from_words, n_outputs, targets_from_states
 from automata_probe.automata.dfa import DFA
-from automata_probe.models import ModelConfig, build_model
+from automata_probe.data import (
+    Tokenizer,
+    batch_from_words,
+    n_outputs,
+    targets_from_states,
+)
 from automata_probe.models.evaluation import EvalReport, evaluate, position_correct
 from automata_probe.models.training import task_loss
 
-
-def _tiny(dfa: DFA, task: str = "next", seed: int = 0, arch: str = "mamba"):
-    cfg = ModelConfig(arch=arch, vocab_size=dfa.n_letters + 2, n_outputs=n_outputs(task, dfa), d_model=16,
-                      n_layers=1, d_state=4, n_heads=2)
-    return build_model(cfg, seed=seed)
+from .helpers import tiny_model
 
 
 class Oracle(torch.nn.Module):
@@ -67,7 +66,7 @@ def test_evaluate_strict_vs_token(tomita4, task):
 
 
 def test_evaluate_is_seeded_per_bin(tomita4):
-    model = _tiny(tomita4)
+    model = tiny_model(tomita4)
     a = evaluate(model, tomita4, [(1, 5), (6, 9)], "next", n_per_bin=40, seed=1)
     b = evaluate(model, tomita4, [(6, 9)], "next", n_per_bin=40, seed=1)
     assert a.bins[1] == b.bins[0]
