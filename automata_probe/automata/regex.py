@@ -404,6 +404,10 @@ def parse_regex(pattern: str) -> Node:
     """
     if not isinstance(pattern, str):
         raise RegexError(f"a regex must be a string, not {type(pattern).__name__}")
+    for i, c in enumerate(pattern):
+        if "\ud800" <= c <= "\udfff":  # what a command-line argument that is not UTF-8 decodes to
+            what = f"byte 0x{ord(c) - 0xDC00:02x}" if c >= "\udc80" else f"lone surrogate U+{ord(c):04X}"
+            raise RegexError(f"{what} is not text (the pattern is not valid UTF-8)", pattern=pattern, position=i)
     return _Parser(pattern).parse()
 
 

@@ -135,11 +135,24 @@ def _save_traceback(text: str) -> Path | None:
     )
     try:
         fd, name = tempfile.mkstemp(prefix=f"automata-probe-bug-{stamp}-", suffix=".txt")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(header + text)
         return Path(name)
-    except OSError:
+    except Exception:  # noqa: BLE001 - reporting a bug must not raise another
         return None
+
+
+def safe_streams() -> None:
+    """Let stdout and stderr print any text: a character the terminal's encoding
+    lacks (``é`` under ``LANG=C``, bytes of an argument that is not UTF-8)
+    comes out escaped instead of ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream
+                pass
 
 
 def run_standalone(
@@ -148,6 +161,7 @@ def run_standalone(
     argv: Sequence[str] | None,
 ) -> int:
     """Entry point of a standalone console script (``is-star-free``, ``probe-states``)."""
+    safe_streams()
     parser = build()
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     parser.epilog = f"{parser.epilog}\n\n{EXIT_STATUS}" if parser.epilog else EXIT_STATUS
@@ -243,6 +257,7 @@ def command_of(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     prefer_huge_pages()  # before the command's module imports torch
+    safe_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)

@@ -24,12 +24,14 @@ from typing import Sequence
 from ..automata import language_from_regex, load_language
 from ..automata.words import format_word
 from ..compare import compare
-from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, RegexError
+from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, ParameterError, RegexError
 from ..viz.drawing import draw_comparison, plot_disagreement
 from .star_free import add_size_arguments, size_limits
 
 log = logging.getLogger(__name__)
 
+#: Longest --max-length (exact counts at length 10,000 take seconds; at 100,000, minutes).
+MAX_LENGTH = 10_000
 #: The verdicts, as exit status (as ``is-star-free``'s); errors exit 2.
 EXIT_EQUIVALENT = 0
 EXIT_NOT_EQUIVALENT = 1
@@ -142,8 +144,11 @@ def run(args: argparse.Namespace) -> int:
         specs = [args.dfa, specs[0]]
     if len(specs) != 2:
         raise LanguageFileError(f"give two DFAs to compare (or one and --dfa), not {len(specs)}")
-    if args.max_length < 0:
-        raise LanguageFileError(f"--max-length must be >= 0, not {args.max_length}")
+    if not 0 <= args.max_length <= MAX_LENGTH:
+        raise ParameterError(
+            f"--max-length must be between 0 and {MAX_LENGTH:,}, not {args.max_length:,} (the counts per length "
+            "are exact integers, k^n words at length n)"
+        )
     truth_lang, other_lang = resolve_languages(specs, args.alphabet, **size_limits(args))
     truth = truth_lang.dfa.with_name(truth_lang.name)
     other = other_lang.dfa.with_name(other_lang.name if other_lang.name != truth_lang.name else specs[1])

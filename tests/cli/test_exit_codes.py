@@ -138,3 +138,34 @@ def test_usage_errors_exit_2(capsys):  # noqa: ANN001
     capsys.readouterr()
     assert is_star_free(["a", "--max-states", "0"]) == 2
     assert "--max-states must be at least 1" in one_line(capsys.readouterr().err)
+
+
+def test_reporting_a_bug_survives_an_argument_that_is_not_utf8(monkeypatch, capsys, crash_dir):  # noqa: ANN001
+    import sys
+
+    from automata_probe.cli import star_free
+
+    monkeypatch.setattr(star_free, "run", _boom)
+    monkeypatch.setattr(sys, "argv", ["is-star-free", "\udcff"])  # what the bytes ff decode to
+    assert is_star_free(["\udcff"]) == EXIT_BUG
+    assert "\\udcff" in next(crash_dir.glob("automata-probe-bug-*.txt")).read_text()
+
+
+def test_an_argument_that_is_not_utf8_is_bad_input(capsys):  # noqa: ANN001
+    assert is_star_free(["a\udcff"]) == EXIT_USAGE
+    assert "byte 0xff is not text" in one_line(capsys.readouterr().err)
+
+
+def test_output_survives_a_terminal_without_unicode():
+    """Under PYTHONIOENCODING=ascii, 'Thérien' is printed escaped, not a crash."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "automata_probe", "is-star-free", "--dfa", "tomita4"],
+                          capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Th\\xe9rien" in proc.stdout

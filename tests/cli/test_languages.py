@@ -162,6 +162,7 @@ def test_show_unknown_language_is_exit_2(capsys):
         (["is-star-free", "((a{1000}){1000})"], "--max-nfa-states"),
         (["is-star-free", "(a|b)*a(a|b){12}", "--max-states", "5000"], "more than 5,000 states"),
         (["compare", "~(aa)", "((" + "x" * 300], "as a regex: '(' is never closed at position 1"),
+        (["compare", "a*", "b*", "--max-length", "100000"], "between 0 and 10,000"),
     ],
 )
 def test_odd_inputs_are_one_line_and_exit_2(capsys, argv, fragment):
