@@ -177,3 +177,13 @@ def test_a_huge_regex_is_shown_cut_short(capsys):
     code, out, _ = run(capsys, is_star_free, pattern)
     assert code == 0
     assert max(len(line) for line in out.splitlines()) < 300 and f"({len(pattern):,} characters)" in out
+
+
+def test_files_that_are_not_languages_are_one_line(capsys, tmp_path):
+    utf16 = tmp_path / "utf16.toml"
+    utf16.write_bytes('alphabet = "ab"\nregex = "a*"\n'.encode("utf-16"))
+    for argv in (["show", str(utf16)], ["is-star-free", "--dfa", str(utf16)]):
+        code, _, err = run(capsys, automata_probe, *argv)
+        assert code == 2 and "it looks like UTF-16" in one_line_error(err)
+    code, _, err = run(capsys, automata_probe, "is-star-free", "--dfa", str(tmp_path))
+    assert code == 2 and "is a directory" in one_line_error(err)
