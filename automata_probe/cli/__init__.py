@@ -40,8 +40,8 @@ EXIT_USAGE = 2
 #: A bug in automata-probe (an exception that is not bad input).
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
-#: Where bugs are reported.
-ISSUES_URL = "https://github.com/automata-probe/automata-probe/issues"
+#: Where bugs are reported (named in the bug line when set; pyproject.toml has no project URL yet).
+ISSUES_URL: str | None = None
 #: The exit-status contract, as ``--help`` prints it.
 EXIT_STATUS = """exit status:
   0    success; for is-star-free and compare, the verdict yes (star-free, equivalent)
@@ -119,9 +119,10 @@ def report_bug(error: BaseException, args: argparse.Namespace) -> int:
     kind = "out of memory" if isinstance(error, MemoryError) else f"{type(error).__name__}: {_one_line(str(error))}"
     saved = _save_traceback(text)
     where = f"the traceback is in {saved}" if saved else "rerun with -v to see the traceback"
+    at = f" at {ISSUES_URL}" if ISSUES_URL else ""
     print(
         f"error: internal error ({kind[:200]}); this is a bug in automata-probe {__version__}, not a problem "
-        f"with your input: please report it at {ISSUES_URL} with the command line; {where}",
+        f"with your input: please report it{at} with the command line; {where}",
         file=sys.stderr,
     )
     return EXIT_BUG
