@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 
 from automata_probe.cli import main
-<<<<<<< HEAD
 from automata_probe.models.checkpoint import load_checkpoint
-=======
-from automata_probe.data import n_outputs
-from automata_probe.automata.dfa import DFA
-from automata_probe.models import ModelConfig, build_model
 from automata_probe.models.evaluation import EvalReport, evaluate, final_table_words
-from automata_probe.models.training import TrainConfig
->>>>>>> i11-reports
 
 from ..models.helpers import quick_config, tiny_model
 
