@@ -75,7 +75,16 @@ def stable_indices(rows: np.ndarray) -> np.ndarray:
     Plain iteration for a few steps, then binary lifting over the powers
     ``y^(2^j)`` for the rows still moving: ``O(n log n)`` per row where the
     plain iteration (:func:`stable_indices_reference`) costs ``O(n k)``.
+    Chunk by chunk: the temporaries stay near ``_CHUNK_CELLS`` cells whatever
+    the number of rows.
     """
+    out = np.empty(rows.shape[0], dtype=np.int32)
+    for start, chunk in chunks(rows):
+        out[start : start + chunk.shape[0]] = _stable_indices_chunk(chunk)
+    return out
+
+
+def _stable_indices_chunk(rows: np.ndarray) -> np.ndarray:
     out, moving = _iterate(rows, _DIRECT_STEPS)
     if moving.size:
         if rows.shape[1] <= _DIRECT_STEPS:  # a transformation of n points stabilizes within n - 1 steps
@@ -152,7 +161,15 @@ def _lifted_indices(rows: np.ndarray) -> np.ndarray:
 def periodic_mask(rows: np.ndarray) -> np.ndarray:
     """True for rows with a cycle of length > 1: a few plain steps (rows that
     stabilize have none), then ``y^N != y^(N+1)`` for ``N >= n`` a power of
-    two (log n squarings) for the rows still moving."""
+    two (log n squarings) for the rows still moving. Chunk by chunk, as
+    :func:`stable_indices`."""
+    out = np.empty(rows.shape[0], dtype=bool)
+    for start, chunk in chunks(rows):
+        out[start : start + chunk.shape[0]] = _periodic_mask_chunk(chunk)
+    return out
+
+
+def _periodic_mask_chunk(rows: np.ndarray) -> np.ndarray:
     m, n = rows.shape
     _, moving = _iterate(rows, _DIRECT_STEPS)
     out = np.zeros(m, dtype=bool)

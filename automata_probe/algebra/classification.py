@@ -38,6 +38,7 @@ from ._enumeration import (
     enumerate_monoid,
     first_periodic,
     minimal_dfa,
+    monoid_lower_bound,
     too_large_message,
 )
 from ._transforms import (
@@ -204,13 +205,17 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
     """
     check_max_monoid(max_monoid)
     d = minimal_dfa(dfa)
-    raw, cert = _enumerate_with_certificate(d, max_monoid)
+    cap = element_cap(d.n_states, max_monoid)
+    quick = quick_search(d.transitions)
+    bound = monoid_lower_bound(d, cap) if quick[0] != "aperiodic" else 0
+    if bound > cap:  # cannot be enumerated completely: decide with what stops early
+        return _past_the_cap(d, max_monoid, quick, bound)
+    raw, cert = _enumerate_with_certificate(d, max_monoid, quick)
     if not raw.complete:
-        cap = element_cap(d.n_states, max_monoid)
         if cert is not None:
-            return _undetermined(cert, cap)
+            return _undetermined(cert, f"more than {cap:,}")
         if preserves_state_order(d):
-            return _star_free_by_order(cap)
+            return _star_free_by_order(f"more than {cap:,}")
         raise MonoidTooLargeError(too_large_message(d, max_monoid))
     monoid = monoid_from_enumeration(d, raw)
     star_free = cert is None
@@ -253,10 +258,29 @@ class _Facts:
     stable_size: int | None = None
 
 
-def _enumerate_with_certificate(d: DFA, max_monoid: int) -> tuple[Enumeration, Certificate | None]:
+def _past_the_cap(d: DFA, max_monoid: int, quick: tuple, bound: int) -> Classification:
+    """Classify the minimal ``d`` whose monoid has ``bound`` > cap elements at
+    least: a certificate (the quick search's, else the first periodic element
+    of an enumeration that stops there), the state-order argument, or the
+    one-line error. Nothing is enumerated past what the answer needs."""
+    _, periodic_map, periodic_word = quick
+    at_least = f"at least {bound:,}"
+    if periodic_map is None and not preserves_state_order(d):
+        raw = enumerate_monoid(d, max_monoid=max_monoid, check="periodic", stop_at_periodic=True)
+        if raw.first_periodic is not None:
+            periodic_map = tuple(int(v) for v in raw.elements[raw.first_periodic])
+            periodic_word = raw.word_indices(raw.first_periodic)
+    if periodic_map is not None:
+        return _undetermined(certificate_for(d, periodic_word, periodic_map), at_least)
+    if preserves_state_order(d):
+        return _star_free_by_order(at_least)
+    raise MonoidTooLargeError(too_large_message(d, max_monoid, at_least=bound))
+
+
+def _enumerate_with_certificate(d: DFA, max_monoid: int, quick: tuple) -> tuple[Enumeration, Certificate | None]:
     """Enumerate the monoid of the minimal ``d``, with a certificate when it is
     not aperiodic (its word from the quick search, else from the enumeration)."""
-    verdict, periodic_map, periodic_word = quick_search(d.transitions)
+    verdict, periodic_map, periodic_word = quick
     raw = enumerate_monoid(d, max_monoid=max_monoid, check="none", stop_at_periodic=False)
     if periodic_map is None and verdict == "unknown" and not preserves_state_order(d):
         i = _first_periodic_element(raw)
@@ -276,7 +300,7 @@ def _first_periodic_element(raw: Enumeration) -> int | None:
     return first_periodic(raw.elements)
 
 
-def _undetermined(cert: Certificate, cap: int) -> Classification:
+def _undetermined(cert: Certificate, size: str) -> Classification:
     """The partial classification of a non-star-free language whose monoid passed the cap."""
     return Classification(
         star_free=False,
@@ -298,14 +322,14 @@ def _undetermined(cert: Certificate, cap: int) -> Classification:
         )
         + (
             (
-                f"the monoid has more than {cap:,} elements (the cap: max_monoid / --max-monoid), so its size, "
+                f"the monoid has {size} elements, more than the cap (max_monoid / --max-monoid), so its size, "
                 "idempotents, subgroups, stable semigroup and circuit class were not computed"
             ),
         ),
     )
 
 
-def _star_free_by_order(cap: int) -> Classification:
+def _star_free_by_order(size: str) -> Classification:
     """The partial classification of a language whose letters preserve the
     order of the live states and whose monoid passed the cap."""
     return Classification(
@@ -325,7 +349,7 @@ def _star_free_by_order(cap: int) -> Classification:
                 "star-free (Schützenberger 1965), i.e. definable in FO[<] (McNaughton & Papert 1971), hence in AC0"
             ),
             (
-                f"the monoid has more than {cap:,} elements (the cap: max_monoid / --max-monoid), so its size, "
+                f"the monoid has {size} elements, more than the cap (max_monoid / --max-monoid), so its size, "
                 "aperiodicity index and idempotents were not computed"
             ),
         ),
