@@ -13,7 +13,7 @@ for star-freeness that needs no enumeration at all (D_n of any depth meets it).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -44,9 +44,12 @@ class Certificate:
     w: tuple[str, ...]
     y: tuple[str, ...]
     period: int
+    #: The language's alphabet, when known (it decides how words print: over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("x", "w", "y"):
+        for name in ("x", "w", "y", "alphabet"):
             object.__setattr__(self, name, tuple(str(a) for a in getattr(self, name)))
         if not self.w:
             raise DFAError("certificate word w is empty; x w^n y would not depend on n")
@@ -99,10 +102,10 @@ class Certificate:
         return {"x": list(self.x), "w": list(self.w), "y": list(self.y), "period": self.period}
 
     def __str__(self) -> str:
-        return (
-            f"x = {format_word(self.x)}, w = {format_word(self.w)}, y = {format_word(self.y)}, "
-            f"period {self.period}"
-        )
+        # without the alphabet, the letters of all three words decide together
+        letters = self.alphabet or (*self.x, *self.w, *self.y)
+        x, w, y = (format_word(v, letters) for v in (self.x, self.w, self.y))
+        return f"x = {x}, w = {w}, y = {y}, period {self.period}"
 
 
 def _cycle_point(y: Sequence[int]) -> int | None:
@@ -198,6 +201,7 @@ def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certi
         w=tuple(letters[a] for a in w),
         y=tuple(letters[a] for a in y_idx),
         period=period,
+        alphabet=letters,
     )
 
 
