@@ -347,27 +347,31 @@ def monoid_lower_bound(dfa: DFA, limit: int) -> int:
     best = n
     if best > limit or n * n <= limit or n < 2:  # decided, or no pair count can pass the limit
         return best
-    table = np.asarray(dfa.table, dtype=np.int64)  # (n, k)
+    table = np.asarray(dfa.table, dtype=np.uint64)  # (n, k)
     for q in sorted({1, n // 2, n - 1})[:_BOUND_PAIRS]:
-        seen = np.array([q], dtype=np.int64)  # the pair (0, q), sorted codes
-        frontier = seen
-        while frontier.size and seen.size <= limit:
-            p_, q_ = frontier // n, frontier % n
-            step = (table[p_] * n + table[q_]).reshape(-1)  # (m * k,) codes of (p.a, q.a)
-            step = np.unique(step)
-            fresh = step[~_isin_sorted(step, seen)]
-            seen = np.union1d(seen, fresh)
-            frontier = fresh
-        best = max(best, int(seen.size))
+        best = max(best, _pairs_reached(table, q, limit))
         if best > limit:
             break
     return best
 
 
-def _isin_sorted(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
-    where = np.searchsorted(sorted_pool, values)
-    where[where == sorted_pool.size] = 0
-    return sorted_pool[where] == values
+def _pairs_reached(table: np.ndarray, q: int, limit: int) -> int:
+    """The number of pairs reachable from ``(0, q)``, counted until it passes
+    ``limit``: breadth-first, a layer at a time, pairs packed as ``p * n + q``
+    in a :class:`HashTable` (a path-like DFA has thousands of tiny layers,
+    so the cost per layer must not grow with the pairs seen)."""
+    n = np.uint64(table.shape[0])
+    seen = HashTable()
+    frontier = np.array([q], dtype=np.uint64)
+    seen.insert(frontier, np.zeros(1, dtype=np.int32))
+    count = 1
+    while frontier.size and count <= limit:
+        p_, q_ = (frontier // n).astype(np.intp), (frontier % n).astype(np.intp)
+        step = (table[p_] * n + table[q_]).reshape(-1)  # (m * k,) packed (p.a, q.a)
+        _, new = seen.lookup_insert(step, count)
+        frontier = step[new]
+        count += new.size
+    return count
 
 
 def monoid_lower_bound_reference(dfa: DFA, q: int) -> int:
