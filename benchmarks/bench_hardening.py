@@ -7,9 +7,12 @@ Every case runs in a fresh process, once on the old code (a checkout of
 commit 04a3b04, ``--before``, default ``/work/base``) and once on this tree,
 under the same limits: an address-space cap (``--limit-gb``, default 4, so
 that the old code's 11.6 GB run fails fast instead of crowding a shared
-machine) and a CPU-time alarm (``--timeout``, default 60 s). Columns: the
-answer (or the error), wall and CPU seconds, peak resident memory, and the
-CPU ratio old / new (a lower bound where the old run was stopped).
+machine) and a CPU-time alarm (``--timeout``, default 60 s), each under
+``/usr/bin/time -v``, old and new alternating (``--repeat`` rounds of both).
+Columns: the answer (or the error), wall and CPU seconds of the work itself,
+the process's maximum resident set size as ``/usr/bin/time -v`` reports it
+(Python and numpy included), and the CPU ratio old / new (a lower bound where
+the old run was stopped). With several rounds, the median of each column.
 
 Cases:
 
@@ -19,6 +22,8 @@ Cases:
   with a certificate; the old code enumerated 2,000,000 elements of 3 kB;
 - ``classify`` on dyck-2-4, dyck-3-3 and Dn-25 (24-41 states, star-free):
   the old code died with RecursionError (hash collisions, recursive restarts);
+- ``classify`` on ``(a|b)*a(a|b){14}`` (32,768 states, star-free, monoid
+  past the cap: an error naming ``--max-monoid``);
 - loading D_n (``family_dfa``) for N = 1,000, 4,000 and 100,000: Moore's
   refinement took one round per level, quadratic;
 - ``is_star_free`` on Dn-100000, end to end (load and verdict).
@@ -32,7 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +79,17 @@ try:
     elif kind == "is_star_free":
         answer = "star-free" if is_star_free(family_dfa(spec, max_states=10**7)) else "not star-free"
     else:
-        d = random_dfa(int(spec.split("-")[1]), 0) if spec.startswith("random") else family_dfa(spec)
+        if spec.startswith("random"):
+            d = random_dfa(int(spec.split("-")[1]), 0)
+        elif spec.startswith("regex:"):
+            try:
+                from automata_probe.automata import language_from_regex
+                d = language_from_regex(spec[6:], "ab").dfa
+            except ImportError:
+                from automata_probe.regex import regex_to_dfa
+                d = regex_to_dfa(spec[6:], "ab")
+        else:
+            d = family_dfa(spec)
         c = classify(d)
         if c.star_free:
             answer = f"star-free, monoid {c.monoid_size:,}" if c.monoid_size else "star-free"
@@ -95,16 +110,30 @@ def run_case(checkout: Path, kind: str, spec: str, *, limit_gb: float, timeout: 
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     try:
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, json.dumps(job)],
+            ["/usr/bin/time", "-v", sys.executable, "-c", CHILD, json.dumps(job)],
             cwd=checkout, env=env, capture_output=True, text=True, timeout=timeout * 20 + 60,
         )
     except subprocess.TimeoutExpired:
         return {"answer": "killed (wall-clock backstop)", "wall": float("nan"), "cpu": float("nan"), "rss_mb": float("nan")}
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr)
     lines = out.stdout.strip().splitlines()
     if not lines:
-        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"answer": f"crashed: {last[:60]}", "wall": float("nan"), "cpu": float("nan"), "rss_mb": float("nan")}
-    return json.loads(lines[-1])
+        last = [ln for ln in out.stderr.strip().splitlines() if not ln.startswith(("\t", "Command"))] or ["no output"]
+        result = {"answer": f"crashed: {last[-1][:60]}", "wall": float("nan"), "cpu": float("nan")}
+    else:
+        result = json.loads(lines[-1])
+    result["rss_mb"] = int(peak.group(1)) / 1024 if peak else float("nan")
+    return result
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median CPU time (its answer and memory), all rounds' medians."""
+    ordered = sorted(runs, key=lambda r: (r["cpu"] != r["cpu"], r["cpu"]))  # NaN last
+    mid = dict(ordered[(len(ordered) - 1) // 2])
+    for key in ("wall", "cpu", "rss_mb"):
+        values = sorted(r[key] for r in runs)
+        mid[key] = values[(len(values) - 1) // 2]
+    return mid
 
 
 def cases(quick: bool) -> list[tuple[str, str, str]]:
@@ -120,6 +149,7 @@ def cases(quick: bool) -> list[tuple[str, str, str]]:
         ("classify", "dyck-2-4", "classify dyck-2-4"),
         ("classify", "dyck-3-3", "classify dyck-3-3"),
         ("classify", "Dn-25", "classify Dn-25"),
+        ("classify", "regex:(a|b)*a(a|b){14}", "classify (a|b)*a(a|b){14}"),
         ("load", "Dn-1000", "load Dn-1000"),
         ("load", "Dn-4000", "load Dn-4000"),
         ("load", "Dn-100000", "load Dn-100000"),
@@ -133,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--before", type=Path, default=Path("/work/base"), help="checkout of the old code (04a3b04)")
     p.add_argument("--limit-gb", type=float, default=4.0, help="address-space cap per run (default 4)")
     p.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per run (default 60)")
+    p.add_argument("--repeat", type=int, default=1, help="rounds of old and new, alternating (default 1)")
+    p.add_argument("-k", default="", help="only the cases whose label contains this")
     args = p.parse_args(argv)
     if not (args.before / "automata_probe").is_dir():
         print(f"error: {args.before} holds no checkout of automata_probe (--before)", file=sys.stderr)
@@ -142,10 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     header = ["case", "code", "answer", "wall s", "CPU s", "peak MB", "CPU old/new"]
     rows = []
     for kind, spec, label in cases(args.quick):
-        results = {}
-        for code, checkout in (("old", args.before), ("new", ROOT)):
-            r = run_case(checkout, kind, spec, limit_gb=args.limit_gb, timeout=args.timeout)
-            results[code] = r
+        if args.k not in label:
+            continue
+        runs: dict[str, list[dict]] = {"old": [], "new": []}
+        for _ in range(args.repeat):
+            for code, checkout in (("old", args.before), ("new", ROOT)):
+                runs[code].append(run_case(checkout, kind, spec, limit_gb=args.limit_gb, timeout=args.timeout))
+        results = {code: median_run(r) for code, r in runs.items()}
+        for r in results.values():
             stopped = r["answer"].startswith(("TimeoutError", "MemoryError", "killed", "crashed", "RecursionError"))
             r["stopped"] = stopped
         old, new = results["old"], results["new"]

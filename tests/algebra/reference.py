@@ -102,6 +102,22 @@ def structured_dfas(draw, min_states=17, max_states=64):
     return dfa_from_rows("abc"[:k], rows, accept)
 
 
+@st.composite
+def uniform_dfas(draw, min_states=17, max_states=64):
+    """Uniformly random complete DFAs of ``min_states..max_states`` states
+    over one to three letters (their monoids are mostly huge: tests compare
+    a BFS prefix), some with a letter that is a random permutation."""
+    n = draw(st.integers(min_states, max_states))
+    k = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    table = rng.integers(0, n, size=(n, k))
+    if draw(st.booleans()):
+        table[:, 0] = rng.permutation(n)
+    accept = np.flatnonzero(rng.random(n) < 0.5).tolist()
+    return dfa_from_rows("abc"[:k], table.tolist(), accept)
+
+
 def power(y, e):
     z = tuple(range(len(y)))
     for _ in range(e):

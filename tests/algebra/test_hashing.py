@@ -18,7 +18,7 @@ from automata_probe.algebra import classify, is_star_free, transition_monoid
 from automata_probe.algebra._hashing import HashTable, RowDict, Rows
 from automata_probe.automata.families import family_dfa
 
-from .reference import PROPERTY, naive_monoid, structured_dfas
+from .reference import PROPERTY, naive_monoid, structured_dfas, uniform_dfas
 
 #: Star-free languages whose minimal DFAs have 24-41 states; the old row hash
 #: collided on every salt for each of them (RecursionError).
@@ -108,10 +108,10 @@ def test_restarts_are_bounded_then_exact(monkeypatch, s5, caplog):
     assert classify(s5).complexity == "NC1-complete"
 
 
-@given(structured_dfas())
+@given(st.one_of(structured_dfas(), uniform_dfas()))
 @PROPERTY
 def test_hashed_and_exact_enumerations_match_the_brute_force_monoid(dfa):
-    """17-64 states, structured rows: elements, shortest words and the Cayley
+    """17-64 states, structured rows or uniformly random ones: elements, shortest words and the Cayley
     graph agree with the naive BFS, hashed and exact alike (or the same BFS
     prefix when the cap of 5,000 elements stops both)."""
     for exact in (False, True):
