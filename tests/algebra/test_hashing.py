@@ -59,6 +59,22 @@ def test_dyck_like_monoids_are_enumerated_and_star_free(spec):
     assert is_star_free(d)
 
 
+@pytest.mark.parametrize("spec", ("Dn-20", "Dn-21", *DYCK_LIKE))
+def test_structured_monoids_need_no_restart(monkeypatch, spec):
+    """Dn-20 and Dn-21 needed 34 restarts with the old hash; the first salt
+    now succeeds on every item-1 reproducer."""
+    attempts = []
+    real_init = enumeration._Closure.__init__
+
+    def counting_init(self, *args, **kwargs):
+        attempts.append(kwargs["salt"])
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(enumeration._Closure, "__init__", counting_init)
+    transition_monoid(family_dfa(spec))
+    assert attempts == [0]
+
+
 def test_dyck_like_verdicts_take_well_under_a_second():
     """The issue's bound is one second per command; in-process each verdict
     takes about 0.1 s (measured under load), so this bound is generous."""
