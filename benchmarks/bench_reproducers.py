@@ -84,7 +84,7 @@ def measure(checkout: Path, args: list[str], *, limit_gb: float | None, timeout:
     parts = [float(x) for x in wall.split(":")] if wall != "nan" else [float("nan")]
     seconds = sum(p * 60**i for i, p in enumerate(reversed(parts)))
     text = [ln for ln in out.stdout.splitlines() if ln.strip()]
-    errs = [ln for ln in out.stderr.splitlines() if ln.strip() and not ln.startswith(("\t", "    ", "Command being"))]
+    errs = [ln for ln in out.stderr.splitlines() if ln.strip() and not ln.startswith(("\t", "    ", "Command being", "Command exited"))]
     first = next((ln for ln in text if ln.startswith(("star-free", "not star-free", "verdict"))), None)
     if first is None:
         first = (errs or text or ["(nothing printed)"])[-1 if errs else 0]

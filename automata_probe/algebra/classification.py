@@ -266,6 +266,8 @@ def _past_the_cap(d: DFA, max_monoid: int, quick: tuple, bound: int) -> Classifi
     _, periodic_map, periodic_word = quick
     at_least = f"at least {bound:,}"
     if periodic_map is None and not preserves_state_order(d):
+        # the first periodic element, in BFS order; not the first group element:
+        # a periodic element's group (its powers) may lie past the cap
         raw = enumerate_monoid(d, max_monoid=max_monoid, check="periodic", stop_at_periodic=True)
         if raw.first_periodic is not None:
             periodic_map = tuple(int(v) for v in raw.elements[raw.first_periodic])

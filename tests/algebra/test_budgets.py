@@ -217,3 +217,20 @@ def test_a_periodic_element_before_the_cap_still_gives_a_certificate():
     c = classify(both, max_monoid=300)
     assert not c.star_free and c.certificate.check(both) and c.complexity == "undetermined"
     assert is_star_free(both, max_monoid=300) is False
+
+
+def test_past_the_cap_the_enumeration_finds_the_first_periodic_word(monkeypatch):
+    """With no quick-search word (its budget taken away), a monoid known to
+    pass the cap is enumerated only until its first periodic element: the
+    certificate's w is that element's word, as a plain search finds it. (This
+    DFA has no non-trivial group element within its cap: stopping at the
+    first group element instead, cheaper per element, found no certificate.)"""
+    from automata_probe.algebra.certificates import _cycle_point
+
+    d = random_dfa(600, 3).minimize()
+    monkeypatch.setattr(classification, "quick_search", lambda transitions: ("unknown", None, ()))
+    c = classify(d, max_monoid=50_000)
+    assert not c.star_free and c.certificate.check(d) and c.complexity == "undetermined"
+    maps, words = naive_monoid(d, limit=2_000)
+    first = next(m for m in maps if _cycle_point(m) is not None)
+    assert c.certificate.w == tuple(d.alphabet[a] for a in words[first])
