@@ -11,7 +11,9 @@ passed, 124 killed by ``timeout``), the first line printed, wall seconds,
 CPU seconds (user + system) and the maximum resident set size, all read
 from ``/usr/bin/time -v``. With ``--before`` every case runs on the old code
 right before this tree (under ``ulimit -v``, ``--limit-gb``, so that the old
-code's 11.6 GB runs fail fast on a shared machine).
+code's 11.6 GB runs fail fast on a shared machine), and the new row gives the
+CPU ratio old / new (``>=``: the old run was stopped by ``timeout`` or an
+error, so the ratio is a lower bound).
 
 The random 2,000-state DFA is written to a language file first (numpy
 ``default_rng(0)``: ``integers(0, 2000, (2000, 2))``, start 0, each state
@@ -115,8 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             for code, checkout, limit in runs:
                 r = measure(checkout, cli, limit_gb=limit, timeout=args.timeout)
                 rows.append((item, label, code, r))
+                ratio = ""
+                if code == "new" and args.before:
+                    old = rows[-2][3]
+                    stopped = ">=" if old["rc"] not in (0, 1, 2) or "Error" in old["line"] else ""
+                    ratio = f"  CPU old/new {stopped}{old['cpu'] / max(r['cpu'], 1e-9):.1f}"
                 print(f"{item:>2} {label[:42]:42} {code:3} exit {r['rc']:>3}  wall {r['wall']:6.2f} s  "
-                      f"CPU {r['cpu']:6.2f} s  max RSS {r['rss_mb']:7,.0f} MB  {r['line']}", flush=True)
+                      f"CPU {r['cpu']:6.2f} s  max RSS {r['rss_mb']:7,.0f} MB{ratio}  {r['line']}", flush=True)
     print(f"\nmachine load while measuring (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
