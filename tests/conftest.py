@@ -21,3 +21,13 @@ def tomita4() -> DFA:
         accept=["q0", "q1", "q2"],
         name="tomita4",
     ).minimize()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` run only when asked for (``pytest -m slow``); the default suite skips them."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
