@@ -5,6 +5,7 @@ from .implicit import ImplicitDFA
 from .words import Word, format_word, split_word
 from .families import FAMILIES, family, family_dfa
 from .files import language_toml, read_language_file, write_language_file
+from .formats import read_att, read_dot, write_att, write_dot
 from .language import DEFAULT_EXPERIMENT, Experiment, Language
 from .regex import regex_to_dfa
 from .resolve import language_from_dfa, language_from_regex, load_language, suite_dir, suite_names
@@ -25,6 +26,10 @@ __all__ = [
     "language_toml",
     "read_language_file",
     "write_language_file",
+    "read_att",
+    "read_dot",
+    "write_att",
+    "write_dot",
     "DEFAULT_EXPERIMENT",
     "Experiment",
     "Language",
