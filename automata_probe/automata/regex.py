@@ -2,8 +2,11 @@
 
 A small recursive-descent parser turns a pattern into a syntax tree (so a
 malformed pattern is an error that names its position), and the tree is
-compiled through automata-lib (Thompson NFAs, subset construction) to a
-minimal, complete, canonically numbered :class:`~automata_probe.automata.dfa.DFA`.
+compiled to Thompson NFAs (:mod:`.thompson`, pure Python), determinized by
+subset construction and minimized to a complete, canonically numbered
+:class:`~automata_probe.automata.dfa.DFA`. The same compilation through
+automata-lib is kept as the reference (``_Compiler(..., engine="automata-lib")``)
+and the tests tie the two.
 
 Syntax
 ------
@@ -55,6 +58,7 @@ from dataclasses import dataclass
 from typing import Sequence, Union
 
 from .dfa import DFA
+from .thompson import Fragment, ThompsonNFA
 from ..errors import AlphabetError, RegexError
 
 __all__ = [
@@ -444,19 +448,53 @@ def _has_complement(node: Node | EmptySet) -> bool:
 
 
 class _Compiler:
-    """Compile a resolved tree through automata-lib.
+    """Compile a resolved tree to Thompson NFAs (``engine="thompson"``, the
+    default) or through automata-lib (``engine="automata-lib"``, the reference).
 
-    Letters are renamed to private-use code points before they meet
-    automata-lib's regex syntax, so letters such as ``(`` or ``*`` need no
-    escaping there. Complement-free subtrees go through ``NFA.from_regex`` in
-    one piece; a complement goes through a complete DFA and comes back with
-    ``NFA.from_dfa``.
+    Letters are renamed to private-use code points, so letters such as ``(``
+    or ``*`` need no escaping in automata-lib's regex syntax. There,
+    complement-free subtrees go through ``NFA.from_regex`` in one piece. In
+    both engines a complement or an intersection goes through complete DFAs
+    and comes back as an NFA.
     """
 
-    def __init__(self, alphabet: tuple[str, ...]):
+    def __init__(self, alphabet: tuple[str, ...], engine: str = "thompson"):
+        if engine not in ("thompson", "automata-lib"):
+            raise ValueError(f"unknown regex engine {engine!r}")  # internal: callers pass a constant
         self.alphabet = alphabet
+        self.engine = engine
         self.code = {a: chr(0xF0000 + i) for i, a in enumerate(alphabet)}
         self.symbols = set(self.code.values())
+
+    def fragment(self, t: ThompsonNFA, node: Node | EmptySet) -> Fragment:
+        """The Thompson fragment of ``node`` inside ``t``."""
+        if isinstance(node, EmptySet):
+            return t.empty()
+        if isinstance(node, Letter):
+            return t.symbols([self.code[node.char]])
+        if isinstance(node, CharClass):
+            return t.symbols(self.code[a] for a in sorted(node.chars))
+        if isinstance(node, Epsilon):
+            return t.epsilon()
+        if isinstance(node, Concat):
+            return t.concat([self.fragment(t, p) for p in node.parts])
+        if isinstance(node, Alternation):
+            return t.union([self.fragment(t, p) for p in node.options])
+        if isinstance(node, Intersection):
+            out = self.dfa(node.parts[0])
+            for p in node.parts[1:]:
+                out = out.intersection(self.dfa(p)).minimize()
+            return t.dfa(out, self.code)
+        if isinstance(node, Complement):
+            return t.dfa(self.dfa(node.inner).complement().minimize(), self.code)
+        if isinstance(node, Repeat):
+            parts = [self.fragment(t, node.inner) for _ in range(node.low)]
+            if node.high is None:
+                parts.append(t.star(self.fragment(t, node.inner)))
+            else:
+                parts += [t.option(self.fragment(t, node.inner)) for _ in range(node.high - node.low)]
+            return t.concat(parts) if parts else t.epsilon()
+        raise TypeError(f"cannot compile {node!r}")  # internal invariant
 
     def to_automata_regex(self, node: Node) -> str:
         """automata-lib syntax, parenthesized only where precedence needs it."""
@@ -485,7 +523,13 @@ class _Compiler:
         text = self.to_automata_regex(node)
         return f"({text})" if isinstance(node, loose) else text
 
-    def nfa(self, node: Node):  # -> automata.fa.nfa.NFA
+    def nfa(self, node: Node):  # -> ThompsonNFA | automata.fa.nfa.NFA
+        if self.engine == "thompson":
+            t = ThompsonNFA()
+            return t.finish(self.fragment(t, node))
+        return self.reference_nfa(node)
+
+    def reference_nfa(self, node: Node):  # -> automata.fa.nfa.NFA
         from automata.fa.nfa import NFA
 
         if isinstance(node, EmptySet):  # no final state; only reached as ~∅

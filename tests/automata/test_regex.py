@@ -304,3 +304,17 @@ def test_random_extended_regexes_agree_with_set_semantics(tree):
 def test_to_pattern_parses_back_to_the_same_language(tree):
     again = parse_regex(to_pattern(tree))
     assert reference(again, ABC, 4) == reference(tree, ABC, 4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(trees(extended=True))
+def test_thompson_engine_matches_the_automata_lib_reference(tree):
+    """The pure-Python Thompson compiler (the default) and automata-lib's (the reference) give the same minimal DFA."""
+    from automata_probe.automata.regex import EmptySet, _Compiler, _resolve
+
+    resolved = _resolve(tree, tuple(ABC))
+    if isinstance(resolved, EmptySet):
+        return
+    fast = _Compiler(tuple(ABC)).dfa(resolved)
+    reference = _Compiler(tuple(ABC), engine="automata-lib").dfa(resolved)
+    assert fast == reference
