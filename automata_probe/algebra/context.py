@@ -10,8 +10,6 @@ with an honest "undecided" instead of running for hours.
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from ..automata.dfa import DFA
@@ -168,7 +166,3 @@ def least_parameter(
             ) + bound
         lower, last = witness, k
     return None, None, (f"no k <= {last} works (searched)" if last is not None else "not searched")
-
-
-#: A class check: context -> verdict (the signature every module of checks follows).
-Check = Callable[[AlgebraContext], object]

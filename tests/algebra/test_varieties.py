@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from automata_probe.algebra.equations import EquationViolation, parse_equation
 from automata_probe.algebra.strict import DeletionViolation, MinimalForbidden, SubstitutionViolation
@@ -53,9 +53,18 @@ def explicit_check(cert, dfa):
     return cert.check(dfa)
 
 
+#: Largest monoid the brute-force reference is built for (it holds an m x m table of int64).
+BRUTE_LIMIT = 400
+
+
 def check_against_brute_force(dfa, max_len=6):
     v = decide_varieties(dfa, budget=20_000)
     member = memberships(dfa, max_len if dfa.n_letters < 3 else max_len - 1)
+    for verdict in v.verdicts:
+        if verdict.certificate is not None:
+            assert explicit_check(verdict.certificate, dfa), verdict.key  # the unminimized DFA
+    if v.monoid_size > BRUTE_LIMIT:
+        return v
     brute = Brute(dfa)
     small = brute.S.size <= 12
     for c in CLASSES:

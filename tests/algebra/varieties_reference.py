@@ -68,7 +68,7 @@ class Brute:
 
     # ------------------------------------------------------------- equations
     def holds(self, key):
-        T, w, M, S, E = self.mul, self.w, self.M, self.S, self.E_S
+        T, w, M = self.mul, self.w, self.M
         if key == "aperiodic":
             return bool((T(w(M), M) == w(M)).all())
         x, y = np.meshgrid(M, M, indexing="ij")
