@@ -73,6 +73,10 @@ class AlgebraContext:
         """Idempotent powers of an id array."""
         return self.omega_ids[np.asarray(a)]
 
+    def fresh_budget(self) -> None:
+        """Start counting products anew (each class gets the whole budget)."""
+        self.spent = 0
+
     def affordable(self, cost: int) -> bool:
         """Whether ``cost`` more products stay within the budget."""
         return self.spent + cost <= self.budget

@@ -45,9 +45,15 @@ def _undecided(key: str, ctx: AlgebraContext) -> ClassVerdict:
     )
 
 
-def _by_cost(pieces: dict, cost) -> list[tuple[int, int]]:  # noqa: ANN001
-    """Pairs (e, f), cheapest first, so that a violation in a small piece is found before a large one is paid for."""
-    return sorted(pieces, key=lambda ef: (cost(pieces[ef][0].size, pieces[(ef[1], ef[0])][0].size), ef))
+def _by_cost(ctx: AlgebraContext, pieces: dict, cost) -> list[tuple[int, int]]:  # noqa: ANN001
+    """The pairs (e, f) in the order to check them: when all of them fit in the budget (a yes checks them
+    all anyway), those whose idempotents have the shortest words first, so that a violation comes with
+    short words; otherwise the cheapest first, so that a violation is found before the budget runs out."""
+    costs = {ef: cost(pieces[ef][0].size, pieces[(ef[1], ef[0])][0].size) for ef in pieces}
+    if ctx.affordable(sum(costs.values())):
+        lengths = ctx.monoid.lengths
+        return sorted(pieces, key=lambda ef: (int(lengths[ef[0]] + lengths[ef[1]]), costs[ef], ef))
+    return sorted(pieces, key=lambda ef: (costs[ef], ef))
 
 
 def _reps(ctx: AlgebraContext) -> str:
@@ -57,6 +63,7 @@ def _reps(ctx: AlgebraContext) -> str:
 # ---------------------------------------------------------- definite family
 def definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
     """``s e = e`` for every ``s`` in S and idempotent ``e`` of S; k exactly from ``eta(A^k)``."""
+    ctx.fresh_budget()
     S, E = ctx.S, ctx.E
     if not ctx.affordable(S.size * E.size):
         return _undecided("definite", ctx)
@@ -100,6 +107,7 @@ def _definite_order(ctx: AlgebraContext) -> int:
 
 def reverse_definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
     """``e s = e``; k exactly: the longest path from the start to a sink of the minimal DFA."""
+    ctx.fresh_budget()
     S, E = ctx.S, ctx.E
     if not ctx.affordable(S.size * E.size):
         return _undecided("reverse_definite", ctx)
@@ -155,6 +163,7 @@ def _upper(out: dict[str, ClassVerdict], bounds: list[tuple[str, int, str]]) -> 
 
 def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdict]) -> ClassVerdict:
     """``e s e = e``; k by search over (first k, last k letters)."""
+    ctx.fresh_budget()
     S, E = ctx.S, ctx.E
     if not ctx.affordable(2 * S.size * E.size):
         return _undecided("generalized_definite", ctx)
@@ -182,6 +191,7 @@ def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassV
 # ------------------------------------------------------- local testability
 def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdict]) -> ClassVerdict:
     """Every local monoid ``eSe`` is idempotent and commutative; k by search."""
+    ctx.fresh_budget()
     for e in ctx.E_reps.tolist():
         if not ctx.affordable(2 * ctx.S.size):
             return _undecided("locally_testable", ctx)
@@ -229,6 +239,7 @@ def locally_threshold_testable(
     ctx: AlgebraContext, aperiodic: ClassVerdict, lt: ClassVerdict, budget: int
 ) -> ClassVerdict:
     """Aperiodic and ``p q r = r q p`` for ``p, r`` in eSf, ``q`` in fSe; (k, t) by search."""
+    ctx.fresh_budget()
     if not aperiodic.holds:
         x = aperiodic.certificate.assignment["x"]
         return ClassVerdict(
@@ -238,7 +249,7 @@ def locally_threshold_testable(
     pieces = ctx.local_pieces(ctx.E_reps)
     if pieces is None:
         return _undecided("locally_threshold_testable", ctx)
-    for e, f in _by_cost(pieces, lambda p, q: p * p * q):
+    for e, f in _by_cost(ctx, pieces, lambda p, q: p * p * q):
         (P, ps), (Q, qs) = pieces[(e, f)], pieces[(f, e)]
         if not ctx.affordable(P.size * Q.size * (1 + P.size)):
             return _undecided("locally_threshold_testable", ctx)
@@ -308,12 +319,13 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int):  # ->
 # ------------------------------------------------------------ dot-depth one
 def dot_depth_one(ctx: AlgebraContext) -> ClassVerdict:
     """Knast's identity on every pair of idempotents ``e, f`` of S (one per D-class)."""
+    ctx.fresh_budget()
     eq = "(x^ω p y^ω q)^ω x^ω p y^ω s x^ω (r y^ω s x^ω)^ω = (x^ω p y^ω q)^ω x^ω (r y^ω s x^ω)^ω"
     pieces = ctx.local_pieces(ctx.E_reps)
     if pieces is None:
         return _undecided("dot_depth_one", ctx)
     checked = 0
-    for e, f in _by_cost(pieces, lambda p, q: p * q):
+    for e, f in _by_cost(ctx, pieces, lambda p, q: p * q):
         (P, ps), (Q, qs) = pieces[(e, f)], pieces[(f, e)]
         cost = 3 * P.size * Q.size
         if not ctx.affordable(cost):
