@@ -118,6 +118,19 @@ def test_multichar_letters_split_on_whitespace():
     assert format_word(()) == "ε"
 
 
+def test_format_word_is_unambiguous_given_the_alphabet():
+    """Over {a, b, ab} the words (a, b) and (ab,) must not both print as ``ab``."""
+    from automata_probe.automata.words import split_word
+
+    alphabet = ("a", "b", "ab")
+    assert format_word(("a", "b"), alphabet) == "a b"
+    assert format_word(("ab",), alphabet) == "ab"
+    assert format_word(("a", "b"), "ab") == "ab"
+    for word in [("a", "b"), ("ab",), ("ab", "a"), ("b",), ()]:
+        text = format_word(word, alphabet)
+        assert (split_word(text, alphabet) if word else ()) == word
+
+
 # ------------------------------------------------------------- minimization
 def test_minimize_merges_equivalent_states_and_numbers_canonically():
     # (aa)* written with four states a 2-cycle twice over, start not 0

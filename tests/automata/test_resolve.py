@@ -126,3 +126,26 @@ def test_a_bare_group_name_is_its_word_problem():
     assert load_language("S5").dfa.n_states == 120
     assert load_language("A4xZ5-all").name == load_language("group-A4xZ5-all").name
     assert load_language("D4").name == "d4"  # the suite's Dyck language wins over the dihedral group
+
+
+# ------------------------------------------------------------ odd names
+def test_a_name_too_long_for_a_file_is_an_unknown_language():
+    for name in ("x" * 300, "x" * 300 + ".toml", "a" * 100_000):
+        with pytest.raises((LanguageNotFoundError, LanguageFileError)) as info:
+            load_language(name)
+        assert len(str(info.value)) < 300 and "…" in str(info.value)
+
+
+def test_a_directory_is_named_as_one(tmp_path):
+    (tmp_path / "a.toml").write_text('alphabet = "a"\nregex = "a*"\n')
+    with pytest.raises(LanguageFileError, match=r"is a directory, not a language; .*\(it holds a.toml\)"):
+        load_language(str(tmp_path))
+    (tmp_path / "d.toml").mkdir()
+    with pytest.raises(LanguageFileError, match="d.toml: is a directory, not a language file"):
+        load_language(str(tmp_path / "d.toml"))
+
+
+def test_a_tilde_that_names_no_home_is_just_a_name():
+    """``~(aa)`` (a complement, say) must not ask the system for the home of user "(aa)"."""
+    with pytest.raises(LanguageNotFoundError, match="unknown language '~\\(aa\\)'"):
+        load_language("~(aa)")
