@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         args.dot.write_text(dfa.to_dot(hide_dead=not args.show_dead), encoding="utf-8")
         print(f"\nwrote {args.dot}")
     if args.png and args.green:
-        save_green(dfa, args.png, title=f"{language.name}: {language.description}"[:80], max_monoid=args.max_monoid)
+        save_green(dfa, args.png, title=f"{language.name}: {language.description}", max_monoid=args.max_monoid)
         print(f"wrote {args.png}")
     elif args.png:
         save_dfa_figure(dfa, args.png, hide_dead=not args.show_dead, title=f"{language.name}: {language.description}"[:80])

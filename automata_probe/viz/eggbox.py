@@ -12,6 +12,7 @@ GAP's Semigroups package.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ _WORDS_PER_LONE_CELL = 8
 _MAX_LABELLED_CELLS = 144
 _GROUP_FILL = "#cfe3f7"
 _PLAIN_FILL = "#ffffff"
+_LEGEND = "shaded: group H-class (* marks its idempotent)\ndashed: non-regular D-class; lines: the J-order"
 
 
 def _cell_text(green: GreenRelations, d: DClass, r: int, c: int, limit: int) -> str:
@@ -110,12 +112,13 @@ def draw_egg_box(ax: Any, green: GreenRelations, *, title: str = "") -> None:
         ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor="black", lw=1.4,
                                linestyle="-" if d.regular else "--"))
         ax.text(x - 0.08, y + h, f"D{d.index}", ha="right", va="top", fontsize=8, color="#333333")
+    ax.text(total_w / 2, -total_h - 0.05, _LEGEND, ha="center", va="top", fontsize=7, color="#444444")
     ax.set_xlim(-0.6, total_w + 0.3)
-    ax.set_ylim(-total_h - 0.2, 0.3)
+    ax.set_ylim(-total_h - 0.45, 0.3)
     ax.set_aspect("equal")
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title("\n".join(textwrap.wrap(title, width=max(40, int(12 * total_w)))), fontsize=10)
 
 
 def save_egg_box_figure(green: GreenRelations, path: str | Path, *, title: str = "") -> Path:
