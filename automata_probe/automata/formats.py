@@ -120,12 +120,16 @@ def read_att(
         if not parts or parts[0].startswith("#"):
             continue
         if len(parts) <= 2:  # a final state, with an optional weight
+            if len(parts) == 2 and not _is_number(parts[1]):
+                raise LanguageFileError(f"{where} line {n}: expected 'state [weight]', got {raw!r}")
             if len(parts) == 2 and parts[1].lower() in ("infinity", "inf"):
                 continue
             finals.add(parts[0])
             continue
         if len(parts) > 5:
             raise LanguageFileError(f"{where} line {n}: too many columns in {raw!r}")
+        if len(parts) == 5 and not _is_number(parts[4]):
+            raise LanguageFileError(f"{where} line {n}: the weight {parts[4]!r} is not a number")
         src, dst, ilabel = parts[0], parts[1], parts[2]
         if len(parts) >= 4 and not _is_weight(parts[3], len(parts)) and parts[3] != ilabel:
             log.info("%s line %d: transducer arc %s:%s read on its input label", where, n, ilabel, parts[3])
@@ -148,6 +152,15 @@ def read_att(
     if not letters:
         raise LanguageFileError(f"{where}: no letters (give an alphabet)")
     return _determinize(arcs, start, finals, tuple(letters), name or Path(where).stem)
+
+
+def _is_number(token: str) -> bool:
+    """Is ``token`` a weight: a float, or OpenFst's ``Infinity``?"""
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_weight(token: str, columns: int) -> bool:

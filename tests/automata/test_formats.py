@@ -70,6 +70,11 @@ def test_att_errors(tmp_path):
         read_att("0 1 a\n1\n", alphabet="b")
     with pytest.raises(LanguageFileError):
         read_att("\n# nothing\n")
+    with pytest.raises(LanguageFileError, match="line 2: expected 'state \\[weight\\]'"):
+        read_att("0 1 a\nfoo bar\n")  # a line of garbage is not a final state
+    with pytest.raises(LanguageFileError, match="line 1: the weight 'x' is not a number"):
+        read_att("0 1 a a x\n1\n")
+    assert read_att("0 1 a a 0.5\n1 Infinity\n0 2.0\n").accepts(())  # weights kept out of the language
 
 
 def test_dot_in_graphviz_example_style():
