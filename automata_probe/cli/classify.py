@@ -26,7 +26,7 @@ from ..algebra.varieties import decide_varieties
 from ..algebra.verdicts import ClassVerdict, Varieties
 from ..automata.dfa import DFA
 from ..automata.words import format_word
-from .star_free import add_size_arguments, alphabet_text, resolve_language, usage_problem
+from .star_free import add_size_arguments, alphabet_text, hint_if_name, resolve_language, usage_problem
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print("error: --max-monoid and --budget must be at least 1", file=sys.stderr)
         return 2
     language = resolve_language(args)
+    hint_if_name(args)
     dfa = language.dfa
     v = decide_varieties(dfa, max_monoid=args.max_monoid, budget=args.budget)
     c = classify(dfa, max_monoid=args.max_monoid)

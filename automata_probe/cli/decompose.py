@@ -20,7 +20,7 @@ import textwrap
 
 from ..algebra.holonomy import Holonomy, holonomy
 from ..automata.dfa import DFA
-from .star_free import add_size_arguments, alphabet_text, resolve_language, usage_problem
+from .star_free import add_size_arguments, alphabet_text, hint_if_name, resolve_language, usage_problem
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     language = resolve_language(args)
+    hint_if_name(args)
     h = holonomy(language.dfa)
     check = None if args.no_verify else h.verify()
     if args.json:

@@ -33,6 +33,13 @@ def test_classify_json_has_every_class_with_words(capsys):
     assert dfa.accepts(words["lhs_word"]) == words["lhs_in"] != words["rhs_in"] == dfa.accepts(words["rhs_word"])
 
 
+def test_a_suite_name_given_as_pattern_gets_a_note(capsys):
+    for command in ("classify", "decompose"):
+        code, out, err = run(capsys, automata_probe, command, "tomita3")
+        assert code == 0 and "the regex tomita3" in out
+        assert "use --dfa tomita3" in err
+
+
 def test_classify_usage_errors(capsys):
     code, _, err = run(capsys, automata_probe, "classify")
     assert code == 2 and one_line_error(err)
