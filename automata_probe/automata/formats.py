@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..errors import LanguageFileError
+from ..errors import AlphabetError, LanguageFileError
 from .dfa import DFA
 
 __all__ = ["EPSILON_LABELS", "read_att", "read_dot", "write_att", "write_dot"]
@@ -55,6 +55,7 @@ def write_att(dfa: DFA, *, acceptor: bool = False, keep_dead: bool = False) -> s
         Keep the dead state and the arcs into it (by default they are left
         out: a missing arc means rejection).
     """
+    _check_letters(dfa, "AT&T FSM text", "whitespace separates its columns", lambda a: any(c.isspace() for c in a))
     dead = frozenset() if keep_dead else dfa.dead_states
     order = [dfa.start] + [q for q in range(dfa.n_states) if q != dfa.start]
     lines = []
@@ -72,6 +73,15 @@ def write_att(dfa: DFA, *, acceptor: bool = False, keep_dead: bool = False) -> s
     if not lines:  # the empty language: one state, nothing final
         lines.append(f"{dfa.start}\t{dfa.start}\t{dfa.alphabet[0]}" + ("" if acceptor else f"\t{dfa.alphabet[0]}"))
     return "\n".join(lines) + "\n"
+
+
+def _check_letters(dfa: DFA, fmt: str, why: str, bad) -> None:  # noqa: ANN001
+    """Refuse a letter the format's reader would read back as something else."""
+    for a in dfa.alphabet:
+        if a in EPSILON_LABELS:
+            raise AlphabetError(f"cannot write the letter {a!r} as {fmt}: it is read back as the empty word")
+        if not a.strip() or bad(a):
+            raise AlphabetError(f"cannot write the letter {a!r} as {fmt}: {why}")
 
 
 def att_symbols(dfa: DFA) -> str:
@@ -223,7 +233,9 @@ def _determinize(
 
 # -------------------------------------------------------------------- dot
 def write_dot(dfa: DFA, *, hide_dead: bool = True) -> str:
-    """Graphviz source of ``dfa`` (:meth:`DFA.to_dot`)."""
+    """Graphviz source of ``dfa`` (:meth:`DFA.to_dot`); :class:`AlphabetError` for a
+    letter that :func:`read_dot` could not read back (a comma, a blank letter, an epsilon label)."""
+    _check_letters(dfa, "Graphviz dot", "edge labels are letters separated by commas, spaces stripped", lambda a: "," in a or a != a.strip())
     return dfa.to_dot(hide_dead=hide_dead)
 
 
@@ -311,7 +323,7 @@ def _attributes(stmt: list[str]) -> tuple[dict[str, str], list[str]]:
 
 def _unquote(t: str) -> str:
     if len(t) >= 2 and t[0] == t[-1] == '"':
-        return t[1:-1].replace('\\"', '"')
+        return re.sub(r'\\(["\\])', r"\1", t[1:-1])
     return t
 
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from automata_probe.automata import are_equivalent, load_language, read_att, read_dot, regex_to_dfa, suite_names
 from automata_probe.automata.dfa import DFA
 from automata_probe.automata.formats import att_symbols, write_att, write_dot
-from automata_probe.errors import LanguageFileError
+from automata_probe.errors import AlphabetError, LanguageFileError
 
 from ..algebra.reference import small_dfas
 
@@ -106,3 +106,29 @@ def test_dot_errors():
 def test_empty_language_writes_one_state():
     empty = DFA(alphabet=("a",), transitions=((0,),), start=0, accepting=frozenset())
     assert read_att(write_att(empty), alphabet="a").accepting == frozenset()
+
+
+
+ODD = [  # alphabet, written as dot?, written as AT&T?
+    (("\\", "y"), True, True),
+    (('\\"', "z"), True, True),
+    (('"', "b"), True, True),
+    (("a b", "c"), True, False),
+    ((",", "a"), False, True),
+    (("0", "<eps>"), False, False),
+    ((" a", "b"), False, False),
+]
+
+
+@pytest.mark.parametrize(("alphabet", "dot_ok", "att_ok"), ODD)
+def test_odd_letters_round_trip_or_are_refused(alphabet, dot_ok, att_ok):
+    """A letter either comes back as itself, or the writer refuses it in one line (never a silent change)."""
+    dfa = DFA(alphabet=alphabet, transitions=((1, 0), (0, 1)), start=0, accepting=frozenset({0}))
+    cases = ((write_dot, lambda t: read_dot(t), dot_ok), (write_att, lambda t: read_att(t, alphabet=alphabet), att_ok))
+    for write, read, ok in cases:
+        if not ok:
+            with pytest.raises(AlphabetError, match="cannot write the letter"):
+                write(dfa)
+            continue
+        back = read(write(dfa))
+        assert back.alphabet == dfa.alphabet and are_equivalent(dfa, back)
