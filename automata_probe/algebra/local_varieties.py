@@ -61,16 +61,21 @@ def _reps(ctx: AlgebraContext) -> str:
 
 
 # ---------------------------------------------------------- definite family
+def _letters(ctx: AlgebraContext) -> np.ndarray:
+    """The ids of the letters (they generate S): ``s e = e`` for every letter gives it for
+    every ``s`` in S, by induction on the length of ``s`` (``a1 ... an e = a1 ... an-1 e``)."""
+    return ctx.monoid.cayley[0]
+
+
 def definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
-    """``s e = e`` for every ``s`` in S and idempotent ``e`` of S; k exactly from ``eta(A^k)``."""
+    """``s e = e`` for every ``s`` in S and idempotent ``e`` of S (checked on the letters, which
+    generate S); k exactly from ``eta(A^k)``."""
     ctx.fresh_budget()
-    S, E = ctx.S, ctx.E
-    if not ctx.affordable(S.size * E.size):
-        return _undecided("definite", ctx)
-    prod = ctx.mul(S[:, None], E[None, :])
+    S, E, A = ctx.S, ctx.E, _letters(ctx)
+    prod = ctx.mul(A[:, None], E[None, :])  # (|A|, |E|): a e
     bad = np.argwhere(prod != E[None, :])
     if bad.size:
-        s, e = int(S[bad[0][0]]), int(E[bad[0][1]])
+        s, e = int(A[bad[0][0]]), int(E[bad[0][1]])
         return ClassVerdict(
             key="definite", holds=False,
             evidence=f"{format_word(ctx.word(s, True))} times the idempotent {format_word(ctx.word(e, True))} "
@@ -81,7 +86,8 @@ def definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
     lower = check_parameter(ctx.dfa, "definite", k - 1, budget=budget)[1] if k > 0 else None
     return ClassVerdict(
         key="definite", holds=True,
-        evidence=f"s e = e for all {S.size} s in S and {E.size} idempotents e; every word of length {k} maps all "
+        evidence=f"a e = e for every letter a and all {E.size} idempotents e, hence s e = e for all {S.size} s in S; "
+        f"every word of length {k} maps all "
         f"states to one state, so the language is {k}-definite (least k, exact)",
         parameter={"k": k}, lower=lower,
     )
@@ -106,15 +112,14 @@ def _definite_order(ctx: AlgebraContext) -> int:
 
 
 def reverse_definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
-    """``e s = e``; k exactly: the longest path from the start to a sink of the minimal DFA."""
+    """``e s = e`` (checked on the letters: ``e a1 ... an = e a2 ... an``); k exactly: the longest
+    path from the start to a sink of the minimal DFA."""
     ctx.fresh_budget()
-    S, E = ctx.S, ctx.E
-    if not ctx.affordable(S.size * E.size):
-        return _undecided("reverse_definite", ctx)
-    prod = ctx.mul(E[:, None], S[None, :])
+    S, E, A = ctx.S, ctx.E, _letters(ctx)
+    prod = ctx.mul(E[:, None], A[None, :])  # (|E|, |A|): e a
     bad = np.argwhere(prod != E[:, None])
     if bad.size:
-        e, s = int(E[bad[0][0]]), int(S[bad[0][1]])
+        e, s = int(E[bad[0][0]]), int(A[bad[0][1]])
         return ClassVerdict(
             key="reverse_definite", holds=False,
             evidence=f"the idempotent {format_word(ctx.word(e, True))} times {format_word(ctx.word(s, True))} "
@@ -125,7 +130,8 @@ def reverse_definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
     lower = check_parameter(ctx.dfa, "reverse_definite", k - 1, budget=budget)[1] if k > 0 else None
     return ClassVerdict(
         key="reverse_definite", holds=True,
-        evidence=f"e s = e for all {S.size} s in S and {E.size} idempotents e; every word of length {k} leads to a "
+        evidence=f"e a = e for every letter a and all {E.size} idempotents e, hence e s = e for all {S.size} s in S; "
+        f"every word of length {k} leads to a "
         f"sink, so the language is {k}-reverse definite (least k, exact)",
         parameter={"k": k}, lower=lower,
     )
@@ -162,9 +168,10 @@ def _upper(out: dict[str, ClassVerdict], bounds: list[tuple[str, int, str]]) -> 
 
 
 def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdict]) -> ClassVerdict:
-    """``e s e = e``; k by search over (first k, last k letters)."""
+    """``e s e = e``, on one idempotent per D-class (``eSe`` is ``eMe``, and D-equivalent idempotents
+    have isomorphic local monoids); k by search over (first k, last k letters)."""
     ctx.fresh_budget()
-    S, E = ctx.S, ctx.E
+    S, E = ctx.S, ctx.E_reps
     if not ctx.affordable(2 * S.size * E.size):
         return _undecided("generalized_definite", ctx)
     es = ctx.mul(E[:, None], S[None, :])
@@ -183,7 +190,7 @@ def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassV
     found = f"{k}-generalized definite (least k, by search{'; ' + note if note else ''})" if k is not None else note
     return ClassVerdict(
         key="generalized_definite", holds=True,
-        evidence=f"e s e = e for all {S.size} s in S and {E.size} idempotents e; {found}",
+        evidence=f"e s e = e for all {S.size} s in S and every idempotent e ({_reps(ctx)}); {found}",
         parameter={"k": k} if k is not None else None, lower=lower,
     )
 
