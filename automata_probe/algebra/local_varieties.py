@@ -196,6 +196,16 @@ def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassV
 
 
 # ------------------------------------------------------- local testability
+def _lt_upper(out: dict[str, ClassVerdict]) -> tuple[int, str] | None:
+    """The least k of LT_k that the classes inside LT imply (SL_k, D_k, RD_k and GD_k lie in LT_(k+1) or LT_k)."""
+    return _upper(out, [
+        ("strictly_local", 0, "the language is strictly {k}-local"),
+        ("definite", 1, "the language is {k}-definite"),
+        ("reverse_definite", 1, "the language is {k}-reverse definite"),
+        ("generalized_definite", 1, "the language is {k}-generalized definite"),
+    ])
+
+
 def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdict]) -> ClassVerdict:
     """Every local monoid ``eSe`` is idempotent and commutative; k by search."""
     ctx.fresh_budget()
@@ -226,12 +236,7 @@ def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdi
                     {"x": e, "y": int(source[i]), "z": int(source[j])}, semigroup=True,
                 ),
             )
-    upper = _upper(out, [
-        ("strictly_local", 0, "the language is strictly {k}-local"),
-        ("definite", 1, "the language is {k}-definite"),
-        ("reverse_definite", 1, "the language is {k}-reverse definite"),
-        ("generalized_definite", 1, "the language is {k}-generalized definite"),
-    ])
+    upper = _lt_upper(out)
     k, lower, note = least_parameter(ctx.dfa, "local", range(1, max(ctx.dfa.n_states ** 2, 2) + 2), budget,
                                      upper=upper)
     found = f"{k}-locally testable (least k, by search{'; ' + note if note else ''})" if k is not None else note
@@ -243,9 +248,13 @@ def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdi
 
 
 def locally_threshold_testable(
-    ctx: AlgebraContext, aperiodic: ClassVerdict, lt: ClassVerdict, budget: int
+    ctx: AlgebraContext, aperiodic: ClassVerdict, lt: ClassVerdict, budget: int,
+    out: dict[str, ClassVerdict] | None = None,
 ) -> ClassVerdict:
-    """Aperiodic and ``p q r = r q p`` for ``p, r`` in eSf, ``q`` in fSe; (k, t) by search."""
+    """Aperiodic and ``p q r = r q p`` for ``p, r`` in eSf, ``q`` in fSe; (k, t) by search.
+
+    ``out`` (the verdicts so far) bounds k when the LT search found no least k:
+    an LT_k language is (k, 1)-LTT."""
     ctx.fresh_budget()
     if not aperiodic.holds:
         x = aperiodic.certificate.assignment["x"]
@@ -274,7 +283,7 @@ def locally_threshold_testable(
                 f"f = {format_word(ctx.word(f, True))})",
                 certificate=ctx.violation("x^ω y z^ω t x^ω u z^ω = x^ω u z^ω t x^ω y z^ω", ids, semigroup=True),
             )
-    k, t, lower, note = _threshold_search(ctx, lt, budget)
+    k, t, lower, note = _threshold_search(ctx, lt, budget, _lt_upper(out or {}) if lt.holds else None)
     found = (f"({k}, {t})-locally threshold testable (least k, then least t, by search{note})" if k is not None
              else note)
     return ClassVerdict(
@@ -284,23 +293,29 @@ def locally_threshold_testable(
     )
 
 
-def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int):  # -> (k, t, lower, note)
+def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int, lt_upper):  # noqa: ANN001
     """The least k with the language (k, t)-LTT for some t <= n + 1, then the least t for it.
 
     Keys refine as t grows, so one check at ``t = n + 1`` settles a k. An LT_k
     language is (k, 1)-LTT, so k never passes the LT order; below it, a
     smaller k is only an improvement and gets what is left of the budget
-    (``budget`` bounds the pairs explored over the whole search).
+    (``budget`` bounds the pairs explored over the whole search). Without an
+    LT order, ``lt_upper = (k, why)`` (a k with the language LT_k) caps k.
+    Returns ``(k, t, lower, note)``.
     """
     t_max = ctx.dfa.n_states + 1
     k_lt = lt.parameter["k"] if lt.holds and lt.parameter else None
     k_max = k_lt if k_lt is not None else max(ctx.dfa.n_states ** 2, 2) + 1
+    bound = ""
+    if k_lt is None and lt_upper is not None:
+        k_max = lt_upper[0]
+        bound = f"; ({k_max}, 1)-locally threshold testable since it is {k_max}-locally testable ({lt_upper[1]})"
     spent: list[int] = []
     skipped = []
     for k in range(1, k_max + 1):
-        if k == k_lt:
+        if k == k_lt or (bound and k == k_max):
             note = f"; k = {', '.join(map(str, skipped))} not excluded (search budget)" if skipped else ""
-            return k, 1, None, note + "; (k, 1) from the LT order"
+            return k, 1, None, note + ("; (k, 1) from the LT order" if k == k_lt else bound)
         ok, _ = check_parameter(ctx.dfa, "threshold", k, t=t_max, budget=max(budget - sum(spent), 0), spent=spent)
         if ok is None:
             skipped.append(k)
@@ -320,6 +335,8 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int):  # ->
                 break
             lower = witness
         return None, None, None, f"k = {k} works with t = {t_max}; the least t passed the search budget"
+    if bound:
+        return None, None, None, f"no (k, t) with k < {k_max} found within the search budget of {budget:,}{bound}"
     return None, None, None, f"no (k, t) with k <= {k_max}, t <= {t_max} found within the search budget of {budget:,}"
 
 

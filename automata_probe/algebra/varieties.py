@@ -110,7 +110,9 @@ def decide_varieties(
     out["generalized_definite"] = generalized_definite(ctx, budget, out)
     out["j_trivial"] = _j_trivial(ctx, out, budget)
     out["locally_testable"] = locally_testable(ctx, budget, out)
-    out["locally_threshold_testable"] = locally_threshold_testable(ctx, out["aperiodic"], out["locally_testable"], budget)
+    out["locally_threshold_testable"] = locally_threshold_testable(
+        ctx, out["aperiodic"], out["locally_testable"], budget, out
+    )
     out["dot_depth_one"] = dot_depth_one(ctx)
     return Varieties(
         monoid_size=monoid.size,

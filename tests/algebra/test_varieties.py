@@ -231,6 +231,22 @@ def test_undecided_when_the_product_budget_is_tiny():
     assert "not decided" in v["dot_depth_one"].evidence
 
 
+def test_the_definite_family_needs_only_the_letters_and_one_idempotent_per_d_class():
+    """d3: 30 elements in S, 10 idempotents in 4 D-classes: S x E(S) (300, 600 products) passes a budget of 250."""
+    dfa = load_language("d3").dfa
+    v = decide_varieties(dfa, max_products=250)
+    for key in ("definite", "reverse_definite", "generalized_definite"):
+        assert v[key].holds is False, key
+        assert explicit_check(v[key].certificate, dfa), key
+    six = regex_to_dfa("(a|b)*a(a|b)(a|b)(a|b)(a|b)(a|b)", "ab")  # 6-definite: LT_7, so (7, 1)-LTT
+    v = decide_varieties(six, max_products=2_000)
+    assert v["definite"].parameter == {"k": 6} and v["generalized_definite"].holds
+    tight = decide_varieties(six, budget=50)  # the LT search runs out: the bound from D_6 is reported
+    lt, ltt = tight["locally_testable"], tight["locally_threshold_testable"]
+    assert lt.holds and lt.parameter is None and "k <= 7 since the language is" in lt.evidence
+    assert ltt.holds and "(7, 1)-locally threshold testable since it is 7-locally testable" in ltt.evidence
+
+
 def test_single_state_languages():
     for accept in ([0], []):
         dfa = dfa_from_rows("ab", [[0, 0]], accept)
