@@ -42,6 +42,7 @@ def test_the_cascade_emulates_random_dfas(dfa):
     h = holonomy(dfa)
     check = h.verify()
     assert check.ok, check.failures
+    assert h.n_chains == check.chains  # counted without listing them
     assert h.reset_only == transition_monoid(dfa).is_aperiodic()
     emulates_by_running(h, [tuple(range(h.dfa.n_letters)) * 3, (0,) * 9])
 
@@ -101,3 +102,12 @@ def test_one_state_dfa_has_no_levels():
 def test_too_many_images():
     with pytest.raises(MonoidTooLargeError):
         holonomy(regex_to_dfa("(a|b)*a(a|b)(a|b)(a|b)", "ab"), max_sets=5)
+
+
+def test_too_many_chains_are_counted_not_checked():
+    h = holonomy(load_language("Dn-16").dfa)
+    assert h.n_levels == 17 and h.n_chains == 2 ** 17
+    check = h.verify(max_chains=1_000)
+    assert not check.ok and check.chains == 0 and "131,072 coded states" in check.skipped
+    small = holonomy(load_language("d4").dfa)
+    assert small.verify(max_chains=small.n_chains).ok and small.verify(max_chains=small.n_chains - 1).skipped

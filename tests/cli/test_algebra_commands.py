@@ -40,6 +40,13 @@ def test_a_suite_name_given_as_pattern_gets_a_note(capsys):
         assert "use --dfa tomita3" in err
 
 
+def test_decompose_says_when_the_cascade_is_too_big_to_check(capsys):
+    code, out, _ = run(capsys, automata_probe, "decompose", "--dfa", "Dn-8", "--max-chains", "100")
+    assert code == 0 and "not checked: 512 coded states" in out and "levels       9" in out
+    code, _, err = run(capsys, automata_probe, "decompose", "--dfa", "d3", "--max-chains", "0")
+    assert code == 2 and one_line_error(err)
+
+
 def test_classify_usage_errors(capsys):
     code, _, err = run(capsys, automata_probe, "classify")
     assert code == 2 and one_line_error(err)
