@@ -14,6 +14,8 @@ _HOMES = {
     "draw_dfa": "drawing",
     "plot_disagreement": "drawing",
     "save_dfa_figure": "drawing",
+    "draw_egg_box": "eggbox",
+    "save_egg_box_figure": "eggbox",
     "accuracy_figure": "probe_plots",
     "confusion_figure": "probe_plots",
     "length_figure": "probe_plots",
