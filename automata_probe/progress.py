@@ -72,7 +72,8 @@ class Progress:
         In a log, a line at least this often (seconds) when ``total`` is
         None, and never two lines closer than ``min_interval``.
     min_interval
-        Seconds between two log lines at least (the last line excepted).
+        Seconds between two log lines at least (the last line excepted);
+        work that ends sooner than this after it started writes nothing.
     bar
         True or False to force or forbid the live bar; None decides by the
         stream (a terminal gets the bar).
@@ -148,8 +149,8 @@ class Progress:
         if self._bar is not None:
             self._bar.set_postfix(self.postfix)
             self._bar.close()
-        elif self.enabled:
-            self._write_line(done=True)
+        elif self.enabled and (self.lines_written or time.perf_counter() - self._t0 >= self.min_interval):
+            self._write_line(done=True)  # work shorter than min_interval leaves the log alone
 
     def __enter__(self) -> Progress:
         return self
@@ -165,7 +166,7 @@ class Progress:
 
     def _maybe_line(self) -> None:
         now = time.perf_counter()
-        if now - self._last_line < self.min_interval:
+        if now - max(self._last_line, self._t0) < self.min_interval:
             return
         if self.total:
             step = self._step_of(self.n)
