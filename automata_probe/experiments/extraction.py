@@ -144,7 +144,7 @@ class ExtractionConfig:
     cluster_sites: tuple[str, ...] | None = None
     pca_components: int = 32
     budget: LearningBudget = field(default_factory=LearningBudget)
-    passive_words: int = 600
+    passive_words: int = 2000
     probe_rows: int = 3000
     fit_threads: int | None = 1
     device: str = "cpu"

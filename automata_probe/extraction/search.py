@@ -90,19 +90,18 @@ def bin_words(
 ) -> dict[str, list[Letters]]:
     """About ``n`` test words with lengths in ``lo..hi``, by source.
 
-    A third uniform; a third from the languages of ``references`` (shared
-    equally); a third near-misses of those language words (near-misses of
-    uniform words when no reference has words there). A near-miss may leave
-    the bin by one letter.
+    A third from the languages of ``references`` (shared equally), a third
+    near-misses of those language words, the rest uniform words (uniform
+    words and their near-misses stand in when no reference has words
+    there). A near-miss may leave the bin by one letter.
     """
     if lo > hi or lo < 0:
         raise DataError(f"bad length bin {lo}-{hi}")
-    n_uni = n - 2 * (n // 3)
     lang: list[Letters] = []
     for j, ref in enumerate(references):
         share = (n // 3) // len(references) + (j < (n // 3) % len(references))
         lang += language_words(ref, lo, hi, share, rng)
-    uni = uniform_words(alphabet, lo, hi, n_uni, rng)
+    uni = uniform_words(alphabet, lo, hi, n - n // 3 - len(lang), rng)  # uniform words fill what is missing
     base = lang if lang else uni
     picks = rng.integers(0, len(base), size=n // 3) if base else np.zeros(0, dtype=np.int64)
     near = near_misses([base[int(i)] for i in picks], tuple(alphabet), rng)
