@@ -47,7 +47,8 @@ METHOD_CHOICES = [*METHODS, "all"]
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = (
     "Extract automata from a model (probe-based, by clustering hidden states, by L*/KV/L# active learning "
-    "with the model answering queries, by RPNI from the model's labels), score each against the model "
+    "with the model answering queries, by RPNI or noise-tolerant state merging from the model's labels), "
+    "score each against the model "
     "(fidelity), then compare it with the true DFA."
 )
 
@@ -75,9 +76,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-k", type=int, default=16, help="most clusters tried (default %(default)s)")
     p.add_argument("--walks-per-state", type=int, default=200,
                    help="equivalence-search random walks per hypothesis state (default %(default)s)")
-    p.add_argument("--max-rounds", type=int, default=30, help="most equivalence queries (default %(default)s)")
+    p.add_argument("--max-rounds", type=int, default=200,
+                   help="most learning rounds (KV counts each refinement; default %(default)s)")
     p.add_argument("--max-queries", type=int, default=5000,
                    help="most distinct membership queries per learner (default %(default)s)")
+    p.add_argument("--tolerance", type=float, default=0.01,
+                   help="tolerant merging: largest share of conflicting labels per merge (default %(default)g)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -96,8 +100,9 @@ def _notes(r) -> str:  # noqa: ANN001 - MethodResult
         return f"site {d['site']}, probe accuracy {d['probe_accuracy']:.4f}"
     if r.method == "cluster":
         return f"k={d['k']} at {d['site']}"
-    if r.method == "rpni":
-        return f"{d['n_labels']} labelled prefixes of {d['n_words']} words at {d['lengths'][0]}-{d['lengths'][1]}"
+    if r.method in ("rpni", "tolerant"):
+        tol = f", tolerance {d['tolerance']:g}" if "tolerance" in d else ""
+        return f"{d['n_labels']} labelled prefixes of {d['n_words']} words at {d['lengths'][0]}-{d['lengths'][1]}{tol}"
     return f"{d['status']}; {d['rounds']} rounds, {d['membership_queries']} queries, {d['test_words']} test words"
 
 
@@ -140,9 +145,10 @@ def _table(report) -> list[str]:  # noqa: ANN001 - ExtractionReport
             rows.append([r.method, "-", *["-"] * len(spans), "-", "-", f"{r.seconds:.1f}s"])
             continue
         f = r.fidelity
-        by_span = {x.span: x for x in f.sampled_rows}
-        cells = [_agreement(by_span.get(s), f) for s in spans]
-        first = "-" if f.disagreement is None else f"{format_word(f.disagreement)} ({len(f.disagreement)})"
+        by_end = {x.hi: x for x in f.sampled_rows}  # a bin's sampled part starts past the enumerated lengths
+        cells = [_agreement(by_end.get(hi), f) for _, hi in report.bins]
+        first = "-" if f.disagreement is None else (
+            f"{format_word(f.disagreement)} ({len(f.disagreement)}, {f.disagreement_source})")
         truth = "equivalent" if r.equivalent else f"differs at {format_word(r.comparison.counterexample)}"
         rows.append([r.method, str(r.states), *cells, first, truth, f"{r.seconds:.1f}s"])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
@@ -153,7 +159,8 @@ def _table(report) -> list[str]:  # noqa: ANN001 - ExtractionReport
 
 def _agreement(row, fid) -> str:  # noqa: ANN001 - BinAgreement | None, Fidelity
     if row is None:  # the bin lies within the enumerated lengths
-        return "100%" if all(x.disagreements == 0 for x in fid.exact_rows) else "see exact"
+        bad = sum(x.disagreements for x in fid.exact_rows)
+        return "100% (all words)" if not bad else f"{bad} words disagree"
     return f"{percent(row.agreement)} ({row.disagreements}/{row.n_words})"
 
 
@@ -197,6 +204,8 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"--max-k must be >= 2, not {args.max_k}")
     if not args.seconds > 0:
         raise DataError(f"--seconds must be > 0, not {args.seconds:g}")
+    if not 0 <= args.tolerance < 0.5:
+        raise DataError(f"--tolerance must lie in [0, 0.5), not {args.tolerance:g}")
     if args.fidelity_words < 1:
         raise DataError(f"--fidelity-words must be >= 1, not {args.fidelity_words}")
     if args.threads:
@@ -213,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         seconds=args.seconds,
         fidelity_words=args.fidelity_words,
+        tolerance=args.tolerance,
         n_words=args.n_words,
         word_max_length=args.word_length,
         k_range=range(2, args.max_k + 1),

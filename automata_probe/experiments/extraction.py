@@ -48,7 +48,7 @@ from ..extraction import (
     learn_dfa,
     tidy_dfa,
 )
-from ..extraction.fidelity import Fidelity, FidelityPlan, fidelity, percent
+from ..extraction.fidelity import Fidelity, FidelityPlan, fidelity
 from ..extraction.oracles import Letters
 from ..extraction.passive import learn_passive
 from ..extraction.search import bin_words
@@ -57,6 +57,7 @@ from ..probing.activations import collect_activations
 from ..probing.estimators import LinearProbe
 from ..probing.reduce import Reducer
 from ..progress import Progress
+from .verdicts import check_lengths, method_verdict, report_summary
 
 __all__ = [
     "METHODS",
@@ -72,7 +73,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The extraction methods, in the order reports list them.
-METHODS = ("probe", "cluster") + ALGORITHMS + ("rpni",)
+METHODS = ("probe", "cluster") + ALGORITHMS + ("rpni", "tolerant")
 
 #: Methods that read the model's activations (and share their cost).
 _FROM_ACTIVATIONS = ("probe", "cluster")
@@ -120,7 +121,11 @@ class ExtractionConfig:
         The active learners' budget; its ``test_bins`` default to ``bins``
         and its ``seconds`` to ``seconds``.
     passive_words
-        Words at the training lengths whose labels (the model's) feed RPNI.
+        Words at the training lengths whose labels (the model's) feed RPNI
+        and the tolerant merging.
+    tolerance
+        The tolerant merging's largest fraction of conflicting label weight
+        per merge (:func:`~automata_probe.extraction.passive.tolerant_merge`).
     probe_rows
         Positions the probe of each site is fit on at most.
     fit_threads
@@ -145,6 +150,7 @@ class ExtractionConfig:
     pca_components: int = 32
     budget: LearningBudget = field(default_factory=LearningBudget)
     passive_words: int = 2000
+    tolerance: float = 0.01
     probe_rows: int = 3000
     fit_threads: int | None = 1
     device: str = "cpu"
@@ -172,6 +178,8 @@ class ExtractionConfig:
                 raise ParameterError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.seconds > 0:
             raise ParameterError(f"seconds must be > 0, got {self.seconds}")
+        if not 0 <= self.tolerance < 0.5:
+            raise ParameterError(f"tolerance must lie in [0, 0.5), got {self.tolerance}")
         if not self.k_range or min(self.k_range) < 1:
             raise ParameterError(f"k_range must hold positive cluster counts, got {list(self.k_range)}")
 
@@ -535,14 +543,18 @@ def _fields(obj: Any) -> dict[str, Any]:
 
 
 def _by_passive(
-    oracle: ModelOracle, truth: DFA, config: ExtractionConfig, train: tuple[int, int]
+    oracle: ModelOracle, truth: DFA, config: ExtractionConfig, train: tuple[int, int], algorithm: str
 ) -> tuple[DFA, dict[str, Any]]:
-    """RPNI on the model's labels of words at the training lengths (the truth's, uniform, near-misses)."""
+    """RPNI or tolerant merging on the model's labels of words at the training lengths
+    (the truth's words, uniform words, near-misses)."""
     sample = bin_words(truth.alphabet, train[0], train[1], config.passive_words,
                        np.random.default_rng([config.seed, 7]), [truth])
-    learnt = learn_passive(oracle, [w for ws in sample.values() for w in ws], algorithm="rpni", name="rpni")
+    learnt = learn_passive(oracle, [w for ws in sample.values() for w in ws], algorithm=algorithm,
+                           tolerance=config.tolerance, name=algorithm)
     details = learnt.to_dict()
     details["lengths"] = list(train)
+    if algorithm == "tolerant":
+        details["tolerance"] = config.tolerance
     return learnt.dfa, details
 
 
@@ -577,8 +589,8 @@ def _extract(
             if method == "probe":
                 return _by_probe(runs, truth, config, deadline, progress)
             return _by_clustering(runs, truth, config, deadline, progress)
-    if method == "rpni":
-        return _by_passive(oracle, truth, config, bins[0])
+    if method in ("rpni", "tolerant"):
+        return _by_passive(oracle, truth, config, bins[0], method)
     return _by_learning(oracle, method, truth, config, bins, seeds, progress)
 
 
@@ -621,26 +633,6 @@ def _experiment_bins(loaded: LoadedModel, language: Any) -> list[tuple[int, int]
     return [tuple(exp.train_lengths)] + [tuple(b) for b in exp.test_bins]  # type: ignore[list-item]
 
 
-def check_lengths(
-    experiment: Sequence[tuple[int, int]], max_length: int | None = None
-) -> tuple[tuple[int, int], ...]:
-    """The length bins an extraction is checked on.
-
-    ``experiment`` is the training lengths then the test bins. Without
-    ``max_length``: the training lengths and the first longer bin. With it:
-    every bin cut at ``max_length``, and one more bin up to ``max_length``
-    when it lies beyond the last.
-    """
-    bins = [(int(lo), int(hi)) for lo, hi in experiment]
-    if max_length is None:
-        return tuple(bins[:2])
-    out = [(lo, min(hi, max_length)) for lo, hi in bins if lo <= max_length]
-    last = max((hi for _, hi in out), default=0)
-    if max_length > last:
-        out.append((last + 1, max_length))
-    return tuple(out)
-
-
 def _check_fidelity(
     dfa: DFA, oracle: ModelOracle, truth: DFA, plan: FidelityPlan, config: ExtractionConfig,
     extra: Sequence[Letters], progress: bool,
@@ -648,57 +640,6 @@ def _check_fidelity(
     with Progress(plan.planned_words(dfa.n_letters), desc=f"fidelity of {dfa.name or 'automaton'}", unit="word", enabled=progress) as bar:
         return fidelity(dfa, oracle, plan, references=(truth,), extra_words=extra, seed=config.seed + 1,
                         on_progress=bar.set)
-
-
-def _pct(f: Fidelity) -> str:
-    rows = f.sampled_rows
-    if not rows:
-        return f"100% up to length {f.exact_up_to}" if f.faithful else "disagrees within the enumerated lengths"
-    return ", ".join(f"{percent(r.agreement)} at {r.span}" for r in rows)
-
-
-def method_verdict(result: MethodResult, truth: DFA) -> str:
-    """Which of the three outcomes holds for one method, in one line."""
-    if result.failed or result.fidelity is None or result.comparison is None:
-        return f"failed: {result.failure}"
-    f, c = result.fidelity, result.comparison
-    n = f.max_length
-    if f.faithful and c.equivalent:
-        text = f"faithful to the model up to length {n}, and equivalent to {truth.name}"
-    elif f.faithful:
-        w = c.counterexample or ()
-        who = "accepts" if c.truth_accepts_counterexample else "rejects"
-        text = (f"faithful to the model up to length {n}, not equivalent to {truth.name}: the model computes "
-                f"something else, first differing at {format_word(w)} ({len(w)} letters, {truth.name} {who})")
-    else:
-        text = (f"NOT faithful to the model: first disagreement {f.where()}; agreement {_pct(f)}; "
-                + ("equivalent to " if c.equivalent else "not equivalent to ") + truth.name)
-    if result.unverified:
-        text += f" [{result.details.get('status', 'unverified')}]"
-    return text
-
-
-def report_summary(model: Fidelity, results: Sequence[MethodResult], truth: DFA) -> str:
-    """The report in one line: does the model compute the truth, and which methods found what it computes."""
-    if model.faithful:
-        sampled = sum(r.n_words for r in model.sampled_rows)
-        more = f", {sampled} sampled words to length {model.max_length}" if sampled else ""
-        head = (f"the model computes {truth.name} up to the lengths checked (every word up to length "
-                f"{model.exact_up_to}{more}; none disagrees)")
-    else:
-        head = (f"the model does NOT compute {truth.name}: it errs on {model.where()}; agreement with "
-                f"{truth.name} {_pct(model)}")
-    found = [f"{r.method} ({r.states} states{', equivalent to the truth' if r.equivalent else ''})"
-             for r in results if r.faithful]
-    unfaithful = [r.method for r in results if not r.failed and not r.faithful]
-    failed = [r.method for r in results if r.failed]
-    parts = [head]
-    parts.append("faithful extractions: " + (", ".join(found) if found else "none"))
-    if unfaithful:
-        parts.append("not faithful: " + ", ".join(unfaithful))
-    if failed:
-        parts.append("failed: " + ", ".join(failed))
-    return "; ".join(parts)
 
 
 def extract_all(

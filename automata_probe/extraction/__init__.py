@@ -27,7 +27,7 @@ from .oracles import (
     alive_from_outputs,
     prefix_acceptance,
 )
-from .passive import PASSIVE_ALGORITHMS, PassiveResult, learn_passive
+from .passive import PASSIVE_ALGORITHMS, PassiveResult, learn_passive, tolerant_merge
 from .search import bin_words, characterizing_suffixes, near_misses, shrink_word
 from .tables import TableEstimate, estimate_table, extract_from_probe, tidy_dfa
 
@@ -56,6 +56,7 @@ __all__ = [
     "PASSIVE_ALGORITHMS",
     "PassiveResult",
     "learn_passive",
+    "tolerant_merge",
     "BinAgreement",
     "Fidelity",
     "FidelityPlan",

@@ -78,7 +78,7 @@ class LearningBudget:
     test_bins: tuple[tuple[int, int], ...] = ()
     words_per_bin: int = 300
     whitebox_pairs: int = 40
-    max_rounds: int = 30
+    max_rounds: int = 200
     max_states: int = 100
     max_queries: int = 5000
     max_test_words: int = 300_000

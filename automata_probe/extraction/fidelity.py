@@ -200,6 +200,12 @@ class Fidelity:
         enumerated lengths).
     model_accepts
         The model's answer on ``disagreement`` (None when there is none).
+    disagreement_source
+        Where it was found: ``exact`` (the enumerated lengths), a sample
+        source (``uniform``, ``language``, ``near-miss``, ``own``,
+        ``own near-miss``), ``extra``, with ``prefix of`` when it is a
+        proper prefix of such a word and ``, shrunk`` when letters were
+        deleted; ``""`` when there is none.
     extra_words
         Further words checked (e.g. known counterexamples), with the count of
         disagreements among them.
@@ -213,6 +219,7 @@ class Fidelity:
     disagreement: Letters | None
     disagreement_is_shortest: bool
     model_accepts: bool | None
+    disagreement_source: str = ""
     extra_words: tuple[int, int] = (0, 0)
     test_words: int = 0
     seconds: float = 0.0
@@ -241,7 +248,7 @@ class Fidelity:
         w = self.disagreement
         qual = "shortest" if self.disagreement_is_shortest else "shortest found"
         return (f"{format_word(w)} ({len(w)} letters, the model {'accepts' if self.model_accepts else 'rejects'}; "
-                f"{qual})")
+                f"{qual}, {self.disagreement_source})")
 
     def summary(self) -> str:
         """One line: agreement everywhere checked, or where it stops."""
@@ -268,6 +275,7 @@ class Fidelity:
             "disagreement_text": None if self.disagreement is None else format_word(self.disagreement),
             "disagreement_is_shortest": self.disagreement_is_shortest,
             "model_accepts": self.model_accepts,
+            "disagreement_source": self.disagreement_source,
             "extra_words": list(self.extra_words),
             "test_words": self.test_words,
             "seconds": self.seconds,
@@ -317,11 +325,11 @@ def _sampled_words(
 
 def _score_bin(
     dfa: DFA, oracle: MembershipOracle, words: dict[str, list[Letters]], lo: int, hi: int, label: str
-) -> tuple[BinAgreement, list[Letters]]:
-    """(the bin's row, the first disagreeing prefix of each disagreeing word)."""
+) -> tuple[BinAgreement, list[tuple[Letters, str]]]:
+    """(the bin's row, the first disagreeing prefix of each disagreeing word, with its source)."""
     flat = [w for ws in words.values() for w in ws]
     got = prefix_acceptance(oracle, flat)
-    found: list[Letters] = []
+    found: list[tuple[Letters, str]] = []
     by_source: dict[str, tuple[int, int]] = {}
     i = 0
     for src, ws in words.items():
@@ -331,7 +339,7 @@ def _score_bin(
             i += 1
             p = _disagreeing_prefix(dfa, w, acc)
             if p is not None:
-                found.append(p)
+                found.append((p, src if len(p) == len(w) else f"prefix of {src}"))
                 d += int(dfa.accepts(w) != bool(acc[-1]))
         if ws:
             by_source[src] = (len(ws), d)
@@ -390,7 +398,7 @@ def fidelity(
     done = dfa.n_letters**n_exact
     if on_progress is not None:
         on_progress(done)
-    found = [] if first is None else [first]
+    found = [] if first is None else [(first, "exact")]
     for b, ((lo, hi), label) in enumerate(zip(plan.bins, plan.labels)):
         lo = max(lo, n_exact + 1)
         if lo > hi:
@@ -408,20 +416,22 @@ def fidelity(
         for w, acc in zip(extra, prefix_acceptance(oracle, extra)):
             p = _disagreeing_prefix(dfa, w, acc)
             if p is not None:
-                found.append(p)
+                found.append((p, "extra" if len(p) == len(w) else "prefix of extra"))
                 n_extra_bad += 1
-    best = min(found, key=lambda w: (len(w), w)) if found else None
+    best, source = min(found, key=lambda f: (len(f[0]), f[0])) if found else (None, "")
     shortest = best is not None and len(best) <= n_exact
     if best is not None and not shortest and plan.shrink_words:
         def still_fails(cands: Sequence[Letters]) -> np.ndarray:
             got = np.asarray(oracle.accepts_batch(list(cands)), dtype=bool)
             return got != np.array([dfa.accepts(c) for c in cands], dtype=bool)
 
-        best = shrink_word(best, still_fails, max_words=plan.shrink_words)
+        shrunk = shrink_word(best, still_fails, max_words=plan.shrink_words)
+        source += ", shrunk" if len(shrunk) < len(best) else ""
+        best = shrunk
     model_accepts = None if best is None else bool(oracle.accepts_batch([best])[0])
     result = Fidelity(
         name=dfa.name or "automaton", exact_up_to=n_exact, rows=tuple(rows), disagreement=best,
-        disagreement_is_shortest=shortest, model_accepts=model_accepts,
+        disagreement_is_shortest=shortest, model_accepts=model_accepts, disagreement_source=source,
         extra_words=(len(extra_words), n_extra_bad), test_words=done + len(extra_words),
         seconds=time.perf_counter() - t0,
     )

@@ -41,7 +41,7 @@ def test_a_short_error_is_found_exactly_and_counted_per_length() -> None:
     """Tomita 4 against a model that computes Tomita 3: the shortest disagreement is exact."""
     t3, t4 = tomita(3), tomita(4)
     f = fidelity(t4, DFAOracle(t3), FidelityPlan(bins=((1, 10),)))
-    assert not f.faithful and f.disagreement_is_shortest
+    assert not f.faithful and f.disagreement_is_shortest and f.disagreement_source == "exact"
     first = f.disagreement
     assert t3.accepts(first) != t4.accepts(first) and f.model_accepts == t3.accepts(first)
     shortest = min(len(w) for w in _all_words(len(first)) if t3.accepts(w) != t4.accepts(w))
@@ -57,6 +57,8 @@ def test_a_long_planted_error_is_sampled_and_shrunk() -> None:
                  references=(truth,))
     assert not f.faithful and not f.disagreement_is_shortest
     assert len(f.disagreement) == 41 and f.disagreement[0] == "1"  # 1-minimal: the first length that errs
+    source = f.disagreement_source.split(",")[0].removeprefix("prefix of ")
+    assert source in {"uniform", "language", "near-miss", "own", "own near-miss"}
     early, late = f.sampled_rows
     assert early.disagreements == 0 and late.disagreements > 0 and late.interval[1] < 1
     assert "first disagreement" in f.summary() and "shortest found" in f.where()

@@ -41,3 +41,34 @@ def test_passive_checks_its_input() -> None:
         learn_passive(DFAOracle(tomita(4)), [("0",)], algorithm="magic")
     with pytest.raises(DataError, match="at least one word"):
         learn_passive(DFAOracle(tomita(4)), [])
+
+
+def test_tolerant_merging_without_tolerance_never_contradicts_the_data() -> None:
+    truth, model = first_equals_last(), forgetful(8)
+    words = [w for ws in bin_words(B, 1, 20, 800, np.random.default_rng(0), [truth]).values() for w in ws]
+    res = learn_passive(DFAOracle(model), words, algorithm="tolerant", tolerance=0.0)
+    assert res.dfa.n_states == model.n_states and res.dfa.minimize() == model.minimize().with_name(res.dfa.name)
+
+
+def test_tolerant_merging_sees_through_rare_label_errors() -> None:
+    """Tomita 7's labels with 1% of the prefixes past length 20 flipped (a model that errs
+    rarely on long words): exact merging grows states to follow the errors, the tolerant
+    merging finds Tomita 7, and fidelity puts its error rate at the flipped share."""
+    from automata_probe.extraction import tolerant_merge
+
+    t7 = tomita(7)
+    rng = np.random.default_rng(3)
+    words = [w for ws in bin_words(B, 1, 30, 500, rng, [t7]).values() for w in ws]
+    labels = {w[:t]: t7.accepts(w[:t]) for w in words for t in range(len(w) + 1)}
+    long = sorted(p for p in labels if len(p) > 20)
+    for i in rng.choice(len(long), size=len(long) // 100, replace=False):
+        labels[long[i]] = not labels[long[i]]
+    exact = tolerant_merge(labels, B, tolerance=0.0)
+    tolerant = tolerant_merge(labels, B, tolerance=0.01)
+    assert exact.n_states > t7.n_states
+    assert tolerant == t7.with_name(tolerant.name)
+
+
+def test_tolerance_is_checked() -> None:
+    with pytest.raises(DataError, match="tolerance"):
+        learn_passive(DFAOracle(tomita(4)), [("0",)], algorithm="tolerant", tolerance=0.6)
