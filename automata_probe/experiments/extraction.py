@@ -50,7 +50,7 @@ from ..extraction import (
 )
 from ..extraction.fidelity import Fidelity, FidelityPlan, fidelity
 from ..extraction.oracles import Letters
-from ..extraction.passive import learn_passive
+from ..extraction.passive import MergingTimeout, learn_passive
 from ..extraction.search import bin_words
 from ..models.checkpoint import Checkpoint, LoadedModel, resolve_model
 from ..probing.activations import collect_activations
@@ -549,8 +549,11 @@ def _by_passive(
     (the truth's words, uniform words, near-misses)."""
     sample = bin_words(truth.alphabet, train[0], train[1], config.passive_words,
                        np.random.default_rng([config.seed, 7]), [truth])
-    learnt = learn_passive(oracle, [w for ws in sample.values() for w in ws], algorithm=algorithm,
-                           tolerance=config.tolerance, name=algorithm)
+    try:
+        learnt = learn_passive(oracle, [w for ws in sample.values() for w in ws], algorithm=algorithm,
+                               tolerance=config.tolerance, seconds=config.seconds, name=algorithm)
+    except MergingTimeout as e:
+        raise _MethodFailed(f"{e} after {config.seconds:g} s", {"lengths": list(train)}) from None
     details = learnt.to_dict()
     details["lengths"] = list(train)
     if algorithm == "tolerant":

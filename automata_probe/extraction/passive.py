@@ -32,12 +32,17 @@ from .active import dfa_from_aalpy, require_aalpy
 from .oracles import Letters, MembershipOracle, prefix_acceptance
 from .tables import tidy_dfa
 
-__all__ = ["PASSIVE_ALGORITHMS", "PassiveResult", "learn_passive", "tolerant_merge"]
+__all__ = ["PASSIVE_ALGORITHMS", "PassiveResult", "MergingTimeout", "learn_passive", "tolerant_merge"]
 
 log = logging.getLogger(__name__)
 
 #: The passive learners, by name.
 PASSIVE_ALGORITHMS = ("rpni", "edsm", "tolerant")
+
+
+class MergingTimeout(DataError):
+    """State merging ran past its time budget (labels that no small automaton fits
+    make RPNI promote state after state)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +82,7 @@ def learn_passive(
     algorithm: str = "rpni",
     max_labels: int = 200_000,
     tolerance: float = 0.01,
+    seconds: float | None = None,
     name: str = "",
 ) -> PassiveResult:
     """Merge states from the model's labels on ``words`` and all their prefixes.
@@ -97,6 +103,8 @@ def learn_passive(
     tolerance
         For ``tolerant``: the largest fraction of conflicting labels a merge may
         bring (0: no conflict, as RPNI).
+    seconds
+        Time budget of the merging (``rpni`` and ``tolerant``; None: none).
 
     Raises
     ------
@@ -104,6 +112,8 @@ def learn_passive(
         When AALpy is not installed.
     DataError
         An unknown algorithm or an empty sample.
+    MergingTimeout
+        The merging ran past ``seconds``.
     """
     if algorithm not in PASSIVE_ALGORITHMS:
         raise DataError(f"unknown passive algorithm {algorithm!r}; expected one of {', '.join(PASSIVE_ALGORITHMS)}")
@@ -120,13 +130,13 @@ def learn_passive(
         for t in range(len(w) + 1):
             labels[w[:t]] = bool(np.asarray(acc)[t])
     data = [[w, a] for w, a in labels.items()]
+    deadline = None if seconds is None else t0 + seconds
     if algorithm == "tolerant":
-        dfa = tidy_dfa(tolerant_merge(labels, oracle.alphabet, tolerance=tolerance), name)
+        dfa = tidy_dfa(tolerant_merge(labels, oracle.alphabet, tolerance=tolerance, deadline=deadline), name)
     else:
         learning_algs = require_aalpy()
         if algorithm == "rpni":
-            learnt = learning_algs.run_RPNI(data, "dfa", algorithm="gsm", input_completeness="sink_state",
-                                            print_info=False)
+            learnt = _rpni(data, deadline)
         else:
             learnt = learning_algs.run_EDSM(data, "dfa", input_completeness="sink_state", print_info=False)
         if learnt is None:  # only when the data contradict themselves, which one oracle's labels cannot
@@ -137,6 +147,28 @@ def learn_passive(
     log.info("%s: %d states from %d labelled prefixes of %d words in %.1fs", algorithm, dfa.n_states,
              len(labels), len(sample), result.seconds)
     return result
+
+
+def _rpni(data: list, deadline: float | None) -> Any:
+    """AALpy's GSM RPNI, stopped with :class:`MergingTimeout` past ``deadline``
+    (checked before every merge attempt)."""
+    from aalpy.learning_algs.deterministic_passive.GsmRPNI import GsmRPNI
+
+    rpni = GsmRPNI(data, "dfa", False)
+    if rpni.root_node is None:
+        return None
+    attempt = rpni._partition_from_merge  # AALpy's own method; we only time it
+
+    def timed(red: Any, blue: Any) -> Any:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise MergingTimeout("rpni: time budget spent while merging (the labels fit no small automaton)")
+        return attempt(red, blue)
+
+    rpni._partition_from_merge = timed
+    learnt = rpni.run_rpni()
+    if not learnt.is_input_complete():
+        learnt.make_input_complete("sink_state")
+    return learnt
 
 
 # ------------------------------------------------------------ tolerant merging
@@ -213,7 +245,10 @@ class _Tree:
                 self.children[x][u] = v
 
 
-def tolerant_merge(labels: Mapping[Letters, bool], alphabet: Sequence[str], *, tolerance: float = 0.01) -> DFA:
+def tolerant_merge(
+    labels: Mapping[Letters, bool], alphabet: Sequence[str], *, tolerance: float = 0.01,
+    deadline: float | None = None,
+) -> DFA:
     """Red-blue state merging that tolerates a fraction of conflicting labels.
 
     Start from the prefix tree of the labelled words; take the shallowest
@@ -228,6 +263,8 @@ def tolerant_merge(labels: Mapping[Letters, bool], alphabet: Sequence[str], *, t
     never took goes to a rejecting dead state.
 
     ``tolerance=0`` is evidence-driven merging that never contradicts the data.
+    Past ``deadline`` (a ``time.perf_counter()`` value) it raises
+    :class:`MergingTimeout`.
     """
     tree = _Tree(labels, alphabet)
     k = tree.k
@@ -239,6 +276,8 @@ def tolerant_merge(labels: Mapping[Letters, bool], alphabet: Sequence[str], *, t
                     if c >= 0 and c not in is_red]
         if not frontier:
             break
+        if deadline is not None and time.perf_counter() > deadline:
+            raise MergingTimeout(f"tolerant merging: time budget spent with {len(red)} states")
         _, b, p, a = min(frontier)
         best: tuple[int, int] | None = None  # (score, red)
         for r in red:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,21 @@ def test_tolerant_merging_sees_through_rare_label_errors() -> None:
 def test_tolerance_is_checked() -> None:
     with pytest.raises(DataError, match="tolerance"):
         learn_passive(DFAOracle(tomita(4)), [("0",)], algorithm="tolerant", tolerance=0.6)
+
+
+@pytest.mark.parametrize("algorithm", ["rpni", "tolerant"])
+def test_merging_stops_at_its_time_budget(algorithm: str) -> None:
+    """Labels that no small automaton fits (a coin flip per prefix) make merging promote
+    state after state; a budget stops it with a clear error."""
+    pytest.importorskip("aalpy")
+    from automata_probe.extraction.passive import MergingTimeout
+
+    class Coin:
+        alphabet = B
+
+        def accepts_batch(self, words):  # noqa: ANN001, ANN202
+            return np.array([zlib.crc32("".join(w).encode()) % 2 == 0 for w in words])
+
+    words = [w for ws in bin_words(B, 20, 40, 400, np.random.default_rng(0), []).values() for w in ws]
+    with pytest.raises(MergingTimeout, match="time budget"):
+        learn_passive(Coin(), words, algorithm=algorithm, seconds=0.2)
