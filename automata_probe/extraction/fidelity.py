@@ -290,12 +290,20 @@ def _disagreeing_prefix(dfa: DFA, word: Letters, got: np.ndarray) -> Letters | N
     return None if bad.size == 0 else word[: int(bad[0])]
 
 
-def _enumerated(dfa: DFA, oracle: MembershipOracle, n: int) -> tuple[list[BinAgreement], Letters | None]:
-    """Exact rows for lengths ``0..n`` from the ``k^n`` words of length ``n`` and their prefixes."""
+def _enumerated(
+    dfa: DFA, oracle: MembershipOracle, n: int, on_progress: Callable[[int], None] | None = None
+) -> tuple[list[BinAgreement], Letters | None]:
+    """Exact rows for lengths ``0..n`` from the ``k^n`` words of length ``n`` and their prefixes
+    (asked in chunks, reporting the words done after each)."""
     k = dfa.n_letters
     idx = np.array(list(itertools.product(range(k), repeat=n)), dtype=np.int64).reshape(k**n, n)  # (k^n, n)
     words = [tuple(dfa.alphabet[i] for i in row) for row in idx]
-    got = np.stack([np.asarray(a, dtype=bool) for a in prefix_acceptance(oracle, words)]) if words else None
+    parts = []
+    for s in range(0, len(words), 1024):
+        parts += [np.asarray(a, dtype=bool) for a in prefix_acceptance(oracle, words[s : s + 1024])]
+        if on_progress is not None:
+            on_progress(min(s + 1024, len(words)))
+    got = np.stack(parts)  # (k^n, n + 1)
     want = dfa.accept_mask[dfa.run_indices(idx)]  # (k^n, n + 1)
     bad = got != want  # (k^n, n + 1)
     rows, first = [], None
@@ -394,10 +402,8 @@ def fidelity(
         )
     t0 = time.perf_counter()
     n_exact = plan.exact_up_to(dfa.n_letters)
-    rows, first = _enumerated(dfa, oracle, n_exact)
+    rows, first = _enumerated(dfa, oracle, n_exact, on_progress)
     done = dfa.n_letters**n_exact
-    if on_progress is not None:
-        on_progress(done)
     found = [] if first is None else [(first, "exact")]
     for b, ((lo, hi), label) in enumerate(zip(plan.bins, plan.labels)):
         lo = max(lo, n_exact + 1)
