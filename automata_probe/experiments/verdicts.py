@@ -88,6 +88,13 @@ def report_summary(model: Fidelity, results: Sequence[Any], truth: DFA) -> str:
     failed = [r.method for r in results if r.failed]
     parts = [head]
     parts.append("faithful extractions: " + (", ".join(found) if found else "none"))
+    scored = [r for r in results if not r.failed and r.fidelity.sampled_rows]
+    if not found and scored:
+        def key(r: Any) -> tuple[float, int]:
+            return (min(x.agreement for x in r.fidelity.sampled_rows), -r.states)
+
+        best = max(scored, key=key)
+        parts.append(f"closest to the model: {best.method} ({best.states} states; {_pct(best.fidelity)})")
     if unfaithful:
         parts.append("not faithful: " + ", ".join(unfaithful))
     if failed:

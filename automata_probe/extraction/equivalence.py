@@ -254,10 +254,19 @@ class CounterexampleSearch:
                          self.rounds, self.stop_reason, name)
                 return None
             tests = make(hyp)
-            if not tests:
-                continue
-            self.test_words += len(tests)
-            cex = _shortest_disagreement(hyp, tests, prefix_acceptance(self.oracle, tests))
+            cex = None
+            for s in range(0, len(tests), 512):  # in chunks, so that the time budget is kept within one
+                if s and self.out_of_time():
+                    if cex is not None:  # use what was found
+                        break
+                    self.stop_reason = "time"
+                    log.info("round %d: time budget spent in the %s stage; hypothesis unverified", self.rounds, name)
+                    return None
+                chunk = tests[s : s + 512]
+                self.test_words += len(chunk)
+                found = _shortest_disagreement(hyp, chunk, prefix_acceptance(self.oracle, chunk))
+                if found is not None and (cex is None or len(found) < len(cex)):
+                    cex = found
             if cex is not None:
                 cex = self._shrink(hyp, cex)
                 self.found.append((cex, name))
