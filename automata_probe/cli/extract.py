@@ -148,8 +148,8 @@ def _table(report) -> list[str]:  # noqa: ANN001 - ExtractionReport
         by_end = {x.hi: x for x in f.sampled_rows}  # a bin's sampled part starts past the enumerated lengths
         cells = [_agreement(by_end.get(hi), f) for _, hi in report.bins]
         first = "-" if f.disagreement is None else (
-            f"{format_word(f.disagreement)} ({len(f.disagreement)}, {f.disagreement_source})")
-        truth = "equivalent" if r.equivalent else f"differs at {format_word(r.comparison.counterexample)}"
+            f"{format_word(f.disagreement, report.truth.alphabet)} ({len(f.disagreement)}, {f.disagreement_source})")
+        truth = "equivalent" if r.equivalent else f"differs at {format_word(r.comparison.counterexample, report.truth.alphabet)}"
         rows.append([r.method, str(r.states), *cells, first, truth, f"{r.seconds:.1f}s"])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]

@@ -63,7 +63,7 @@ def method_verdict(result: Any, truth: DFA) -> str:
         w = c.counterexample or ()
         who = "accepts" if c.truth_accepts_counterexample else "rejects"
         text = (f"faithful to the model up to length {n}, not equivalent to {truth.name}: the model computes "
-                f"something else, first differing at {format_word(w)} ({len(w)} letters, {truth.name} {who})")
+                f"something else, first differing at {format_word(w, truth.alphabet)} ({len(w)} letters, {truth.name} {who})")
     else:
         text = (f"NOT faithful to the model: first disagreement {f.where()}; agreement {_pct(f)}; "
                 + ("equivalent to " if c.equivalent else "not equivalent to ") + truth.name)

@@ -211,6 +211,8 @@ class Fidelity:
         disagreements among them.
     test_words, seconds
         Words checked in all, and the wall time.
+    alphabet
+        The automaton's alphabet (prints words unambiguously).
     """
 
     name: str
@@ -223,6 +225,7 @@ class Fidelity:
     extra_words: tuple[int, int] = (0, 0)
     test_words: int = 0
     seconds: float = 0.0
+    alphabet: tuple[str, ...] | None = None
 
     @property
     def faithful(self) -> bool:
@@ -247,7 +250,7 @@ class Fidelity:
             return "-"
         w = self.disagreement
         qual = "shortest" if self.disagreement_is_shortest else "shortest found"
-        return (f"{format_word(w)} ({len(w)} letters, the model {'accepts' if self.model_accepts else 'rejects'}; "
+        return (f"{format_word(w, self.alphabet)} ({len(w)} letters, the model {'accepts' if self.model_accepts else 'rejects'}; "
                 f"{qual}, {self.disagreement_source})")
 
     def summary(self) -> str:
@@ -272,7 +275,7 @@ class Fidelity:
             "exact_up_to": self.exact_up_to,
             "rows": [r.to_dict() for r in self.rows],
             "disagreement": None if self.disagreement is None else list(self.disagreement),
-            "disagreement_text": None if self.disagreement is None else format_word(self.disagreement),
+            "disagreement_text": None if self.disagreement is None else format_word(self.disagreement, self.alphabet),
             "disagreement_is_shortest": self.disagreement_is_shortest,
             "model_accepts": self.model_accepts,
             "disagreement_source": self.disagreement_source,
@@ -439,7 +442,7 @@ def fidelity(
         name=dfa.name or "automaton", exact_up_to=n_exact, rows=tuple(rows), disagreement=best,
         disagreement_is_shortest=shortest, model_accepts=model_accepts, disagreement_source=source,
         extra_words=(len(extra_words), n_extra_bad), test_words=done + len(extra_words),
-        seconds=time.perf_counter() - t0,
+        seconds=time.perf_counter() - t0, alphabet=tuple(dfa.alphabet),
     )
     log.info("fidelity of %s to the model: %s", result.name, result.summary())
     return result
