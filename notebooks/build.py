@@ -193,7 +193,7 @@ for r in report.results:
     bins = "; ".join(row.describe() for row in f.sampled_rows)
     print(f"{r.method:8} fidelity: every word up to {f.exact_up_to} agrees: "
           f"{all(row.disagreements == 0 for row in f.exact_rows)}; {bins}")
-    cex = "none" if c.counterexample is None else format_word(c.counterexample)
+    cex = "none" if c.counterexample is None else format_word(c.counterexample, c.alphabet)
     print(f"         equivalent to the truth: {c.equivalent}; shortest counterexample: {cex}")"""),
         ("code", """\
 from IPython.display import Image

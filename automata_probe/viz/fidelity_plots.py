@@ -76,7 +76,8 @@ def plot_fidelity(
         ax.set_xlabel("word length n (points: every word of that length; bars: a sampled bin, with its 95% interval)")
         ax.set_ylabel("words the model disagrees on / words")
         ax.set_title(title, fontsize=10)
-        ax.plot([], [], "--", color="#444444", lw=0.7, label="first disagreement")
+        if any(f.disagreement is not None for f in fids.values()):  # no legend entry for a line not drawn
+            ax.plot([], [], "--", color="#444444", lw=0.7, label="first disagreement")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
         ax.grid(alpha=0.3, which="both")
         fig.tight_layout()
