@@ -534,7 +534,8 @@ def _by_learning(
 
         learnt = learn_dfa(oracle, algorithm=algorithm, budget=budget, seed=config.seed, name=algorithm,
                            reference=truth, seeds=seeds, on_round=on_round)
-        bar.set_postfix(status=learnt.status)
+        bar.set_postfix({"states": learnt.dfa.n_states, "queries": learnt.membership_queries,
+                         "test words": learnt.test_words, "status": learnt.status})  # the final counts
     return learnt.dfa, learnt.to_dict()
 
 
