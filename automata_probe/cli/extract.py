@@ -172,6 +172,10 @@ def _print_report(args: argparse.Namespace, ckpt, report, written: list[Path]) -
     bins = ", ".join(f"{lo}-{hi}" for lo, hi in report.bins)
     print(f"checked: every word up to length {m.exact_up_to}, then {args.fidelity_words} sampled words per bin "
           f"({bins}; uniform, language, near-miss)")
+    if report.unchecked:
+        spans = ", ".join(f"{lo}-{hi}" for lo, hi in report.unchecked)
+        print(f"not checked: lengths {spans} of the model's training and test lengths "
+              f"(--max-length {report.unchecked[-1][1]} checks them)")
     print()
     print(f"the model against {truth.name}: " + ("no disagreement found" if m.faithful else f"errs on {m.where()}"))
     for row in m.sampled_rows:

@@ -283,7 +283,11 @@ class ExtractionReport:
         Words whose activations fed the probe and the clustering.
     summary
         The report in one line: does the model compute the truth, and which
-        methods found what it computes.
+        methods found what it computes (and which of the model's test
+        lengths were left unchecked).
+    unchecked
+        The model's training and test lengths (from its run) beyond those
+        checked: "faithful" and "equivalent" say nothing about them.
     """
 
     truth: DFA
@@ -292,6 +296,7 @@ class ExtractionReport:
     bins: tuple[tuple[int, int], ...]
     n_words: int
     summary: str = ""
+    unchecked: tuple[tuple[int, int], ...] = ()
 
     def result(self, method: str) -> MethodResult:
         for r in self.results:
@@ -311,6 +316,7 @@ class ExtractionReport:
             "bins": [list(b) for b in self.bins],
             "n_words": self.n_words,
             "summary": self.summary,
+            "unchecked": [list(b) for b in self.unchecked],
             "results": [r.to_dict() for r in self.results],
             "model": self.model.to_dict(),
         }
@@ -697,7 +703,8 @@ def extract_all(
             f"alphabets differ: the model reads {{{', '.join(loaded.alphabet)}}}, {truth.name} is over "
             f"{{{', '.join(truth.alphabet)}}}"
         )
-    bins = config.bins or check_lengths(_experiment_bins(loaded, language), config.max_length)
+    run_bins = _experiment_bins(loaded, language)
+    bins = config.bins or check_lengths(run_bins, config.max_length)
     if config.bins and config.max_length is not None:
         bins = check_lengths(bins, config.max_length) or bins
     plan = FidelityPlan(bins=bins, exact_cap=config.exact_cap, words_per_bin=config.fidelity_words)
@@ -707,8 +714,14 @@ def extract_all(
     wanted = [m for m in METHODS if m in config.methods]
     runs = _runs(loaded, truth, oracle, config) if set(wanted) & set(_FROM_ACTIVATIONS) else _Runs()
     results = [_one_method(m, runs, oracle, truth, config, bins, plan, seeds, progress) for m in wanted]
+    end = max((hi for _, hi in bins), default=0)
+    unchecked = tuple((max(lo, end + 1), hi) for lo, hi in run_bins if hi > end)  # the run's longer bins
+    summary = report_summary(model_fid, results, truth)
+    if unchecked:
+        summary += (f"; not checked: lengths {', '.join(f'{lo}-{hi}' for lo, hi in unchecked)} of the model's "
+                    f"training and test lengths (max_length={unchecked[-1][1]} checks them)")
     return ExtractionReport(truth=truth, results=tuple(results), model=model_fid, bins=tuple(bins),
-                            n_words=len(runs.words), summary=report_summary(model_fid, results, truth))
+                            n_words=len(runs.words), summary=summary, unchecked=unchecked)
 
 
 def _one_method(

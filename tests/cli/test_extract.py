@@ -43,6 +43,8 @@ def test_cli_extract_on_a_tiny_real_checkpoint(capsys: pytest.CaptureFixture[str
     assert rc == 0, err
     assert "fidelity to the model" in out and "\n  kv " in out and "verdicts:\n  kv: " in out
     assert "\nsummary: the model " in out and "checked: every word up to length 8" in out
+    # tomita4's experiment reaches length 150: the report says what --max-length 8 left out
+    assert "not checked: lengths 9-100, 101-150 of the model's training and test lengths (--max-length 150" in out
     assert png.read_bytes()[:4] == b"\x89PNG" and fid_png.read_bytes()[:4] == b"\x89PNG"
     assert load_language(str(out_toml)).alphabet == B
     # a language file whose alphabet differs from the model's is one line and exit 2

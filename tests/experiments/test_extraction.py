@@ -36,6 +36,8 @@ def test_extract_all_on_a_model_that_is_a_dfa() -> None:
     # the model's letter bits mark the dead prefixes, so only the 3 live states are clustered
     assert report.result("cluster").details["k"] == truth.n_states - 1
     assert report.summary.startswith("the model computes tomita4 up to the lengths checked")
+    # the default experiment reaches 100: what max_length=8 left unchecked is named
+    assert report.unchecked == ((9, 50), (51, 100)) and "not checked: lengths 9-50, 51-100" in report.summary
     assert report.to_dict()["results"][0]["fidelity"]["faithful"] is True
 
 
