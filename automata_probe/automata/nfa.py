@@ -421,30 +421,10 @@ class _Subsets:
 
 def _product(a: DFA, b: DFA, limit: int, what: str) -> DFA:
     """Reachable part of the intersection product, with at most ``limit`` states."""
-    t1, t2 = a.transitions, b.transitions
-    k = a.n_letters
-    index = {(a.start, b.start): 0}
-    pairs = [(a.start, b.start)]
-    rows: list[tuple[int, ...]] = []
-    for p, q in pairs:  # the list grows while we walk it
-        row = []
-        for i in range(k):
-            pq = (t1[p][i], t2[q][i])
-            j = index.get(pq)
-            if j is None:
-                j = index[pq] = len(pairs)
-                if j >= limit:
-                    raise StateSpaceTooLargeError(
-                        f"{what}: an intersection (&) has a product automaton of more than {limit:,} states; "
-                        f"raise the limit with {DFA_FLAG}"
-                    )
-                pairs.append(pq)
-            row.append(j)
-        rows.append(tuple(row))
-    fa, fb = a.accepting, b.accepting
-    return DFA(
-        alphabet=a.alphabet,
-        transitions=tuple(rows),
-        start=0,
-        accepting=frozenset(j for j, (p, q) in enumerate(pairs) if p in fa and q in fb),
-    )
+    try:
+        return a.product(b, lambda x, y: x and y, max_states=limit)
+    except StateSpaceTooLargeError:
+        raise StateSpaceTooLargeError(
+            f"{what}: an intersection (&) has a product automaton of more than {limit:,} states; "
+            f"raise the limit with {DFA_FLAG}"
+        ) from None

@@ -288,3 +288,12 @@ def test_equivalence_classes_are_the_myhill_nerode_classes(tomita4):
     classes = doubled.equivalence_classes()
     assert classes.shape == (2 * n,) and len(set(classes.tolist())) == tomita4.minimize().n_states
     assert all(classes[q] == classes[q + n] for q in range(n))
+
+
+def test_product_stops_at_its_state_budget():
+    mod = [DFA.from_table(alphabet=["a"], transitions={i: {"a": (i + 1) % n} for i in range(n)}, start=0,
+                          accept=[0]) for n in (3, 5)]
+    both = mod[0].product(mod[1], lambda x, y: x and y, max_states=15)
+    assert both.n_states == 15 and both.accepts("a" * 15) and not both.accepts("a" * 3)
+    with pytest.raises(StateSpaceTooLargeError, match="more than 14 states"):
+        mod[0].product(mod[1], lambda x, y: x and y, max_states=14)
