@@ -3,10 +3,14 @@
 Deduplication uses an open-addressing hash table operated in batches with
 numpy (:class:`HashTable`), with no sorting. A transformation of ``n <= 16``
 states is packed into one ``uint64`` (four bits per state, :class:`Packed`),
-so applying a letter to a whole layer is a byte-wise table lookup; for larger
-``n`` a row of states is hashed to 64 bits (:class:`Rows`) and every hash hit
-is verified against the stored row (a collision restarts the enumeration
-with another hash).
+so applying a letter to a whole layer is a byte-wise table lookup: the key is
+the element itself. For larger ``n`` a row of states is hashed to 64 bits
+(:class:`Rows`, a multilinear hash over 16-bit pieces of the row: two
+different rows collide with probability at most ``2**-48`` over the random
+coefficients, Dietzfelbinger et al. 1997) and every hash hit is verified
+against the stored row; a collision restarts the enumeration with new
+coefficients, a bounded number of times, then :class:`RowDict` (a dictionary
+of row bytes, exact and slower) takes over.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numpy as np
 
 from ._transforms import small_dtype
 
-__all__ = ["DictIndex", "ElementIndex", "HashTable", "Packed", "Rows"]
+__all__ = ["DictIndex", "ElementIndex", "HashTable", "Packed", "RowDict", "Rows"]
 
 #: Odd 64-bit multipliers for multiplicative (Fibonacci) hashing.
 _MULTS = tuple(
@@ -87,19 +91,36 @@ class HashTable:
         return res, new_positions
 
     @staticmethod
-    def _first_occurrence(keys: np.ndarray, salt: int = 0) -> np.ndarray:
+    def _first_occurrence(keys: np.ndarray) -> np.ndarray:
         """``rep[i]`` = the smallest ``j`` with ``keys[j] == keys[i]``.
 
         Every index claims its key's home slot in a scratch table sized to the
-        batch, the smallest index last; keys that meet a different key in their
-        home slot are settled recursively with another hash.
+        batch, the smallest index last. A key that meets a different key in
+        its home slot is settled in the next round with another multiplier
+        (the first occurrence of such a key clashed too, so each round only
+        needs the clashing indices); after the last multiplier, a sort.
         """
+        rep = np.arange(keys.size, dtype=np.intp)
+        todo = rep.copy()  # indices still unsettled
+        for mult in _MULTS:
+            sub = keys[todo]
+            local = HashTable._claim_slots(sub, mult)
+            rep[todo] = todo[local]
+            clash = np.flatnonzero(sub[local] != sub)
+            if not clash.size:
+                return rep
+            todo = todo[clash]
+        # eight clashes in a row (different keys sharing a slot under every multiplier)
+        _, first, inverse = np.unique(keys[todo], return_index=True, return_inverse=True)
+        rep[todo] = todo[first[inverse.reshape(-1)]]
+        return rep
+
+    @staticmethod
+    def _claim_slots(keys: np.ndarray, mult: np.uint64) -> np.ndarray:
+        """Per index, the smallest index whose key has the same home slot."""
         n = keys.size
-        if salt >= len(_MULTS):  # pragma: no cover - needs eight hash collisions in a row
-            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            return first[inverse.reshape(-1)]
         bits = max(4, int(2 * n - 1).bit_length())
-        h = ((keys * _MULTS[salt]) >> np.uint64(64 - bits)).astype(np.intp)
+        h = ((keys * mult) >> np.uint64(64 - bits)).astype(np.intp)
         scratch = np.empty(1 << bits, dtype=np.intp)
         positions = np.arange(n, dtype=np.intp)
         scratch[h[::-1]] = positions[::-1]
@@ -109,9 +130,6 @@ class HashTable:
             scratch[h] = n
             np.minimum.at(scratch, h, positions)
             rep = scratch[h]
-        clash = np.flatnonzero(keys[rep] != keys)
-        if clash.size:  # different keys sharing a home slot: settle them with another hash
-            rep[clash] = clash[HashTable._first_occurrence(keys[clash], salt + 1)]
         return rep
 
     def insert(self, keys: np.ndarray, ids: np.ndarray) -> None:
@@ -200,17 +218,29 @@ class Packed:
 
 class Rows:
     """Transformations of any number of states as rows of small unsigned ints,
-    hashed to 64 bits (a random linear form over 64-bit words, then mixed).
-    Keys are not injective: the caller verifies rows on every key match."""
+    hashed to 64 bits. Keys are not injective: the caller verifies rows on
+    every key match.
+
+    The hash of a row is ``sum_j c_j x_j mod 2**64`` over the row's 16-bit
+    pieces ``x_j`` (the padded row viewed as ``uint16``), with random 64-bit
+    coefficients ``c_j`` drawn from ``salt``. For two different rows some
+    piece differs by ``d`` with ``0 < |d| < 2**16``, so ``c_j d`` is uniform
+    over the multiples of ``2**t`` (``t < 16``, the 2-adic valuation of ``d``)
+    and the two keys are equal with probability at most ``2**(t - 64) <=
+    2**-48`` (multilinear hashing; Dietzfelbinger, Hagerup, Katajainen &
+    Penttonen 1997). A linear form over whole 64-bit words, by contrast, sees
+    a difference in a word's top byte only through 8 bits of its coefficient:
+    that is what made structured monoids (Dyck, D_n) collide on every salt.
+    """
 
     def __init__(self, table: np.ndarray, salt: int = 0) -> None:
         self.n, self.k = table.shape
         self.dtype = small_dtype(self.n)
         self.width = -(-self.n * self.dtype.itemsize // 8) * 8 // self.dtype.itemsize  # padded
         self.tab = [table[:, a].astype(self.dtype) for a in range(self.k)]
-        rng = np.random.default_rng(0x5EED + salt)
-        words = self.width * self.dtype.itemsize // 8
-        self.coef = rng.integers(1, 2**63, size=words, dtype=np.uint64) | np.uint64(1)
+        rng = np.random.default_rng([0x5EED, salt])
+        pieces = self.width * self.dtype.itemsize // 2
+        self.coef = rng.integers(0, 2**64, size=pieces, dtype=np.uint64, endpoint=False)
 
     def pad(self, rows: np.ndarray) -> np.ndarray:
         out = np.zeros((rows.shape[0], self.width), dtype=self.dtype)
@@ -218,12 +248,10 @@ class Rows:
         return out
 
     def keys_of(self, padded: np.ndarray) -> np.ndarray:
-        words = np.ascontiguousarray(padded).view(np.uint64)
-        h = words @ self.coef  # wraps modulo 2^64
-        h ^= h >> np.uint64(31)
-        h *= _MULTS[3]
-        h ^= h >> np.uint64(29)
-        return h
+        """``(m, width)`` padded rows -> ``(m,)`` uint64 keys."""
+        pieces = np.ascontiguousarray(padded).view(np.uint16)
+        # einsum casts the pieces to uint64 in small buffers; the sum wraps modulo 2^64
+        return np.einsum("ij,j->i", pieces, self.coef, dtype=np.uint64, casting="unsafe")
 
     def step(self, padded: np.ndarray) -> np.ndarray:
         """``(m, width)`` rows -> ``(k, m, width)`` rows of ``element then
@@ -251,6 +279,41 @@ class Rows:
             if not np.array_equal(a, b):
                 return False
         return True
+
+
+class RowDict:
+    """Exact deduplication of padded rows: a dictionary from row bytes to ids.
+
+    The same interface as :class:`HashTable` but keyed by the rows
+    themselves, so nothing needs verifying. Per-row Python: several times
+    slower than hashing, so it only takes over when hashing keeps colliding.
+    """
+
+    def __init__(self) -> None:
+        self.map: dict[bytes, int] = {}
+
+    def insert(self, rows: np.ndarray, ids: np.ndarray) -> None:
+        """Insert distinct rows known to be absent."""
+        for row, i in zip(rows, ids.tolist()):
+            self.map[row.tobytes()] = i
+
+    def lookup_insert(self, rows: np.ndarray, first_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`HashTable.lookup_insert`, for ``(M, width)`` rows."""
+        rows = np.ascontiguousarray(rows)
+        size = rows.shape[1] * rows.dtype.itemsize
+        data = rows.tobytes()
+        ids = np.empty(rows.shape[0], dtype=np.int32)
+        new: list[int] = []
+        table, next_id = self.map, first_id
+        for i in range(rows.shape[0]):
+            key = data[i * size : (i + 1) * size]
+            j = table.get(key)
+            if j is None:
+                j = table[key] = next_id
+                next_id += 1
+                new.append(i)
+            ids[i] = j
+        return ids, np.asarray(new, dtype=np.intp)
 
 
 class ElementIndex:

@@ -5,12 +5,15 @@ with a period ``p > 1``: :meth:`Certificate.check` re-verifies this on any DFA
 for the language. :func:`quick_search` looks for a shortest ``w`` in pure
 Python before any vectorized enumeration, so short witnesses cost
 microseconds; :func:`certificate_for` then finds shortest ``x`` and ``y``.
+
+The other way round, :func:`preserves_state_order` is a sufficient condition
+for star-freeness that needs no enumeration at all (D_n of any depth meets it).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -19,7 +22,7 @@ from ..automata.dfa import DFA
 from ..automata.words import format_word
 from ..errors import DFAError
 
-__all__ = ["Certificate", "certificate_for", "quick_search"]
+__all__ = ["Certificate", "certificate_for", "preserves_state_order", "quick_search"]
 
 #: Work budget (elements x states) of the pure-Python search for a short
 #: periodic word that runs before the vectorized enumeration.
@@ -41,9 +44,12 @@ class Certificate:
     w: tuple[str, ...]
     y: tuple[str, ...]
     period: int
+    #: The language's alphabet, when known (it decides how words print: over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("x", "w", "y"):
+        for name in ("x", "w", "y", "alphabet"):
             object.__setattr__(self, name, tuple(str(a) for a in getattr(self, name)))
         if not self.w:
             raise DFAError("certificate word w is empty; x w^n y would not depend on n")
@@ -96,10 +102,10 @@ class Certificate:
         return {"x": list(self.x), "w": list(self.w), "y": list(self.y), "period": self.period}
 
     def __str__(self) -> str:
-        return (
-            f"x = {format_word(self.x)}, w = {format_word(self.w)}, y = {format_word(self.y)}, "
-            f"period {self.period}"
-        )
+        # without the alphabet, the letters of all three words decide together
+        letters = self.alphabet or (*self.x, *self.w, *self.y)
+        x, w, y = (format_word(v, letters) for v in (self.x, self.w, self.y))
+        return f"x = {x}, w = {w}, y = {y}, period {self.period}"
 
 
 def _cycle_point(y: Sequence[int]) -> int | None:
@@ -143,6 +149,34 @@ def quick_search(
     return "aperiodic", None, ()
 
 
+def preserves_state_order(dfa: DFA) -> bool:
+    """Whether every letter of the minimal ``dfa`` preserves the order of its
+    live states (canonical BFS numbering): ``q < q'`` implies ``q.a <= q'.a``
+    wherever both images are live.
+
+    Then the language is star-free: every element of the transition monoid
+    is an order-preserving partial map of the live states (the dead state is
+    an absorbing zero), and such a map has no cycle of length > 1 (an orbit
+    that stays live is monotone, so it can only return to its start by
+    standing still). Dyck-1 of bounded depth (D_n) is the textbook case:
+    ``a`` and ``b`` shift the depth up and down.
+    """
+    dead = dfa.dead
+    rows = dfa.transitions
+    for a in range(dfa.n_letters):
+        last = -1
+        for q in range(dfa.n_states):
+            if q == dead:
+                continue
+            t = rows[q][a]
+            if t == dead:
+                continue
+            if t < last:
+                return False
+            last = t
+    return True
+
+
 def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certificate:
     """Build ``x, w, y, p`` from a word ``w`` whose map ``y_map`` has a cycle
     of length > 1 on the minimal ``dfa`` (every state reachable, all states
@@ -167,6 +201,7 @@ def certificate_for(dfa: DFA, w: tuple[int, ...], y_map: Sequence[int]) -> Certi
         w=tuple(letters[a] for a in w),
         y=tuple(letters[a] for a in y_idx),
         period=period,
+        alphabet=letters,
     )
 
 

@@ -8,7 +8,9 @@ non-trivial group (Schützenberger 1965; McNaughton & Papert 1971).
   a period ``p > 1`` such that membership of ``x w^n y`` cycles with period
   exactly ``p``);
 - star-free: the monoid size and its aperiodicity index ``k`` (the least ``k``
-  with ``m^k = m^(k+1)`` for every element ``m``);
+  with ``m^k = m^(k+1)`` for every element ``m``), or, for a monoid past the
+  cap, the order-preserving argument of
+  :func:`~.certificates.preserves_state_order`;
 
 and then the finer classes, each with its theorem:
 
@@ -32,12 +34,25 @@ from ..errors import DFAError, MonoidTooLargeError
 from ._enumeration import (
     Enumeration,
     check_max_monoid,
+    element_cap,
     enumerate_monoid,
+    first_periodic,
     minimal_dfa,
+    monoid_lower_bound,
     too_large_message,
 )
-from ._transforms import fixed_point_counts, group_mask, idempotent_powers
-from .certificates import Certificate, certificate_for, quick_search
+from ._transforms import (
+    fixed_point_counts,
+    group_mask,
+    idempotent_powers,
+    nontrivial_group_mask,
+)
+from .certificates import (
+    Certificate,
+    certificate_for,
+    preserves_state_order,
+    quick_search,
+)
 from .groups import GroupFacts, GroupInfo, analyse_group
 from .monoid import Monoid, monoid_from_enumeration
 from .predictions import Prediction, predictions_for
@@ -133,22 +148,31 @@ def is_star_free(dfa: DFA, *, max_monoid: int = 2_000_000) -> bool:
     aperiodic). Stops at the first element with a non-trivial cycle, so a
     non-star-free language is usually decided from a short word.
 
+    A language whose letters preserve the order of the live states is star-free
+    without enumerating anything (see :func:`.certificates.preserves_state_order`).
+
     Raises :class:`~automata_probe.errors.MonoidTooLargeError` when the monoid
     passes ``max_monoid`` elements with no such element found.
     """
     d = minimal_dfa(dfa)
     check_max_monoid(max_monoid)
-    verdict, _, _ = quick_search(d.transitions, max_monoid=max_monoid)
+    verdict, _, _ = quick_search(d.transitions, max_monoid=element_cap(d.n_states, max_monoid))
     if verdict in ("periodic", "aperiodic"):
         return verdict == "aperiodic"
+    if preserves_state_order(d):  # O(n k), no enumeration
+        return True
     if verdict == "too large":
         raise MonoidTooLargeError(too_large_message(d, max_monoid))
-    raw = enumerate_monoid(d, max_monoid=max_monoid, check="periodic", stop_at_periodic=True)
+    # O(n) per element: the first non-trivial group element, not the first periodic one
+    raw = enumerate_monoid(d, max_monoid=max_monoid, check="group", stop_at_periodic=True)
     if raw.first_periodic is not None:
         return False
-    if not raw.complete:
-        raise MonoidTooLargeError(too_large_message(d, max_monoid))
-    return True
+    if raw.complete:
+        return True
+    # past the cap before any group element: a periodic element already seen still decides
+    if first_periodic(raw.elements) is not None:
+        return False
+    raise MonoidTooLargeError(too_large_message(d, max_monoid))
 
 
 def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
@@ -159,10 +183,17 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
     dfa
         Any DFA for the language (it is minimized first).
     max_monoid
-        Cap on the monoid size. Past it, a language already shown not
-        star-free (a certificate was found) gets a partial classification with
-        ``monoid_size=None`` and complexity ``"undetermined"``; otherwise
-        :class:`~automata_probe.errors.MonoidTooLargeError` is raised.
+        Cap on the monoid size, in elements of DFAs of up to 256 states (a
+        larger DFA's element counts as ``row bytes / 256`` elements, so the
+        cap bounds the memory too: about 512 MB of rows at the default).
+        Past it, a language already shown not star-free (a certificate was
+        found) gets a partial classification with ``monoid_size=None`` and
+        complexity ``"undetermined"``, and a language whose letters preserve
+        the order of its live states (star-free, hence AC0, by
+        :func:`.certificates.preserves_state_order`) one with
+        ``monoid_size=None`` and ``aperiodicity_index=None``; the evidence
+        names the facts not computed. Otherwise :class:`~automata_probe.errors.MonoidTooLargeError`
+        is raised, naming the cap and the flag that raises it.
 
     Returns
     -------
@@ -174,14 +205,21 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
     """
     check_max_monoid(max_monoid)
     d = minimal_dfa(dfa)
-    raw, cert = _enumerate_with_certificate(d, max_monoid)
+    cap = element_cap(d.n_states, max_monoid)
+    quick = quick_search(d.transitions)
+    bound = monoid_lower_bound(d, cap) if quick[0] != "aperiodic" else 0
+    if bound > cap:  # cannot be enumerated completely: decide with what stops early
+        return _past_the_cap(d, max_monoid, quick, bound)
+    raw, cert = _enumerate_with_certificate(d, max_monoid, quick)
     if not raw.complete:
-        if cert is None:
-            raise MonoidTooLargeError(too_large_message(d, max_monoid))
-        return _undetermined(cert, max_monoid)
+        if cert is not None:
+            return _undetermined(cert, f"more than {cap:,}")
+        if preserves_state_order(d):
+            return _star_free_by_order(f"more than {cap:,}")
+        raise MonoidTooLargeError(too_large_message(d, max_monoid))
     monoid = monoid_from_enumeration(d, raw)
     star_free = cert is None
-    facts = _aperiodic_facts(monoid, raw) if star_free else _group_facts(monoid)
+    facts = _aperiodic_facts(monoid) if star_free else _group_facts(monoid)
     complexity = _complexity(facts)
     return Classification(
         star_free=star_free,
@@ -220,21 +258,51 @@ class _Facts:
     stable_size: int | None = None
 
 
-def _enumerate_with_certificate(d: DFA, max_monoid: int) -> tuple[Enumeration, Certificate | None]:
+def _past_the_cap(d: DFA, max_monoid: int, quick: tuple, bound: int) -> Classification:
+    """Classify the minimal ``d`` whose monoid has ``bound`` > cap elements at
+    least: a certificate (the quick search's, else the first periodic element
+    of an enumeration that stops there), the state-order argument, or the
+    one-line error. Nothing is enumerated past what the answer needs."""
+    _, periodic_map, periodic_word = quick
+    at_least = f"at least {bound:,}"
+    if periodic_map is None and not preserves_state_order(d):
+        # the first periodic element, in BFS order; not the first group element:
+        # a periodic element's group (its powers) may lie past the cap
+        raw = enumerate_monoid(d, max_monoid=max_monoid, check="periodic", stop_at_periodic=True)
+        if raw.first_periodic is not None:
+            periodic_map = tuple(int(v) for v in raw.elements[raw.first_periodic])
+            periodic_word = raw.word_indices(raw.first_periodic)
+    if periodic_map is not None:
+        return _undetermined(certificate_for(d, periodic_word, periodic_map), at_least)
+    if preserves_state_order(d):
+        return _star_free_by_order(at_least)
+    raise MonoidTooLargeError(too_large_message(d, max_monoid, at_least=bound))
+
+
+def _enumerate_with_certificate(d: DFA, max_monoid: int, quick: tuple) -> tuple[Enumeration, Certificate | None]:
     """Enumerate the monoid of the minimal ``d``, with a certificate when it is
     not aperiodic (its word from the quick search, else from the enumeration)."""
-    verdict, periodic_map, periodic_word = quick_search(d.transitions)
-    check = "index" if verdict == "unknown" else "none"
-    raw = enumerate_monoid(d, max_monoid=max_monoid, check=check, stop_at_periodic=False)
-    if periodic_map is None and raw.first_periodic is not None:
-        i = raw.first_periodic
-        periodic_map = tuple(int(v) for v in raw.elements[i])
-        periodic_word = raw.word_indices(i)
+    verdict, periodic_map, periodic_word = quick
+    raw = enumerate_monoid(d, max_monoid=max_monoid, check="none", stop_at_periodic=False)
+    if periodic_map is None and verdict == "unknown" and not preserves_state_order(d):
+        i = _first_periodic_element(raw)
+        if i is not None:
+            periodic_map = tuple(int(v) for v in raw.elements[i])
+            periodic_word = raw.word_indices(i)
     cert = certificate_for(d, periodic_word, periodic_map) if periodic_map is not None else None
     return raw, cert
 
 
-def _undetermined(cert: Certificate, max_monoid: int) -> Classification:
+def _first_periodic_element(raw: Enumeration) -> int | None:
+    """The first element (BFS order) with a non-trivial cycle, or None. A
+    complete monoid with no non-trivial group element has none: that test
+    costs O(n) per element, the search for the first periodic one O(n log n)."""
+    if raw.complete and not nontrivial_group_mask(raw.elements).any():
+        return None
+    return first_periodic(raw.elements)
+
+
+def _undetermined(cert: Certificate, size: str) -> Classification:
     """The partial classification of a non-star-free language whose monoid passed the cap."""
     return Classification(
         star_free=False,
@@ -254,13 +322,45 @@ def _undetermined(cert: Certificate, max_monoid: int) -> Classification:
             stable_size=None,
             groups=(),
         )
-        + (f"the monoid has more than {max_monoid:,} elements; its circuit class was not decided",),
+        + (
+            (
+                f"the monoid has {size} elements, more than the cap (max_monoid / --max-monoid), so its size, "
+                "idempotents, subgroups, stable semigroup and circuit class were not computed"
+            ),
+        ),
     )
 
 
-def _aperiodic_facts(monoid: Monoid, raw: Enumeration) -> _Facts:
+def _star_free_by_order(size: str) -> Classification:
+    """The partial classification of a language whose letters preserve the
+    order of the live states and whose monoid passed the cap."""
+    return Classification(
+        star_free=True,
+        certificate=None,
+        monoid_size=None,
+        aperiodicity_index=None,
+        subgroups=(),
+        complexity="AC0",
+        predictions=predictions_for(True, "AC0"),
+        quasi_aperiodic=True,
+        evidence=(
+            (
+                "every letter preserves the order of the live states (q < q' gives q.a <= q'.a wherever both "
+                "stay live), so every element of the syntactic monoid is an order-preserving partial map, whose "
+                "orbits are monotone: no cycle of length > 1, the monoid is aperiodic and the language is "
+                "star-free (Schützenberger 1965), i.e. definable in FO[<] (McNaughton & Papert 1971), hence in AC0"
+            ),
+            (
+                f"the monoid has {size} elements, more than the cap (max_monoid / --max-monoid), so its size, "
+                "aperiodicity index and idempotents were not computed"
+            ),
+        ),
+    )
+
+
+def _aperiodic_facts(monoid: Monoid) -> _Facts:
     # aperiodic: no group at all, so quasi-aperiodic; s is not needed
-    stable = raw.stable_index if raw.stable_index is not None else monoid.stable_indices()
+    stable = monoid.stable_indices()
     return _Facts(idempotents=int(monoid.idempotents().size), groups=(), quasi=True, index=int(stable.max()))
 
 

@@ -24,10 +24,10 @@ def check_expectations(language: Language, *, max_monoid: int = 2_000_000) -> li
         problems.append(f"min_states: expected {e['min_states']}, the minimal DFA has {dfa.n_states}")
     for w in e.get("accepts", []):
         if not dfa.accepts(w):
-            problems.append(f"accepts: {format_word(dfa.split(w))!r} is rejected")
+            problems.append(f"accepts: {format_word(dfa.split(w), dfa.alphabet)!r} is rejected")
     for w in e.get("rejects", []):
         if dfa.accepts(w):
-            problems.append(f"rejects: {format_word(dfa.split(w))!r} is accepted")
+            problems.append(f"rejects: {format_word(dfa.split(w), dfa.alphabet)!r} is accepted")
     algebraic = {"star_free", "monoid_size", "aperiodicity_index", "complexity", "subgroups"}
     if algebraic & set(e):
         c = classify(dfa, max_monoid=max_monoid)

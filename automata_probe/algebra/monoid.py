@@ -212,7 +212,9 @@ def transition_monoid(dfa: DFA, *, max_monoid: int = 2_000_000, minimize: bool =
         Any complete DFA.
     max_monoid
         Stop with :class:`~automata_probe.errors.MonoidTooLargeError` when the
-        monoid has more elements than this.
+        monoid has more elements than this (for DFAs of more than 256 states,
+        proportionally fewer: the cap bounds the memory too, see
+        :func:`~automata_probe.algebra.classify`).
     minimize
         Minimize first (the default), so that the result is the syntactic
         monoid of the language. With False the DFA is used as given.

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Se
 import numpy as np
 
 from ..errors import AlphabetError, DFAError, StateSpaceTooLargeError
+from ._minimize import state_classes
 from .words import check_alphabet, split_word
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,13 +146,20 @@ class DFA:
     @cached_property
     def live_mask(self) -> np.ndarray:
         """True on states from which some accepting state is reachable."""
-        live = self.accept_mask.copy()
-        # reverse reachability by fixpoint over the table (n is small)
-        while True:
-            new = live | live[self.table].any(axis=1)
-            if (new == live).all():
-                break
-            live = new
+        # reverse reachability: a search over predecessor lists, O(n k) (a
+        # fixpoint over the table would take one round per level: quadratic on D_n)
+        predecessors: list[list[int]] = [[] for _ in range(self.n_states)]
+        for q, row in enumerate(self.transitions):
+            for r in row:
+                predecessors[r].append(q)
+        live = np.zeros(self.n_states, dtype=bool)
+        stack = list(self.accepting)
+        live[stack] = True
+        while stack:
+            for q in predecessors[stack.pop()]:
+                if not live[q]:
+                    live[q] = True
+                    stack.append(q)
         live.setflags(write=False)
         return live
 
@@ -401,19 +409,24 @@ class DFA:
         return self.renumber(self.reachable())
 
     def equivalence_classes(self) -> np.ndarray:
-        """Myhill-Nerode classes of the states (Moore's partition refinement).
+        """Myhill-Nerode classes of the states (partition refinement: Moore's
+        for a few rounds, then Hopcroft's; ``O(k n log n)``).
 
-        Returns an int array mapping each state to its class id.
+        Returns an int array mapping each state to its class id (numbered by
+        first appearance in state order).
         """
-        classes = _moore_classes(self.transitions, self.accepting, range(self.n_states))
+        classes = state_classes(self.transitions, self.accepting, range(self.n_states))
         return np.asarray([classes[q] for q in range(self.n_states)], dtype=np.int64)
 
     def minimize(self) -> "DFA":
         """The minimal complete DFA, canonically numbered (cached: a second call,
         or a call on the result, costs nothing).
 
-        State labels are dropped (merged states have no single name) unless no
-        two states were merged.
+        State labels survive: a state of the minimal DFA is a class of
+        equivalent states and takes their label when they share one (or it is
+        alone), else their labels joined in BFS order (``"q1|q4"``; past four
+        names, the first three and a count). A DFA without labels gives one
+        without labels.
         """
         minimal = self.__dict__.get("_minimal")  # not a cached_property: its lock costs ~1 us
         if minimal is None:
@@ -425,19 +438,27 @@ class DFA:
         # canonical numbering: only a class's first state can discover a new class
         t = self.transitions
         order = _bfs_order(t, self.start)
-        classes = _moore_classes(t, self.accepting, order)
+        classes = state_classes(t, self.accepting, order)
         n_classes = max(classes.values()) + 1
         rows: list[tuple[int, ...]] = [()] * n_classes
         for q in order:
             rows[classes[q]] = tuple(map(classes.__getitem__, t[q]))
-        merged = n_classes < len(order)  # merged states have no single name
+        labels = None
+        if self.state_labels is not None:
+            if n_classes == len(order):  # nothing merged
+                labels = tuple(map(self.state_labels.__getitem__, order))
+            else:
+                members: list[list[str]] = [[] for _ in range(n_classes)]
+                for q in order:
+                    members[classes[q]].append(self.state_labels[q])
+                labels = tuple(map(_class_label, members))
         result = DFA._unchecked(
             alphabet=self.alphabet,
             transitions=tuple(rows),
             start=0,
             accepting=frozenset(classes[q] for q in self.accepting if q in classes),
             name=self.name,
-            state_labels=None if merged or self.state_labels is None else tuple(map(self.label, order)),
+            state_labels=labels,
         )
         result.__dict__["_minimal"] = result  # minimal already: minimize() returns it as it is
         return result
@@ -627,24 +648,12 @@ def _bfs_order(transitions: Sequence[Sequence[int]], start: int) -> list[int]:
     return order
 
 
-def _moore_classes(
-    transitions: Sequence[Sequence[int]], accepting: frozenset[int], order: Iterable[int]
-) -> dict[int, int]:
-    """Moore's partition refinement over the states in ``order`` (closed under
-    transitions): state -> class id, classes numbered by first appearance.
-
-    Pure Python on tuples: for the automata this package meets, faster than
-    array round trips, and it is the only minimization in the package.
-    """
-    states = list(order)
-    cls = {q: int(q in accepting) for q in states}
-    count = len(set(cls.values()))
-    while True:
-        ids: dict[tuple[int, ...], int] = {}
-        new = {q: ids.setdefault((cls[q], *[cls[r] for r in transitions[q]]), len(ids)) for q in states}
-        if len(ids) == count:
-            return new
-        cls, count = new, len(ids)
+def _class_label(names: list[str]) -> str:
+    """The label of a class of equivalent states, from its members' labels (BFS order)."""
+    distinct = list(dict.fromkeys(names))
+    if len(distinct) <= 4:
+        return "|".join(distinct)
+    return "|".join(distinct[:3]) + f"|...(+{len(distinct) - 3})"
 
 
 def _count_by_length(table: np.ndarray, start: int, mask: np.ndarray, max_length: int) -> list[int]:

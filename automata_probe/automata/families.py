@@ -20,7 +20,8 @@ from typing import Any, Callable, Hashable
 
 from .dfa import DFA
 from .implicit import ImplicitDFA
-from ..errors import LanguageNotFoundError, StateSpaceTooLargeError
+from .nfa import DEFAULT_MAX_DFA_STATES, DFA_FLAG
+from ..errors import LanguageNotFoundError, StateSpaceTooLargeError, excerpt
 
 __all__ = [
     "FAMILIES",
@@ -40,7 +41,45 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_STATES = 200_000
+#: The default of ``max_states`` (``--max-states``): one budget for every DFA
+#: built, a family's or a regex's (:data:`~automata_probe.automata.nfa.DEFAULT_MAX_DFA_STATES`).
+DEFAULT_MAX_STATES = DEFAULT_MAX_DFA_STATES
+
+#: Families with more states than this are refused as soon as they are named,
+#: whatever ``max_states`` says: no DFA that large can be built, and the exact
+#: count itself can be costly (``S_n`` has ``n!`` elements, ``dyck-99-99``
+#: 3.7e197 states), so it is not computed past this.
+COUNT_CEILING = 10**15
+
+
+def too_large_error(name: str, size: int | float | None, max_states: int, what: str = "states") -> StateSpaceTooLargeError:
+    """The one-line error for a family past ``max_states``: its size (an int:
+    exact; a float: its log10, for sizes past :data:`COUNT_CEILING`; None: past
+    the ceiling, not estimated), the cap and the flag that raises it."""
+    if size is None:
+        text = f"more than {COUNT_CEILING:.0e}".replace("e+", "e")
+    elif isinstance(size, int):
+        text = f"{size:,}"
+    else:
+        exponent = math.floor(size)
+        text = f"about {10 ** (size - exponent):.1f}e{exponent}"
+    return StateSpaceTooLargeError(
+        f"language {name!r} has {text} {what}, past the cap of {max_states:,}; raise the limit with {DFA_FLAG}"
+    )
+
+
+def _parameter(text: str) -> int | None:
+    """A family's numeric parameter; None past :data:`COUNT_CEILING` (a family
+    with such a parameter is past the ceiling too, and ``int`` would refuse a
+    string of more than 4,300 digits)."""
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 16 and int(digits) <= COUNT_CEILING else None
+
+
+def _bounded(size: int | float) -> int | float:
+    """An exact size up to :data:`COUNT_CEILING`, else its log10 (a float)."""
+    return size if isinstance(size, int) and size <= COUNT_CEILING else math.log10(size)
+
 
 #: Names shown in help texts and offered as close matches for typos.
 FAMILY_EXAMPLES = (
@@ -114,9 +153,7 @@ class Family:
             before anything is explored).
         """
         if self.n_states > max_states:
-            raise StateSpaceTooLargeError(
-                f"language {self.name!r} has {self.n_states:,} states, more than the cap of {max_states:,}"
-            )
+            raise too_large_error(self.name, self.n_states, max_states)
         implicit = self.implicit
         seen: dict[str, Any] = {str(implicit.start): implicit.start}
 
@@ -158,14 +195,24 @@ def _bracket_pairs(k: int) -> tuple[tuple[str, str], ...]:
     return tuple((f"({i}", f"){i}") for i in range(1, k + 1))
 
 
-def dyck(k: int, h: int) -> Family:
+def dyck(k: int, h: int, *, max_states: int = DEFAULT_MAX_STATES) -> Family:
     """Bounded Dyck(K, h): balanced over ``k`` bracket kinds, depth <= ``h``.
 
     A state is the stack of open brackets (a tuple of kind indices); opening
     past depth ``h`` or closing the wrong kind goes to the dead state.
+    ``max_states`` only names the cap in the error raised for a family past
+    :data:`COUNT_CEILING` states (:meth:`Family.dfa` applies it).
     """
     if k < 1 or h < 1:
         raise LanguageNotFoundError(f"dyck-{k}-{h}", [f"dyck-{max(k, 1)}-{max(h, 1)}"])
+    # 1 + k + ... + k^h stacks, and the dead state
+    if k == 1:
+        n_states: int | float = h + 2
+    else:
+        log = (h + 1) * math.log10(k) - math.log10(k - 1)
+        n_states = (k ** (h + 1) - 1) // (k - 1) + 1 if log < 16 else log
+    if isinstance(n_states, float) or n_states > COUNT_CEILING:
+        raise too_large_error(f"dyck-{k}-{h}", n_states if isinstance(n_states, float) else _bounded(n_states), max_states)
     pairs = _bracket_pairs(k)
     alphabet = tuple(x for pair in pairs for x in pair)
     opens = {p[0]: i for i, p in enumerate(pairs)}
@@ -190,7 +237,7 @@ def dyck(k: int, h: int) -> Family:
         implicit=ImplicitDFA(
             name=name, alphabet=alphabet, start=(), step=step, accepting=lambda s: s == (), description=name
         ),
-        n_states=sum(k**i for i in range(h + 1)) + 1,
+        n_states=n_states,
         train_lengths=(1, 100),
         test_bins=((101, 200),),
         state_name=state_name,
@@ -262,13 +309,20 @@ class _Factor:
         return f"{self.kind}{self.n}"
 
     @property
+    def log10_order(self) -> float:
+        """log10 of :attr:`order`, cheap for any ``n``."""
+        if self.kind in "SA":
+            return math.lgamma(self.n + 1) / math.log(10) - (self.kind == "A") * math.log10(2)
+        return math.log10(self.n * (2 if self.kind == "D" else 1))
+
+    @property
     def order(self) -> int:
-        return {
-            "Z": self.n,
-            "S": math.factorial(self.n),
-            "A": math.factorial(self.n) // 2,
-            "D": 2 * self.n,
-        }[self.kind]
+        """The exact order (``n!`` for ``S_n``: check :attr:`log10_order` first)."""
+        if self.kind == "Z":
+            return self.n
+        if self.kind == "D":
+            return 2 * self.n
+        return math.factorial(self.n) // (2 if self.kind == "A" else 1)
 
     @property
     def identity(self) -> Hashable:
@@ -337,13 +391,15 @@ class _Factor:
 _FACTOR_RE = re.compile(r"^([ZSAD])(\d+)$")
 
 
-def _parse_factors(spec: str) -> tuple[_Factor, ...] | None:
+def _parse_factors(spec: str, max_states: int) -> tuple[_Factor, ...] | None:
     factors = []
     for part in spec.split("x"):
         m = _FACTOR_RE.match(part.upper())
         if not m:
             return None
-        kind, n = m.group(1), int(m.group(2))
+        kind, n = m.group(1), _parameter(m.group(2))
+        if n is None:
+            raise too_large_error(f"group-{excerpt(spec, 60)}", None, max_states)
         minimum = {"Z": 1, "S": 2, "A": 3, "D": 3}[kind]
         if n < minimum:
             raise LanguageNotFoundError(f"group-{spec}", [f"group-{kind}{minimum}"])
@@ -357,13 +413,19 @@ def group(spec: str, *, all_elements: bool = False, max_states: int = DEFAULT_MA
     With ``all_elements`` every element is a letter (Merrill et al. 2024);
     otherwise the documented generators are.
     """
-    factors = _parse_factors(spec)
+    factors = _parse_factors(spec, max_states)
     if factors is None:
         groups = [e for e in FAMILY_EXAMPLES if e.startswith("group-")]
-        close = difflib.get_close_matches(f"group-{spec}", groups, n=3, cutoff=0.4)
-        raise LanguageNotFoundError(f"group-{spec}", close or groups[:4])
+        close = difflib.get_close_matches(f"group-{excerpt(spec, 60)}", groups, n=3, cutoff=0.4)
+        raise LanguageNotFoundError(f"group-{excerpt(spec, 60)}", close or groups[:4])
     label = "x".join(f.label for f in factors)
+    log_order = sum(f.log10_order for f in factors)
+    if log_order > math.log10(COUNT_CEILING) + 0.5:
+        raise too_large_error(f"group-{label}" + ("-all" if all_elements else ""), log_order, max_states)
     order = math.prod(f.order for f in factors)
+    if order > max_states:  # checked before any element is built (a D_n element has n points)
+        what = "states (one letter per element)" if all_elements else "states"
+        raise too_large_error(f"group-{label}" + ("-all" if all_elements else ""), order, max_states, what)
     single = len(factors) == 1
     identity = tuple(f.identity for f in factors)
 
@@ -375,10 +437,6 @@ def group(spec: str, *, all_elements: bool = False, max_states: int = DEFAULT_MA
         return names[0] if single else "(" + ",".join(names) + ")"
 
     if all_elements:
-        if order > max_states:
-            raise StateSpaceTooLargeError(
-                f"group {label} has {order:,} elements, more than the cap of {max_states:,}"
-            )
         elements = [tuple(p) for p in itertools.product(*(f.elements() for f in factors))]
         letters = {name_of(x): x for x in elements}
     else:
@@ -427,8 +485,13 @@ def family(spec: str, *, max_states: int = DEFAULT_MAX_STATES) -> Family | None:
     """
     s = spec.strip()
     low = s.lower()
+    m = re.fullmatch(r"dyck-(\d+)-(\d+)|d(?:n-)?(\d+)|mod-(\d+)(?:-(\d+))?", low)
+    if m and m.group(5) is not None and _parameter(m.group(5)) is None:  # a remainder past any modulus
+        raise LanguageNotFoundError(excerpt(s, 60), [f"mod-{excerpt(m.group(4), 20)}"])
+    if m and None in [_parameter(g) for g in m.groups()[:4] if g is not None]:
+        raise too_large_error(excerpt(s, 60), None, max_states)
     if m := re.fullmatch(r"dyck-(\d+)-(\d+)", low):
-        return dyck(int(m.group(1)), int(m.group(2)))
+        return dyck(int(m.group(1)), int(m.group(2)), max_states=max_states)
     if m := re.fullmatch(r"d(?:n-)?(\d+)", low):
         return dyck_depth(int(m.group(1)))
     if m := re.fullmatch(r"mod-(\d+)(?:-(\d+))?", low):
@@ -445,7 +508,7 @@ def is_family_spec(spec: str) -> bool:
 
 def family_implicit(spec: str) -> ImplicitDFA:
     """The implicit DFA of a family (no state limit: explore it lazily)."""
-    fam = family(spec, max_states=10**12)
+    fam = family(spec, max_states=COUNT_CEILING)
     if fam is None:
         raise LanguageNotFoundError(spec, FAMILY_EXAMPLES[:4])
     return fam.implicit

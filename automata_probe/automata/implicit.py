@@ -7,6 +7,7 @@ from typing import Any, Callable, Hashable, Sequence
 
 from ..errors import StateSpaceTooLargeError
 from .dfa import DFA
+from .nfa import DFA_FLAG
 from .words import check_alphabet
 
 __all__ = ["ImplicitDFA"]
@@ -61,7 +62,8 @@ class ImplicitDFA:
                 if j is None:
                     if len(order) >= max_states:
                         raise StateSpaceTooLargeError(
-                            f"language {self.name!r} has more than {max_states} reachable states"
+                            f"language {self.name!r} has more than {max_states:,} reachable states; "
+                            f"raise the limit with {DFA_FLAG}"
                         )
                     j = index[r] = len(order)
                     order.append(r)

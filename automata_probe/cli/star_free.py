@@ -222,7 +222,7 @@ def render_evidence(dfa: DFA, c: Any) -> list[str]:
             extra = f", {c.idempotents:,} idempotent{'s' if c.idempotents != 1 else ''}"
         lines.append(f"monoid       {c.monoid_size:,} elements{extra}")
     else:
-        lines.append("monoid       not enumerated: larger than the cap (--max-monoid); the certificate decided")
+        lines.append(f"monoid       not enumerated: larger than the cap (--max-monoid); the {'certificate' if cert else 'state order'} decided")
     if c.aperiodicity_index is not None:
         k = c.aperiodicity_index
         lines.append(f"aperiodic    index {k}: m^{k} = m^{k + 1} for every element m")

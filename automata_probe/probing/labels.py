@@ -186,7 +186,7 @@ def _monoid_labeler(minimal: DFA, letters: tuple[str, ...], max_monoid: int) -> 
         table=cayley,
         start=0,  # element 0 is the identity (the empty word)
         node_class=np.arange(monoid.size),
-        class_names=tuple(format_word(w) for w in monoid.words),
+        class_names=tuple(format_word(w, letters) for w in monoid.words),
         dfa=minimal,
     )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from automata_probe.automata.dfa import DFA
+from automata_probe.automata.files import read_language_file
 
 from .reference import dfa_from_rows, permutation_dfa
 
@@ -65,3 +68,11 @@ def a5():
 @pytest.fixture
 def s5():
     return permutation_dfa([(1, 0, 2, 3, 4), (1, 2, 3, 4, 0)], "tc", "S5")
+
+
+@pytest.fixture
+def flip_flop():
+    """The suite's flip-flop language: star-free with a 103-element monoid,
+    and its letters do not preserve the order of the states."""
+    path = Path(__file__).resolve().parents[2] / "languages" / "flip_flop.toml"
+    return read_language_file(path).dfa.with_name("flip_flop")

@@ -45,20 +45,77 @@ def permutation_dfa(gens, letters, name):
     return dfa_from_rows(letters, rows, [0], name=name)
 
 
-def naive_monoid(dfa):
-    """Transition monoid by BFS over tuples: list of maps in BFS order and their words."""
+def naive_monoid(dfa, limit=None):
+    """Transition monoid by BFS over tuples: list of maps in BFS order and their
+    words (only the first ``limit`` maps when a limit is given)."""
     n, k = dfa.n_states, dfa.n_letters
     gens = [tuple(dfa.transitions[q][a] for q in range(n)) for a in range(k)]
     identity = tuple(range(n))
     words = {identity: ()}
     order = [identity]
     for u in order:  # grows while iterated
+        if limit is not None and len(order) >= limit:
+            break
         for a, g in enumerate(gens):
             v = tuple(g[q] for q in u)
             if v not in words:
                 words[v] = words[u] + (a,)
                 order.append(v)
     return order, words
+
+
+@st.composite
+def structured_dfas(draw, min_states=17, max_states=64):
+    """DFAs of ``min_states..max_states`` states whose monoids are highly
+    structured (the rows of different elements differ in a few places, as
+    in Dyck and D_n): each letter is a counter step (``q -> q + 1`` or ``q - 1``
+    inside a random block of states, the rest fixed), a low-rank map (into at
+    most 6 states), or a permutation of small order (disjoint 2- and 3-cycles)."""
+    n = draw(st.integers(min_states, max_states))
+    k = draw(st.integers(1, 3))
+    columns = []
+    for _ in range(k):
+        kind = draw(st.sampled_from(["up", "down", "low rank", "cycles"]))
+        col = list(range(n))
+        if kind in ("up", "down"):
+            lo = draw(st.integers(0, n - 2))
+            hi = draw(st.integers(lo + 1, n - 1))
+            for q in range(lo, hi + 1):
+                col[q] = min(q + 1, hi) if kind == "up" else max(q - 1, lo)
+        elif kind == "low rank":
+            image = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=6, unique=True))
+            col = [image[draw(st.integers(0, len(image) - 1))] for _ in range(n)]
+        else:
+            points = draw(st.permutations(range(n)))
+            lengths = draw(st.lists(st.sampled_from([2, 3]), max_size=6))
+            at = 0
+            for length in lengths:
+                cycle = points[at : at + length]
+                if len(cycle) < length:
+                    break
+                for i, q in enumerate(cycle):
+                    col[q] = cycle[(i + 1) % length]
+                at += length
+        columns.append(col)
+    rows = [[columns[a][q] for a in range(k)] for q in range(n)]
+    accept = draw(st.sets(st.integers(0, n - 1), max_size=n))
+    return dfa_from_rows("abc"[:k], rows, accept)
+
+
+@st.composite
+def uniform_dfas(draw, min_states=17, max_states=64):
+    """Uniformly random complete DFAs of ``min_states..max_states`` states
+    over one to three letters (their monoids are mostly huge: tests compare
+    a BFS prefix), some with a letter that is a random permutation."""
+    n = draw(st.integers(min_states, max_states))
+    k = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    table = rng.integers(0, n, size=(n, k))
+    if draw(st.booleans()):
+        table[:, 0] = rng.permutation(n)
+    accept = np.flatnonzero(rng.random(n) < 0.5).tolist()
+    return dfa_from_rows("abc"[:k], table.tolist(), accept)
 
 
 def power(y, e):

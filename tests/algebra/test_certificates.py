@@ -52,3 +52,22 @@ def test_certificate_validation_and_check(aa_star):
     assert not Certificate(x=(), w=("a", "a"), y=(), period=2).check(aa_star)  # constant
     with pytest.raises(AlphabetError):
         Certificate(x=("z",), w=("a",), y=(), period=2).check(aa_star)
+
+
+def test_a_certificate_prints_its_words_with_the_alphabet():
+    """A word of one two-letter letter and a word of two letters printed the
+    same (``ab``) before the certificate knew its alphabet."""
+    from automata_probe.automata.dfa import DFA
+
+    # (ab)^even over the letters a, b, ab: w = (ab,) cycles with period 2
+    d = DFA(alphabet=("a", "b", "ab"), transitions=((2, 2, 1), (2, 2, 0), (2, 2, 2)), start=0, accepting={0})
+    c = classify(d)
+    assert not c.star_free and c.certificate.check(d)
+    assert c.certificate.w == ("ab",) and c.certificate.alphabet == ("a", "b", "ab")
+    assert str(c.certificate) == "x = ε, w = ab, y = ε, period 2"
+    spaced = Certificate(x=("a", "b"), w=("ab",), y=(), period=2, alphabet=("a", "b", "ab"))
+    assert str(spaced) == "x = a b, w = ab, y = ε, period 2"
+    # without an alphabet the three words decide together: one long letter spaces them all
+    assert str(Certificate(x=("a", "b"), w=("ab",), y=(), period=2)) == "x = a b, w = ab, y = ε, period 2"
+    assert str(Certificate(x=("a", "b"), w=("a",), y=(), period=2)) == "x = ab, w = a, y = ε, period 2"
+    assert spaced == Certificate(x=("a", "b"), w=("ab",), y=(), period=2)  # the alphabet is not part of ==

@@ -225,3 +225,47 @@ def test_merrill_groups_have_the_named_subgroup():
 def test_bounded_dyck_is_star_free(spec):
     c = classify(family_dfa(spec))
     assert c.star_free and c.complexity == "AC0"
+
+
+# ------------------------------------------------------- parameter budgets
+@pytest.mark.parametrize(
+    "spec, size",
+    [
+        ("dyck-99-99", "about 3.7e197 states"),
+        ("dyck-1-10000000", "10,000,002 states"),
+        ("dyck-100000000-100000000", "about 1.0e800000000 states"),
+        ("Dn-1000000000000000000000000", "more than 1e15 states"),
+        ("mod-100000000000000000000", "more than 1e15 states"),
+        ("group-S100000", "about 2.8e456573 states"),
+        ("group-S1000000", "about 8.3e5565708 states"),
+        ("group-D100000000000", "200,000,000,000 states"),
+        ("group-Z1000000000000000", "1,000,000,000,000,000 states"),
+        ("group-A5xA5xA5xA5xA5", "777,600,000 states"),
+        ("group-S9-all", "362,880 states (one letter per element)"),
+        ("Dn-" + "9" * 5000, "more than 1e15 states"),
+        ("group-S" + "9" * 5000, "more than 1e15 states"),
+    ],
+)
+def test_families_past_the_cap_fail_fast_with_a_short_message(spec, size):
+    """Each used to print a number of up to 5.5 million digits, compute n! for
+    n = 10^6, build a permutation of 10^11 points or hang: now one short line
+    naming the size, the cap and the flag, in well under a second."""
+    import time
+
+    t = time.process_time()
+    with pytest.raises(StateSpaceTooLargeError) as info:
+        family_dfa(spec)
+    message = str(info.value)
+    assert time.process_time() - t < 1.0
+    assert f"has {size}, past the cap of 200,000" in message
+    assert "max_states=" in message and "--max-states" in message
+    assert len(message) < 250
+
+
+def test_the_cap_is_the_callers_and_a_huge_remainder_is_no_family():
+    with pytest.raises(StateSpaceTooLargeError, match="past the cap of 50;"):
+        family_dfa("Dn-100", max_states=50)
+    assert family_dfa("Dn-100", max_states=102).n_states == 102
+    with pytest.raises(LanguageNotFoundError, match="did you mean mod-3"):
+        family_dfa("mod-3-" + "9" * 5000)
+    assert family("dyck-8-10").n_states == sum(8**i for i in range(11)) + 1  # exact below the ceiling

@@ -78,7 +78,7 @@ def test_subcommand_form_agrees(capsys):
         (["a{3,2}"], "position 1"),
         (["--dfa", "tomtia3"], "did you mean tomita3"),
         (["(abc)*", "--alphabet", "ab"], "'c'"),
-        (["--dfa", "d12", "--max-monoid", "100"], "100"),
+        (["--dfa", "flip_flop", "--max-monoid", "100"], "100"),
         (["--dfa", "dyck-8-10"], "states"),
         (["(ab)*", "--dfa", "tomita3"], "not both"),
         ([], "give a PATTERN"),

@@ -58,3 +58,13 @@ def test_alphabet_mismatch_names_both(tomita4):
 def test_unknown_target(tomita4):
     with pytest.raises(DataError, match="unknown probe target"):
         make_labeler(tomita4, "colour")
+
+
+def test_monoid_class_names_use_the_alphabet():
+    """Over {a, b, ab} the elements of the words (a, b) and (ab,) are named apart."""
+    from automata_probe.automata.dfa import DFA
+
+    d = DFA(alphabet=("a", "b", "ab"), transitions=((1, 2, 3), (3, 0, 3), (3, 3, 0), (3, 3, 3)), start=0, accepting={0})
+    names = make_labeler(d, "monoid").class_names
+    assert len(set(names)) == len(names)
+    assert all(" " in name for name in names if len(name) > 2)
