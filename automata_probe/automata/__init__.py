@@ -5,7 +5,7 @@ from .implicit import ImplicitDFA
 from .words import Word, format_word, split_word
 from .families import FAMILIES, family, family_dfa
 from .files import language_toml, read_language_file, write_language_file
-from .language import DEFAULT_EXPERIMENT, Experiment, Language
+from .language import DEFAULT_EXPERIMENT, Experiment, Language, partition_classes
 from .regex import regex_to_dfa
 from .resolve import language_from_dfa, language_from_regex, load_language, suite_dir, suite_names
 
@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_EXPERIMENT",
     "Experiment",
     "Language",
+    "partition_classes",
     "regex_to_dfa",
     "language_from_dfa",
     "language_from_regex",

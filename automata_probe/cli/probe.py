@@ -38,7 +38,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dfa", metavar="LANG",
                    help="language whose automaton to probe for (suite name, .toml, family; "
                    "default: the training language)")
-    p.add_argument("--target", choices=TARGETS, default="state", help="what to probe for (default: %(default)s)")
+    p.add_argument("--target", default="state", metavar="TARGET",
+                   help=f"what to probe for: {', '.join(TARGETS)}, partition:NAME (live-dead, a [partitions] "
+                   "name of the language file, or q0,q1|q2|...) or quotient:NAME (sign, Z<k>, abelian) "
+                   "(default: %(default)s)")
     p.add_argument("--sites", nargs="+", metavar="SITE", help="sites to probe (default: all)")
     p.add_argument("--json", metavar="PATH", help="write the report as JSON")
     p.add_argument("--plot", metavar="PATH",
