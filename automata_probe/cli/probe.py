@@ -61,6 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-features", type=int, default=256, metavar="F",
                    help="PCA-reduce wider sites to F features (0: never; default: %(default)s)")
     p.add_argument("--threads", type=int, default=1, metavar="N", help="BLAS/torch threads (default: %(default)s)")
+    p.add_argument("--causal", action="store_true",
+                   help="add causal columns: interchange interventions at each probed site (automata-probe intervene)")
 
 
 #: Shown by ``--help`` above the arguments.
@@ -130,8 +132,9 @@ def run(args: argparse.Namespace) -> int:
     print(format_header(report))
     print()
     print(format_table(report))
+    causal = _causal(args, ckpt, dfa_or_language, report) if args.causal else None
     if args.json:
-        report.to_json(args.json)
+        _write_json(report, causal, args.json)
         print(f"\nwrote {args.json}")
     if args.plot:
 
@@ -174,3 +177,31 @@ def format_table(report: Any) -> str:
     """One row per site (columns described in the module docstring)."""
     return report.table()
 
+
+def _causal(args: argparse.Namespace, ckpt: Any, language: Any, report: Any) -> Any:
+    """``--causal``: interchange interventions at the probed sites, printed as columns beside the table."""
+    from ..probing import InterventionConfig, intervene
+
+    config = InterventionConfig(target=report.target, sites=tuple(s.site for s in report.sites),
+                                seeds=report.seeds, train_lengths=report.train_lengths, test_bins=report.test_bins,
+                                source=report.source, controls=report.controls, threads=args.threads)
+    causal = intervene(ckpt, language, config)
+    print()
+    print(causal.columns())
+    return causal
+
+
+def _write_json(report: Any, causal: Any, path: str) -> None:
+    """The probe report as JSON, with the interventions under ``"causal"`` when computed."""
+    if causal is None:
+        report.to_json(path)
+        return
+    import json
+    import os
+
+    d = report.to_dict()
+    d["causal"] = causal.to_dict()
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(d, indent=1) + "\n")
+    os.replace(tmp, path)

@@ -27,6 +27,7 @@ from ..models import build_model
 from ..models.checkpoint import resolve_model
 from .causal_report import MODES, InterventionReport
 from .causal_run import Accumulator, run_kind
+from .interventions import memory_sites
 from .labels import make_labeler
 from .targets import check_target
 from .triples import sample_triples
@@ -47,7 +48,8 @@ class InterventionConfig:
         What is intervened on: ``"state"`` (default) or any probe target
         (``"partition:..."``, ``"quotient:..."``, ``"member"``, ...).
     sites
-        Intervention sites (default: every site and state component).
+        Intervention sites (default: every site and state component, then
+        each layer's whole memory ``layers.{i}.state`` of a recurrent model).
     modes
         From :data:`~.causal_report.MODES`; default: every mode the
         architecture can do (``full`` needs a recurrent state).
@@ -230,8 +232,8 @@ def _setup(source: Any, dfa: DFA | Language, config: InterventionConfig, alphabe
         if own.n_states != labeler.dfa.n_states or not np.array_equal(own.table, labeler.dfa.table):
             raise DataError(f"a state-task model names the states of its own language ({loaded.language_name}); "
                             f"intervene with --dfa {loaded.language_name}")
-    sites = tuple(model.intervention_sites() if config.sites is None else config.sites)
-    known = model.intervention_sites()
+    known = model.intervention_sites() + list(memory_sites(model))
+    sites = tuple(known if config.sites is None else config.sites)
     for s in sites:
         if s not in known:
             raise ModelError(f"unknown site {s!r} for {model.config.arch}; known sites: {', '.join(known)}")

@@ -340,6 +340,41 @@ class InterventionReport:
                 lines.append("  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
+    def columns(self, sites: Sequence[str] | None = None, bin: int = 0) -> str:
+        """Causal columns to print beside a probe table: one row per site (``sites``, default all), at ``bin``.
+
+        ``dfa:MODE`` is DFA agreement of the trained model, ``iia:MODE`` its
+        interchange accuracy, ``untr dfa:site`` the untrained model's DFA
+        agreement; the first line gives the ceiling and the floor.
+        """
+        one = len(self.seeds) == 1
+        modes = [m for m in self.modes if m not in ("full", "none")]
+        lo, hi = self.bins[bin]
+        refs = []
+        for kind in self.kinds:
+            c, f = self.score(kind, bin, "", "full"), self.score(kind, bin, "", "none")
+            refs.append(f"{kind}: ceiling {_fmt(c.dfa, one) if c else 'n/a'}, floor {_fmt(f.dfa, one) if f else 'n/a'}")
+        header = ["site"] + [f"dfa:{m}" for m in modes] + [f"iia:{m}" for m in modes]
+        if "untrained" in self.kinds:
+            header.append("untr dfa:site")
+        rows = [header]
+        for site in sites or self.sites:
+            cells = [self.score("trained", bin, site, m) for m in modes]
+            row = [site] + [_fmt(c.dfa, one) if c else "n/a" for c in cells]
+            row += [_fmt(c.interchange, one) if c else "n/a" for c in cells]
+            if "untrained" in self.kinds:
+                u = self.score("untrained", bin, site, "site")
+                row.append(_fmt(u.dfa, one) if u else "n/a")
+            rows.append(row)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        lines = [f"causal columns: interchange interventions at the last position of prefixes of length {lo}-{hi} "
+                 f"({'; '.join(refs)})"]
+        for j, r in enumerate(rows):
+            lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+            if j == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
     def summary(self) -> str:
         """A few lines: where the state lives causally in each model, against the ceiling, the floor and the probe."""
         lines = []
@@ -361,7 +396,13 @@ class InterventionReport:
                     p = self.probe(kind, site)
                     probe = f", probe {p.accuracy[b].mean:.3f}" if p and p.accuracy[b] else ""
                     parts.append(f"{site} (DFA agreement {s.dfa.mean:.3f}{probe})")
-                lines.append(f"{kind}, lengths {lo}-{hi}: the state lives causally at {' and '.join(parts)}; {ref}")
+                best = self.score(kind, b, sites[0], "site").dfa.mean
+                top = ceiling.dfa.mean if ceiling is not None else 1.0
+                if best >= top - 0.05:
+                    lines.append(f"{kind}, lengths {lo}-{hi}: the state lives causally at {' and '.join(parts)}; {ref}")
+                else:
+                    lines.append(f"{kind}, lengths {lo}-{hi}: no single site carries the whole state (it is spread "
+                                 f"over several); the most is carried at {' and '.join(parts)}; {ref}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

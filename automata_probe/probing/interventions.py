@@ -16,6 +16,13 @@ its own letters.
 The patch functions (:func:`site_patch`, :func:`subspace_patch`,
 :func:`shift_patch`) map the site's value at u's last position, ``(n, F)``,
 to its replacement.
+
+Two kinds of sites: a model's intervention sites (activations and state
+components, patched where the step computes them, so later layers at that
+position see the patch too), and, for a recurrent model, *layer memories*
+``layers.{i}.state`` (:func:`memory_sites`): all of layer i's state
+components at once, concatenated, replaced in the state carried on after u's
+last token (the layer's whole memory, as the ceiling swaps every layer's).
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ __all__ = [
     "shift_patch",
     "free_run",
     "patched_start",
+    "memory_sites",
     "FreeRun",
 ]
 
@@ -64,8 +72,8 @@ class Prepared:
         Whether the model has a recurrent state (else patching runs the whole sequence).
     uw_tokens, u_last
         ``(n, T)`` tokens of BOS·u·w and ``(n,)`` the token at u's last position.
-    before_u
-        The state before that token (recurrent models).
+    before_u, state_u
+        The state before that token and after it (recurrent models).
     sites_u, sites_v
         Every intervention site's value at u's and v's last position, ``(n, F)``.
     state_v, outputs_v
@@ -88,6 +96,7 @@ class Prepared:
     uw_tokens: Tensor
     u_last: Tensor
     before_u: Any
+    state_u: Any
     sites_u: dict[str, Tensor]
     sites_v: dict[str, Tensor]
     state_v: Any
@@ -165,20 +174,57 @@ def prepare(model: Any, triples: Triples, labeler: Labeler, task: str) -> Prepar
     """Run everything an intervention on ``triples`` needs once (no gradients): two plain runs, BOS·u·w and BOS·v·w."""
     device = next(model.parameters()).device
     t = triples
-    own_uw, before_u, u_last, uw_tokens, sites_u, _, _ = _run_prefix(model, t.u, t.u_len, t, task, device)
+    own_uw, before_u, u_last, uw_tokens, sites_u, state_u, _ = _run_prefix(model, t.u, t.u_len, t, task, device)
     own_vw, _, _, _, sites_v, state_v, outputs_v = _run_prefix(model, t.v, t.v_len, t, task, device)
+    for name, parts in memory_sites(model).items():  # a layer's memory: its state components, concatenated
+        sites_u[name] = torch.cat([state_u.features(c) for c in parts], 1)
+        sites_v[name] = torch.cat([state_v.features(c) for c in parts], 1)
     dfa = labeler.dfa
     q_v = labeler.states_of_nodes[t.node_v]
     cand_states = np.stack([run_states(dfa, t.candidates[:, j], t.w, t.w_len) for j in range(t.candidates.shape[1])],
                            axis=1)  # (n, c, |w|max)
     return Prepared(
         triples=t, task=task, recurrent=bool(getattr(model, "is_recurrent", False)), uw_tokens=uw_tokens,
-        u_last=u_last, before_u=before_u, sites_u=sites_u, sites_v=sites_v, state_v=state_v, outputs_v=outputs_v,
+        u_last=u_last, before_u=before_u, state_u=state_u, sites_u=sites_u, sites_v=sites_v, state_v=state_v, outputs_v=outputs_v,
         w_tokens=_letters(t.w, t.w_len, device), mask=np.arange(t.w.shape[1])[None, :] < t.w_len[:, None],
         own_vw=own_vw, own_uw=own_uw,
         dfa_cand=np.where(cand_states >= 0, dfa_codes(dfa, cand_states, task), -1),
         dfa_v=dfa_codes(dfa, run_states(dfa, q_v, t.w, t.w_len), task),
     )
+
+
+def memory_sites(model: Any) -> dict[str, tuple[str, ...]]:
+    """``layers.{i}.state`` -> the names of layer i's state components (a recurrent model; else empty)."""
+    if not getattr(model, "is_recurrent", False):
+        return {}
+    out: dict[str, list[str]] = {}
+    for name in model.state_names():
+        head, _, rest = name.partition(".")
+        index, _, _ = rest.partition(".")
+        if head == "layers" and index.isdigit():
+            out.setdefault(f"layers.{index}.state", []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _replace_memory(state: Any, parts: tuple[str, ...], fn: Callable[[Tensor], Tensor]) -> Any:
+    """``state`` with the concatenated features of ``parts`` passed through ``fn`` and split back."""
+    feats = [state.features(c) for c in parts]
+    new = fn(torch.cat(feats, 1))
+    sizes = [f.shape[1] for f in feats]
+    return state.replace(dict(zip(parts, new.split(sizes, dim=1))))
+
+
+def _step_patched(model: Any, prep: "Prepared", site: str | None, fn: Callable[[Tensor], Tensor] | None,
+                  sel: Any) -> tuple[Tensor, Any]:
+    """Outputs and state after u's last token with ``site`` patched: inside the step, or in the memory carried on."""
+    before = prep.before_u if sel is None else prep.before_u.select(sel)
+    u_last = prep.u_last if sel is None else prep.u_last[sel]
+    parts = memory_sites(model).get(site) if site is not None else None
+    if parts:
+        step = model.step(u_last, before)
+        return step.outputs, _replace_memory(step.state, parts, fn)
+    step = model.step(u_last, before, patch={site: fn} if site is not None else None)
+    return step.outputs, step.state
 
 
 def site_patch(value: Tensor) -> Callable[[Tensor], Tensor]:
@@ -208,8 +254,7 @@ def patched_logits(model: Any, prep: Prepared, site: str, fn: Callable[[Tensor],
     sel = torch.arange(t.n, device=device) if rows is None else torch.from_numpy(np.asarray(rows)).to(device)
     w_tokens = prep.w_tokens[sel][:, :horizon]
     if prep.recurrent:
-        before = prep.before_u if rows is None else prep.before_u.select(sel)
-        state = model.step(prep.u_last[sel], before, patch={site: fn}).state
+        _, state = _step_patched(model, prep, site, fn, None if rows is None else sel)
         return model.forward_state(w_tokens, state).outputs
     position = torch.from_numpy(t.u_len).to(device)[sel]
     out = model.forward_patched(prep.uw_tokens[sel], position, {site: fn})  # (n, T, n_out)
@@ -270,10 +315,8 @@ class FreeRun:
 def patched_start(model: Any, prep: Prepared, site: str | None, fn: Callable[[Tensor], Tensor] | None,
                   rows: np.ndarray | None = None) -> tuple[Tensor, Any]:
     """The outputs at u's last position and the state after it, with ``site`` patched (None: unpatched)."""
-    sel = slice(None) if rows is None else torch.from_numpy(np.asarray(rows)).to(prep.u_last.device)
-    before = prep.before_u if rows is None else prep.before_u.select(sel)
-    step = model.step(prep.u_last[sel], before, patch={site: fn} if site is not None else None)
-    return step.outputs, step.state
+    sel = None if rows is None else torch.from_numpy(np.asarray(rows)).to(prep.u_last.device)
+    return _step_patched(model, prep, site, fn, sel)
 
 
 @torch.no_grad()

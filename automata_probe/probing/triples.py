@@ -4,7 +4,11 @@ An interchange intervention runs the base ``u``, replaces an activation at
 u's last position by the one the source ``v`` produced at its last position,
 and continues with ``w``. :func:`sample_triples` draws
 
-- ``u`` and ``v`` from the probe's word source with lengths in a bin, ``v``
+- ``u`` and ``v`` with lengths uniform in a bin: for the ``language`` source
+  uniform among the language's *prefixes* of that length (words that can
+  still be completed into the language: what a model trained on the
+  language's words reads), for ``uniform`` uniform words, for ``mixed`` one
+  or the other with probability 1/2; ``v``
   with a different class than ``u`` under the target (and, for a quotient
   with a normal complement, the same complement class, so that v is exactly
   "u with its class replaced");
@@ -28,7 +32,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..automata.dfa import DFA
-from ..data import next_patterns, sample_words
+from ..data import SOURCES, next_patterns
 from ..errors import DataError
 from .labels import Labeler
 
@@ -189,13 +193,13 @@ def sample_triples(
     if lo < 1 or hi < lo:
         raise DataError(f"continuation lengths must be a range of at least 1, got {lo}-{hi}")
     pool = max(4 * n, 64)
-    idx, lens = sample_words(dfa, lengths, pool, rng, source=source)
+    sampler = _LiveSampler(dfa, max(hi, lengths[1]))
+    idx, lens = _prefixes(dfa, lengths, pool, rng, source, sampler)
     nodes = labeler.nodes(idx, lens)[np.arange(pool), lens]  # (pool,)
     cls = labeler.node_class[nodes]
     comp = labeler.complement[nodes] if labeler.complement is not None else None
     state = labeler.states_of_nodes[nodes]
     members = {c: np.unique(labeler.states_of_nodes[labeler.node_class == c]) for c in np.unique(labeler.node_class)}
-    sampler = _LiveSampler(dfa, hi)
     rows_u, rows_v, ws, cands = [], [], [], []
     order = rng.permutation(pool)
     for i in order:
@@ -232,6 +236,22 @@ def sample_triples(
         v=idx[rows_v][:, : int(v_len.max(initial=0))], v_len=v_len,
         w=w_idx, w_len=w_len, node_u=nodes[rows_u], node_v=nodes[rows_v], candidates=cand_arr,
     )
+
+
+def _prefixes(dfa: DFA, lengths: tuple[int, int], n: int, rng: np.random.Generator, source: str,
+              sampler: _LiveSampler) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` prefixes with lengths uniform in ``lengths``: live words (``language``), uniform words, or a mix."""
+    if source not in SOURCES:
+        raise DataError(f"unknown word source {source!r}; expected one of {', '.join(SOURCES)}")
+    lens = rng.integers(lengths[0], lengths[1] + 1, size=n).astype(np.int64)
+    live = {"language": np.ones(n, bool), "uniform": np.zeros(n, bool), "mixed": rng.random(n) < 0.5}[source]
+    if not dfa.live_mask[dfa.start]:
+        live[:] = False  # the empty language: no prefix can be completed
+    idx = np.zeros((n, int(lens.max(initial=0))), dtype=np.int64)
+    for r in range(n):
+        word = sampler.sample(dfa.start, int(lens[r]), rng) if live[r] else rng.integers(0, dfa.n_letters, lens[r])
+        idx[r, : lens[r]] = word
+    return idx, lens
 
 
 def _distinguishing(dfa: DFA, task: str, q_u: int, q_v: int, candidates: np.ndarray, sampler: _LiveSampler,

@@ -16,6 +16,8 @@ import torch
 from automata_probe.errors import ModelError
 from automata_probe.models import ModelConfig, RecurrentState, SequenceModel, build_model
 
+from .dfa_model import DFAModel, three_letter_dfa
+
 
 def _mamba(scan: str = "chunked", **kw) -> Callable[[], SequenceModel]:
     def make() -> SequenceModel:
@@ -37,6 +39,7 @@ RECURRENT: dict[str, Callable[[], SequenceModel]] = {
     "mamba-loop": _mamba("loop"),
     "mamba-negative": _mamba(negative_eigenvalues=True),
     "lstm": _lstm,
+    "dfa": lambda: DFAModel(three_letter_dfa()),  # a hand-written architecture: the contract in a few lines
 }
 
 TOL = dict(rtol=1e-4, atol=1e-5)
