@@ -63,7 +63,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="free-running distance after the patch (0: none; default: %(default)s)")
     p.add_argument("--json", metavar="PATH", help="write the report as JSON")
     p.add_argument("--plot", metavar="PATH", help="write figures: PATH and its siblings _heatmap and _free")
-    p.add_argument("--threads", type=int, default=1, metavar="N", help="torch/BLAS threads (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="torch/BLAS threads per process (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes running seeds in parallel (default: the CPU cores, at most 2; the numbers do "
+                   "not depend on it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -93,8 +97,19 @@ def config_from_args(args: argparse.Namespace) -> InterventionConfig:
         n_train=args.n_train, n_test=args.n_test, train_lengths=train_lengths, test_bins=test_bins,
         w_lengths=(w.lo, w.hi), seeds=tuple(range(args.seeds)), source=args.words,
         controls=not getattr(args, "no_controls", False), das_steps=getattr(args, "das_steps", 30),
-        free_run=getattr(args, "free_run", 12), threads=args.threads,
+        free_run=getattr(args, "free_run", 12), threads=args.threads, workers=_workers(args),
     )
+
+
+def _workers(args: argparse.Namespace) -> int:
+    workers = getattr(args, "workers", None)
+    if workers is None:
+        import os
+
+        return max(1, min(2, os.cpu_count() or 1, args.seeds))
+    if workers < 1:
+        raise DataError(f"--workers must be a positive integer, got {workers}")
+    return workers
 
 
 def language_of(spec: str | None, ckpt: Any) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, replace
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -84,6 +84,9 @@ class InterventionConfig:
         Prefix-length buckets of the heatmap.
     threads
         Torch and BLAS threads (None: leave them).
+    workers
+        Processes running seeds in parallel (1: in this process). The
+        numbers do not depend on it.
     """
 
     target: str = "state"
@@ -108,6 +111,7 @@ class InterventionConfig:
     max_iter: int = 300
     length_buckets: int = 10
     threads: int | None = 1
+    workers: int = 1
 
     def __post_init__(self) -> None:
         check_target(self.target)
@@ -119,7 +123,7 @@ class InterventionConfig:
         for m in modes or ():
             if m not in MODES:
                 raise DataError(f"unknown mode {m!r}; expected one of {', '.join(MODES)}")
-        for name in ("n_train", "n_test", "das_batch", "length_buckets", "max_iter"):
+        for name in ("n_train", "n_test", "das_batch", "length_buckets", "max_iter", "workers"):
             _positive(name, getattr(self, name))
         for name in ("das_steps", "free_run", "free_n"):
             _positive(name, getattr(self, name), least=0)
@@ -285,27 +289,71 @@ def _untrained(setup: Setup, seed: int) -> Any:
 
 def _run(setup: Setup, progress: bool) -> InterventionReport:
     cfg = setup.config
-    bins = (cfg.train_lengths,) + tuple(cfg.test_bins)
     kinds = ("trained", "untrained") if cfg.controls else ("trained",)
-    acc = Accumulator(sites=setup.sites, bins=bins, buckets=cfg.length_buckets)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(cfg.seeds) * len(kinds) * (len(setup.sites) + 1), desc="intervene", unit="site",
                    dynamic_ncols=True)
+
+    def tick(text: str) -> None:
+        if bar is not None:
+            bar.set_postfix_str(text, refresh=False)
+            bar.update(1)
+
     was_training = setup.model.training
     setup.model.eval()
     try:
-        for seed in cfg.seeds:
-            draw = [sample_triples(setup.labeler, task=setup.task, lengths=b, n=n, w_lengths=cfg.w_lengths,
-                                   seed=np.random.default_rng([seed, j, 0x7E]), source=cfg.source)
-                    for j, (b, n) in enumerate([(cfg.train_lengths, cfg.n_train)] + [(b, cfg.n_test) for b in bins])]
-            for kind in kinds:
-                model = setup.model if kind == "trained" else _untrained(setup, seed)
-                run_kind(model, kind, seed, draw[0], draw[1:], setup, acc, bar)
+        if cfg.workers > 1 and len(cfg.seeds) > 1:
+            accs = _run_parallel(setup, kinds, tick)
+        else:
+            accs = [_run_seed(setup, seed, kinds, tick) for seed in cfg.seeds]
     finally:
         setup.model.train(was_training)
         if bar is not None:
             bar.close()
-    return acc.report(setup, kinds)
+    return Accumulator.merge(accs).report(setup, kinds)
+
+
+def _run_seed(setup: Setup, seed: int, kinds: Sequence[str], tick: Callable[[str], None] | None) -> Accumulator:
+    """Every model, site and mode on one seed's triples."""
+    cfg = setup.config
+    bins = (cfg.train_lengths,) + tuple(cfg.test_bins)
+    acc = Accumulator(sites=setup.sites, bins=bins, buckets=cfg.length_buckets)
+    draw = [sample_triples(setup.labeler, task=setup.task, lengths=b, n=n, w_lengths=cfg.w_lengths,
+                           seed=np.random.default_rng([seed, j, 0x7E]), source=cfg.source)
+            for j, (b, n) in enumerate([(cfg.train_lengths, cfg.n_train)] + [(b, cfg.n_test) for b in bins])]
+    for kind in kinds:
+        model = setup.model if kind == "trained" else _untrained(setup, seed)
+        run_kind(model, kind, seed, draw[0], draw[1:], setup, acc, tick)
+    return acc
+
+
+def _worker(setup: Setup, seed: int, kinds: Sequence[str], queue: Any) -> Accumulator:
+    """One seed in a worker process (progress goes back through ``queue``)."""
+    with _thread_limit(setup.config.threads):
+        setup.model.eval()
+        return _run_seed(setup, seed, kinds, queue.put)
+
+
+def _run_parallel(setup: Setup, kinds: Sequence[str], tick: Callable[[str], None]) -> list[Accumulator]:
+    """Seeds in ``workers`` processes; the accumulators come back in seed order (results do not depend on it)."""
+    import multiprocessing
+    import queue as queue_module
+    from concurrent.futures import ProcessPoolExecutor
+
+    cfg = setup.config
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(max_workers=min(cfg.workers, len(cfg.seeds)),
+                                                           mp_context=context) as pool:
+        messages = manager.Queue()
+        futures = [pool.submit(_worker, setup, seed, kinds, messages) for seed in cfg.seeds]
+        while not all(f.done() for f in futures):
+            try:
+                tick(messages.get(timeout=0.2))
+            except queue_module.Empty:
+                pass
+        while not messages.empty():
+            tick(messages.get())
+        return [f.result() for f in futures]

@@ -55,6 +55,26 @@ class Accumulator:
         self.heat_count: dict[tuple, np.ndarray] = {}
         self.free: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
 
+    @staticmethod
+    def merge(accs: Sequence["Accumulator"]) -> "Accumulator":
+        """One accumulator holding the others' numbers, in their order."""
+        out = accs[0]
+        for other in accs[1:]:
+            for key, vals in other.cells.items():
+                out.cells[key].extend(vals)
+            for key, vals in other.probe_acc.items():
+                out.probe_acc[key].extend(vals)
+            out.probe_shape.update(other.probe_shape)
+            for key, count in other.heat_count.items():
+                if key in out.heat_count:
+                    out.heat_count[key] += count
+                    out.heat_correct[key] += other.heat_correct[key]
+                else:
+                    out.heat_count[key], out.heat_correct[key] = count, other.heat_correct[key]
+            for key, vals in other.free.items():
+                out.free[key].extend(vals)
+        return out
+
     def add(self, kind: str, b: int, site: str, mode: str, prep: Prepared, codes: np.ndarray) -> None:
         inter, dfa = scores(prep, codes)
         inf = prep.informative
@@ -114,8 +134,8 @@ def _describe(config: Any, model: Any) -> str:
 
 
 def run_kind(model: Any, kind: str, seed: int, train: Triples, tests: Sequence[Triples], setup: Any,
-             acc: Accumulator, bar: Any) -> None:
-    """Every site and mode of one model on one seed's triples, added to ``acc``."""
+             acc: Accumulator, tick: Callable[[str], None] | None = None) -> None:
+    """Every site and mode of one model on one seed's triples, added to ``acc`` (``tick`` reports progress)."""
     cfg, lab = setup.config, setup.labeler
     ptrain = prepare(model, train, lab, setup.task)
     ptests = [prepare(model, t, lab, setup.task) for t in tests]
@@ -132,13 +152,12 @@ def run_kind(model: Any, kind: str, seed: int, train: Triples, tests: Sequence[T
             if "full" in setup.modes:
                 sel = torch.from_numpy(rows)
                 free_starts.append(("", "full", ptests[0].outputs_v[sel], ptests[0].state_v.select(sel)))
-    if bar is not None:
-        bar.update(1)
+    if tick is not None:
+        tick(f"seed {seed} {kind}")
     for i, site in enumerate(setup.sites):
         _run_site(model, kind, seed, i, site, ptrain, ptests, setup, acc, free_starts if do_free else None, rows)
-        if bar is not None:
-            bar.set_postfix_str(f"seed {seed} {kind} {site}")
-            bar.update(1)
+        if tick is not None:
+            tick(f"seed {seed} {kind} {site}")
     if do_free:
         _free(model, kind, seed, ptests[0], rows, free_starts, setup, acc)
 
