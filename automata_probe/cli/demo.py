@@ -14,11 +14,13 @@ for the trained and the untrained model. Everything lands in one folder (default
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
 from ..automata import load_language
+from ..probing import InterventionReport
 from . import build_parser, run_guarded
 
 #: Shown by ``--help`` above the arguments.
@@ -33,7 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--d-model", type=int, default=64)
     p.add_argument("--steps", type=int, default=1000, help="most training steps (stops early at 100%%)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--seeds", type=int, default=2, help="probe repetitions (default: %(default)s)")
+    p.add_argument("--seeds", type=int, default=2, help="probe and intervention repetitions (default: %(default)s)")
+    p.add_argument("--triples", type=int, default=128,
+                   help="intervention triples, for fitting and per held-out bin (default: %(default)s)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     p.add_argument("--fresh", action="store_true", help="retrain even if the folder has a checkpoint")
 
@@ -67,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
           "--plot", str(out / "probe.png")]),
         ("4. intervene: swap each site's value at the end of a prefix u for another prefix v's, continue, and see "
          "whether the model now follows the automaton from v's state (the trained model and the untrained one)",
-         ["intervene", str(ckpt), "--dfa", args.dfa, "--seeds", str(args.seeds), "--json", str(out / "intervene.json"),
+         ["intervene", str(ckpt), "--dfa", args.dfa, "--seeds", str(args.seeds), "--n-train", str(args.triples),
+          "--n-test", str(args.triples), "--json", str(out / "intervene.json"),
           "--plot", str(out / "intervene.png"), *threads]),
         ("5. extract automata from the model three ways and compare each with the truth",
          ["extract", str(ckpt), "--dfa", args.dfa, "--method", "all", "-o", str(out / "extracted.toml"),
@@ -93,10 +98,6 @@ def run(args: argparse.Namespace) -> int:
 
 def closing_summary(probe_json: Path, intervene_json: Path) -> str:
     """Where the probe reads the state, against where the interventions find it, trained vs untrained."""
-    import json
-
-    from ..probing import InterventionReport
-
     probe = json.loads(Path(probe_json).read_text())
     causal = InterventionReport.from_dict(json.loads(Path(intervene_json).read_text()))
     lo, hi = causal.train_lengths

@@ -26,7 +26,7 @@ from ..automata import load_language
 from ..data import LengthBin
 from ..errors import DataError
 from ..models.checkpoint import load_checkpoint
-from ..probing import TARGETS, ProbeConfig, probe_model
+from ..probing import TARGETS, InterventionConfig, ProbeConfig, intervene, probe_model
 from ..viz.probe_plots import plot_report
 
 EXIT_USAGE = 2
@@ -180,8 +180,6 @@ def format_table(report: Any) -> str:
 
 def _causal(args: argparse.Namespace, ckpt: Any, language: Any, report: Any) -> Any:
     """``--causal``: interchange interventions at the probed sites, printed as columns beside the table."""
-    from ..probing import InterventionConfig, intervene
-
     config = InterventionConfig(target=report.target, sites=tuple(s.site for s in report.sites),
                                 seeds=report.seeds, train_lengths=report.train_lengths, test_bins=report.test_bins,
                                 source=report.source, controls=report.controls, threads=args.threads)

@@ -111,7 +111,7 @@ def heatmap_figure(report: InterventionReport, modes: Sequence[str] = ("site", "
             edges = h.length_edges
             ax.set_xticks(np.arange(len(edges) - 1), [f"{edges[t]}" for t in range(len(edges) - 1)], fontsize=7,
                           rotation=45)
-            ax.set_yticks(np.arange(len(h.sites)), [_short(s) for s in h.sites], fontsize=7)
+            ax.set_yticks(np.arange(len(h.sites)), [_short(s) for s in h.sites] if j == 0 else [], fontsize=7)
             end = np.searchsorted(edges, report.train_lengths[1] + 1) - 0.5
             if 0 < end < len(edges) - 1:
                 ax.axvline(end, color="white", lw=1.5, ls="--")
