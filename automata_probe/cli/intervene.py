@@ -60,6 +60,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="word source of the prefixes (default: auto, as probe-states)")
     p.add_argument("--no-controls", action="store_true", help="skip the untrained model")
     p.add_argument("--das-steps", type=int, default=30, metavar="N", help="DAS training steps (default: %(default)s)")
+    p.add_argument("--das-dims", type=int, default=None, metavar="K",
+                   help="dimension of the DAS subspace (default: the probe's, k)")
     p.add_argument("--free-run", type=int, default=12, metavar="D",
                    help="free-running distance after the patch (0: none; default: %(default)s)")
     p.add_argument("--json", metavar="PATH", help="write the report as JSON")
@@ -98,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> InterventionConfig:
         n_train=args.n_train, n_test=args.n_test, train_lengths=train_lengths, test_bins=test_bins,
         w_lengths=(w.lo, w.hi), seeds=tuple(range(args.seeds)), source=args.words,
         controls=not getattr(args, "no_controls", False), das_steps=getattr(args, "das_steps", 30),
+        das_k=getattr(args, "das_dims", None),
         free_run=getattr(args, "free_run", 12), threads=args.threads, workers=_workers(args),
     )
 

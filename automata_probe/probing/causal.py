@@ -69,6 +69,8 @@ class InterventionConfig:
         Also run the same architecture untrained (seeded like the seed).
     das_steps, das_batch, das_lr
         DAS training.
+    das_k
+        Dimension of the DAS subspace (default: the probe's, to compare like with like).
     steer_p
         Steering makes the probe say v's class with at least this probability.
     free_run, free_n
@@ -101,6 +103,7 @@ class InterventionConfig:
     source: str = "auto"
     controls: bool = True
     das_steps: int = 30
+    das_k: int | None = None
     das_batch: int = 32
     das_lr: float = 0.05
     steer_p: float = 0.9
@@ -125,6 +128,8 @@ class InterventionConfig:
                 raise DataError(f"unknown mode {m!r}; expected one of {', '.join(MODES)}")
         for name in ("n_train", "n_test", "das_batch", "length_buckets", "max_iter", "workers"):
             _positive(name, getattr(self, name))
+        if self.das_k is not None:
+            _positive("das_k", self.das_k)
         for name in ("das_steps", "free_run", "free_n"):
             _positive(name, getattr(self, name), least=0)
         if not 0.5 <= float(self.steer_p) < 1:

@@ -112,8 +112,8 @@ class SiteProbe:
     n_features
         Width of the site.
     k
-        Dimension of the probe's row space (the subspace the probe, random
-        and DAS modes patch).
+        Per seed, the dimension of the probe's row space (the subspace the
+        probe and random modes patch, and DAS's unless ``das_k`` is set).
     accuracy
         Held-out accuracy per bin (the test triples' prefixes u and v).
     """
@@ -121,16 +121,16 @@ class SiteProbe:
     kind: str
     site: str
     n_features: int
-    k: int
+    k: tuple[int, ...]
     accuracy: tuple[Score | None, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "site": self.site, "n_features": self.n_features, "k": self.k,
+        return {"kind": self.kind, "site": self.site, "n_features": self.n_features, "k": list(self.k),
                 "accuracy": [None if a is None else a.to_dict() for a in self.accuracy]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SiteProbe":
-        return cls(kind=d["kind"], site=d["site"], n_features=int(d["n_features"]), k=int(d["k"]),
+        return cls(kind=d["kind"], site=d["site"], n_features=int(d["n_features"]), k=tuple(int(x) for x in d["k"]),
                    accuracy=tuple(_score_from(a) for a in d["accuracy"]))
 
 
@@ -328,7 +328,8 @@ class InterventionReport:
         rows = [header]
         for site in self.sites:
             p = self.probe(kind, site)
-            row = [site, str(p.k) if p else "-", _fmt(p.accuracy[b], one) if p else "n/a"]
+            ks = f"{min(p.k)}" if p and min(p.k) == max(p.k) else (f"{min(p.k)}-{max(p.k)}" if p else "-")
+            row = [site, ks, _fmt(p.accuracy[b], one) if p else "n/a"]
             cells = [self.score(kind, b, site, m) for m in modes]
             row += [_fmt(c.interchange, one) if c else "n/a" for c in cells]
             row += [_fmt(c.dfa, one) if c else "n/a" for c in cells]

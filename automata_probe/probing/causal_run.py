@@ -50,7 +50,7 @@ class Accumulator:
         self.edges = tuple(int(x) for x in np.unique(np.linspace(lo, hi + 1, buckets + 1).round().astype(int)))
         self.cells: dict[tuple, list[tuple[float, float, int, int]]] = defaultdict(list)
         self.probe_acc: dict[tuple, list[float]] = defaultdict(list)
-        self.probe_shape: dict[tuple, tuple[int, int]] = {}
+        self.probe_shape: dict[tuple, tuple[int, list[int]]] = {}
         self.heat_correct: dict[tuple, np.ndarray] = {}
         self.heat_count: dict[tuple, np.ndarray] = {}
         self.free: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
@@ -64,7 +64,8 @@ class Accumulator:
                 out.cells[key].extend(vals)
             for key, vals in other.probe_acc.items():
                 out.probe_acc[key].extend(vals)
-            out.probe_shape.update(other.probe_shape)
+            for key, (width, ks) in other.probe_shape.items():
+                out.probe_shape.setdefault(key, (width, []))[1].extend(ks)
             for key, count in other.heat_count.items():
                 if key in out.heat_count:
                     out.heat_count[key] += count
@@ -98,7 +99,8 @@ class Accumulator:
             scores_.append(CausalScore(kind=kind, bin=b, site=site, mode=mode, interchange=score_or_none(iia),
                                        dfa=score_or_none(dfa), n=tuple(n), n_informative=tuple(n_inf)))
         n_bins = 1 + len(cfg.test_bins)
-        probes = [SiteProbe(kind=k, site=s, n_features=self.probe_shape[(k, s)][0], k=self.probe_shape[(k, s)][1],
+        probes = [SiteProbe(kind=k, site=s, n_features=self.probe_shape[(k, s)][0],
+                            k=tuple(self.probe_shape[(k, s)][1]),
                             accuracy=tuple(score_or_none(self.probe_acc[(k, s, b)]) for b in range(n_bins)))
                   for k in kinds for s in setup.sites if (k, s) in self.probe_shape]
         heat = [Heatmap(kind=k, mode=m, sites=self.sites, length_edges=self.edges,
@@ -180,17 +182,17 @@ def _run_site(model: Any, kind: str, seed: int, index: int, site: str, ptrain: P
         acc.probe_acc[(kind, site, b)].append(float((pm.predict(_features(p, site)) == _labels(p, lab)).mean()))
     Q = row_space(pm)
     k = Q.shape[1]
-    acc.probe_shape[(kind, site)] = (X.shape[1], k)
+    acc.probe_shape.setdefault((kind, site), (X.shape[1], []))[1].append(k)
     device = ptrain.u_last.device
     bases: dict[str, Tensor] = {}
     if k:
         bases["probe"] = torch.from_numpy(Q).float().to(device)
         rng = np.random.default_rng([seed, index, 0x5A5])
         bases["random"] = torch.from_numpy(random_subspace(X.shape[1], k, rng)).float().to(device)
-        if "das" in setup.modes:
-            das = fit_das(model, ptrain, lab, site, k, steps=cfg.das_steps, batch=cfg.das_batch, lr=cfg.das_lr,
-                          seed=seed)
-            bases["das"] = torch.from_numpy(das).float().to(device)
+    if "das" in setup.modes and (k or cfg.das_k):
+        das = fit_das(model, ptrain, lab, site, cfg.das_k or k, steps=cfg.das_steps, batch=cfg.das_batch,
+                      lr=cfg.das_lr, seed=seed)
+        bases["das"] = torch.from_numpy(das).float().to(device)
     for b, p in enumerate(ptests):
         for mode in setup.modes:
             fn = _patch(mode, p, site, bases, pm, lab, cfg.steer_p, None)

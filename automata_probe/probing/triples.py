@@ -136,6 +136,8 @@ class _LiveSampler:
         out = np.empty(length, dtype=np.int64)
         for t in range(length):
             weights = self.counts[length - t - 1][self.dfa.table[q]]  # (k,)
+            if not weights.sum() > 0:  # no continuation of this length stays live (a finite language): any letter
+                weights = np.ones(k)
             a = int(rng.choice(k, p=weights / weights.sum()))
             out[t] = a
             q = int(self.dfa.table[q, a])
