@@ -373,12 +373,12 @@ Image(filename=str(plot_intervention_report(par, OUT / "nb06_parity.png")[0]))""
         ("md", """\
 **What it shows.** The probe reads parity at 1.000 only at the last residual stream and the
 final norm, which feed no later position (patching them leaves the model at the floor); at the
-SSM states, the convolution windows and the layer memories it reads parity at chance, 0.5,
-because the SSM state keeps parity as a sign, a product with input-dependent magnitudes that no
-single hyperplane separates. Yet the state is there causally: swapping both layers' memories
-(the ceiling) moves the model every time, and each layer's memory alone about half the time;
-no single site carries parity on its own. Probe and intervention disagree in both directions
-here: decodable where it is not used, used where it is not decodable."""),
+SSM states, the convolution windows and the layer memories a linear probe reads parity at
+chance, about 0.5. Yet the parity is there causally: swapping both layers' memories (the
+ceiling) moves the model every time, layer 1's memory alone about half the time (0.55) and
+layer 0's about a third (0.36); no single site carries parity on its own, and a 1-dimensional
+subspace (probe, random or DAS) moves almost nothing. Probe and intervention disagree in both
+directions: decodable where it is not used, used where it is not linearly decodable."""),
         ("md", """\
 ## A word problem: S3, and the sign of the permutation
 
@@ -401,11 +401,15 @@ print(s3_state.summary()); print(s3_sign.summary())"""),
         ("code", """\
 Image(filename=str(plot_intervention_report(s3_sign, OUT / "nb06_s3_sign.png")[0]))"""),
         ("md", """\
-**What it shows.** The whole state of the S3 model is spread over both layers: only the
-ceiling (both layers' h and c) moves it to v's element every time; layer 1's memory alone
-does so for a third to a half of the triples. The sign is simpler: layer 0's cell carries it
-(DFA agreement about 0.9 on the sign, from the cell alone), although the probe reads the sign
-well only from layer 1. The untrained LSTM follows neither."""),
+**What it shows.** The probe reads the element at 1.000 in layer 1, yet the element is spread
+over both layers: only the ceiling (both layers' h and c) moves the model to v's element every
+time; layer 1's memory alone does so for about 0.44 of the triples, layer 0's for 0.11. The
+sign is simpler and sits elsewhere: patching layer 0's cell alone makes the model's outputs
+follow the automaton from an element of v's sign for about 0.95 of the triples, while layer
+1, where the probe reads the sign just as well (1.000), does nothing (0.01). DFA agreement
+for a class asks for *some* element of v's class; interchange accuracy asks for v's own run
+and is lower (0.34), as it should be when only the sign is swapped. The untrained LSTM
+follows neither."""),
     ],
 }
 

@@ -379,6 +379,7 @@ class InterventionReport:
     def summary(self) -> str:
         """A few lines: where the state lives causally in each model, against the ceiling, the floor and the probe."""
         lines = []
+        what = "the state" if self.target == "state" else f"the {self.target} class"
         for kind in self.kinds:
             for b in range(len(self.bins)):
                 lo, hi = self.bins[b]
@@ -388,7 +389,7 @@ class InterventionReport:
                 ref = (f"ceiling {ceiling.dfa.mean:.3f}, " if ceiling else "") + \
                     (f"floor {floor.dfa.mean:.3f}" if floor else "")
                 if not sites:
-                    lines.append(f"{kind}, lengths {lo}-{hi}: no single site carries the state causally "
+                    lines.append(f"{kind}, lengths {lo}-{hi}: no single site carries {what} causally "
                                  f"(DFA agreement of every site patch at the floor; {ref})")
                     continue
                 parts = []
@@ -400,9 +401,9 @@ class InterventionReport:
                 best = self.score(kind, b, sites[0], "site").dfa.mean
                 top = ceiling.dfa.mean if ceiling is not None else 1.0
                 if best >= top - 0.05:
-                    lines.append(f"{kind}, lengths {lo}-{hi}: the state lives causally at {' and '.join(parts)}; {ref}")
+                    lines.append(f"{kind}, lengths {lo}-{hi}: {what} lives causally at {' and '.join(parts)}; {ref}")
                 else:
-                    lines.append(f"{kind}, lengths {lo}-{hi}: no single site carries the whole state (it is spread "
+                    lines.append(f"{kind}, lengths {lo}-{hi}: no single site carries all of {what} (it is spread "
                                  f"over several); the most is carried at {' and '.join(parts)}; {ref}")
         return "\n".join(lines)
 
