@@ -130,7 +130,8 @@ class SiteProbe:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SiteProbe":
-        return cls(kind=d["kind"], site=d["site"], n_features=int(d["n_features"]), k=tuple(int(x) for x in d["k"]),
+        return cls(kind=d["kind"], site=d["site"], n_features=int(d["n_features"]),
+                   k=(int(d["k"]),) if isinstance(d["k"], int) else tuple(int(x) for x in d["k"]),
                    accuracy=tuple(_score_from(a) for a in d["accuracy"]))
 
 
