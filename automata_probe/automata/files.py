@@ -14,6 +14,8 @@ The format (``languages/*.toml`` is the built-in suite)::
     [experiment]
     train_lengths = [1, 100]
     test_bins = [[101, 150]]
+    [partitions]                           # optional named coarsenings of the
+    live = {live = ["q0", "q1", "q2"], dead = ["dead"]}   # minimal DFA's states
     [dfa]                                  # optional explicit table
     start = "q0"
     accept = ["q0", "q1", "q2"]
@@ -40,13 +42,13 @@ from typing import Any, Mapping
 from ..errors import AlphabetError, AutomataProbeError, LanguageFileError, RegexError, excerpt
 from .dfa import DFA, find_counterexample
 from .words import format_word
-from .language import DEFAULT_EXPERIMENT, EXPECT_KEYS, Experiment, Language
+from .language import DEFAULT_EXPERIMENT, EXPECT_KEYS, Experiment, Language, partition_classes
 from .nfa import DEFAULT_MAX_DFA_STATES, DEFAULT_MAX_NFA_STATES
 from .regex import regex_to_dfa
 
 __all__ = ["read_language_file", "language_toml", "write_language_file"]
 
-_TOP_KEYS = {"name", "description", "alphabet", "regex", "source", "expect", "experiment", "dfa"}
+_TOP_KEYS = {"name", "description", "alphabet", "regex", "source", "expect", "experiment", "dfa", "partitions"}
 _DFA_KEYS = {"start", "accept", "transitions"}
 _EXPERIMENT_KEYS = {"train_lengths", "test_bins"}
 #: A language file larger than this is refused unread (the suite's are a few kB).
@@ -172,6 +174,7 @@ def _parse(data: Mapping[str, Any], path: Path, budgets: dict[str, int]) -> Lang
 
     expect = _parse_expect(data.get("expect", {}), path, dfa)
     experiment = _parse_experiment(data.get("experiment"), path)
+    partitions = _parse_partitions(data.get("partitions", {}), path, dfa)
     return Language(
         name=name,
         description=description,
@@ -181,8 +184,29 @@ def _parse(data: Mapping[str, Any], path: Path, budgets: dict[str, int]) -> Lang
         source=source,
         expect=expect,
         experiment=experiment,
+        partitions=partitions,
         path=path,
     )
+
+
+def _parse_partitions(table: Any, path: Path, dfa: DFA) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``[partitions]``: name -> {block: [state labels of the minimal DFA]}, each checked to partition the states."""
+    if not isinstance(table, dict):
+        raise _fail(path, "partitions", "must be a table of partitions")
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    minimal = dfa.minimize()
+    for name, blocks in table.items():
+        key = f"partitions.{name}"
+        if not isinstance(blocks, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v)
+                                                   for v in blocks.values()):
+            raise _fail(path, key, "must map block names to lists of state names")
+        parsed = {b: tuple(v) for b, v in blocks.items()}
+        try:
+            partition_classes(minimal, parsed, what="partition")
+        except AutomataProbeError as e:
+            raise _fail(path, key, str(e)) from None
+        out[name] = parsed
+    return out
 
 
 def _parse_table(table: Any, alphabet: tuple[str, ...], name: str, path: Path) -> DFA:

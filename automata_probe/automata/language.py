@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from ..errors import AlphabetError, DataError, LanguageFileError
 from .dfa import DFA
 
-__all__ = ["Experiment", "Language", "EXPECT_KEYS", "DEFAULT_EXPERIMENT", "language_and_dfa"]
+__all__ = ["Experiment", "Language", "EXPECT_KEYS", "DEFAULT_EXPERIMENT", "language_and_dfa", "partition_classes"]
 
 #: Keys allowed in a file's ``[expect]`` table, with their types.
 EXPECT_KEYS: Mapping[str, type | tuple[type, ...]] = {
@@ -95,6 +97,11 @@ class Language:
     family
         The family kind (``"dyck"``, ``"Dn"``, ``"group"``, ``"mod"``) for
         generated languages, else None.
+    partitions
+        Named coarsenings of the minimal DFA's states, from the file's
+        ``[partitions]`` table: ``name -> {block name: state labels}``
+        (probing targets ``partition:<name>``; checked by
+        :func:`partition_classes`).
     path
         The file it was read from, if any.
     """
@@ -108,6 +115,7 @@ class Language:
     expect: dict[str, Any] = field(default_factory=dict, hash=False)
     experiment: Experiment = DEFAULT_EXPERIMENT
     family: str | None = None
+    partitions: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)
     path: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +131,9 @@ class Language:
         if unknown:
             raise LanguageFileError(f"language {self.name!r}: unknown [expect] key {sorted(unknown)[0]!r}")
         object.__setattr__(self, "expect", dict(self.expect))
+        minimal = self.dfa.minimize()
+        for pname, blocks in self.partitions.items():
+            partition_classes(minimal, blocks, what=f"language {self.name!r}: partition {pname!r}")
 
     @property
     def n_states(self) -> int:
@@ -140,3 +151,46 @@ def language_and_dfa(language: "Language | DFA") -> tuple[str, DFA]:
     if isinstance(language, Language):
         return language.name, language.dfa
     raise DataError(f"{language!r} is neither a Language nor a DFA")
+
+
+def partition_classes(dfa: DFA, blocks: Mapping[str, Sequence[str]], *, what: str = "partition") -> np.ndarray:
+    """The block of each state of ``dfa`` under a partition given by state labels.
+
+    Parameters
+    ----------
+    dfa
+        The automaton whose states are partitioned (usually minimal).
+    blocks
+        Block name -> labels of its states (``dfa.label(q)``); every state in
+        exactly one block, no block empty.
+    what
+        How the partition is named in an error.
+
+    Returns
+    -------
+    ndarray (n_states,)
+        Index of each state's block, in the order of ``blocks``.
+
+    Raises
+    ------
+    DataError
+        An unknown state, a state in two blocks, an empty block, or a state in none.
+    """
+    index = {dfa.label(q): q for q in range(dfa.n_states)}
+    known = ", ".join(index)
+    out = np.full(dfa.n_states, -1, dtype=np.int64)
+    for b, (name, states) in enumerate(blocks.items()):
+        if isinstance(states, str) or not len(states):
+            raise DataError(f"{what}: block {name!r} must be a non-empty list of states")
+        for label in states:
+            if label not in index:
+                raise DataError(f"{what}: {dfa.name or 'the DFA'} has no state {label!r} (states: {known})")
+            q = index[label]
+            if out[q] >= 0:
+                raise DataError(f"{what}: state {label!r} is in two blocks")
+            out[q] = b
+    missing = [dfa.label(q) for q in np.flatnonzero(out < 0)]
+    if missing:
+        raise DataError(f"{what} does not cover state {missing[0]!r} of {dfa.name or 'the DFA'} "
+                        f"({len(missing)} state(s) in no block)")
+    return out

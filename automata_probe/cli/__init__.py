@@ -217,6 +217,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("train", "train", "train a model on a language and write a checkpoint"),
     Command("evaluate", "evaluate", "per-bin strict accuracy of a checkpoint"),
     Command("probe", "probe", "probe a checkpoint's activations for DFA states, with controls", ("probe-states",)),
+    Command("intervene", "intervene", "interchange interventions: does the model use the state the probe reads?"),
     Command("extract", "extract", "extract a DFA from a trained model and compare it with the truth"),
     Command("compare", "compare", "compare two automata (files, names or regexes) exactly"),
     Command("reproduce", "reproduce", "run the papers' experiments (Sarrof et al. 2024, Merrill et al. 2024)"),

@@ -28,7 +28,7 @@ from ..automata import load_language
 from ..data import LengthBin
 from ..errors import DataError
 from ..models.checkpoint import load_checkpoint
-from ..probing import TARGETS, ProbeConfig, probe_model
+from ..probing import TARGETS, InterventionConfig, ProbeConfig, intervene, probe_model
 from ..viz.probe_plots import plot_report
 
 EXIT_USAGE = 2
@@ -40,7 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dfa", metavar="LANG",
                    help="language whose automaton to probe for (suite name, .toml, family; "
                    "default: the training language)")
-    p.add_argument("--target", choices=TARGETS, default="state", help="what to probe for (default: %(default)s)")
+    p.add_argument("--target", default="state", metavar="TARGET",
+                   help=f"what to probe for: {', '.join(TARGETS)}, partition:NAME (live-dead, a [partitions] "
+                   "name of the language file, or q0,q1|q2|...) or quotient:NAME (sign, Z<k>, abelian) "
+                   "(default: %(default)s)")
     p.add_argument("--sites", nargs="+", metavar="SITE", help="sites to probe (default: all)")
     p.add_argument("--json", metavar="PATH", help="write the report as JSON")
     p.add_argument("--plot", metavar="PATH",
@@ -60,6 +63,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-features", type=int, default=256, metavar="F",
                    help="PCA-reduce wider sites to F features (0: never; default: %(default)s)")
     p.add_argument("--threads", type=int, default=1, metavar="N", help="BLAS/torch threads (default: %(default)s)")
+    p.add_argument("--causal", action="store_true",
+                   help="add causal columns: interchange interventions at each probed site (automata-probe intervene)")
 
 
 #: Shown by ``--help`` above the arguments.
@@ -131,8 +136,9 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(report))
     print()
     print(report.best_site_summary())
+    causal = _causal(args, ckpt, dfa_or_language, report) if args.causal else None
     if args.json:
-        report.to_json(args.json)
+        _write_json(report, causal, args.json)
         print(f"\nwrote {args.json}")
     if args.plot:
 
@@ -175,3 +181,29 @@ def format_table(report: Any) -> str:
     """One block of rows per site, one row per bin (columns described in the module docstring)."""
     return report.table()
 
+
+def _causal(args: argparse.Namespace, ckpt: Any, language: Any, report: Any) -> Any:
+    """``--causal``: interchange interventions at the probed sites, printed as columns beside the table."""
+    config = InterventionConfig(target=report.target, sites=tuple(s.site for s in report.sites),
+                                seeds=report.seeds, train_lengths=report.train_lengths, test_bins=report.test_bins,
+                                source=report.source, controls=report.controls, threads=args.threads)
+    causal = intervene(ckpt, language, config)
+    print()
+    print(causal.columns())
+    return causal
+
+
+def _write_json(report: Any, causal: Any, path: str) -> None:
+    """The probe report as JSON, with the interventions under ``"causal"`` when computed."""
+    if causal is None:
+        report.to_json(path)
+        return
+    import json
+    import os
+
+    d = report.to_dict()
+    d["causal"] = causal.to_dict()
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(d, indent=1) + "\n")
+    os.replace(tmp, path)

@@ -9,12 +9,18 @@ exposes named activation sites for probing::
     out = model.forward_sites(tokens, ["layers.0.ssm_state"])
     out.sites["layers.0.ssm_state"]                          # (B, L, ED * N)
 
+Recurrent models (Mamba, LSTM) also expose their state (``models/base.py``)::
+
+    after = model.forward_state(prefix).state                # RecurrentState after a prefix
+    out = model.forward_state(rest, after).outputs           # continue from it
+    step = model.step(tokens[:, 0], after)                   # one token: outputs, state, sites
+
 This package imports torch; ``import automata_probe`` does not import it.
 """
 
 from __future__ import annotations
 
-from .base import SequenceModel, SiteOutputs
+from .base import Patch, RecurrentState, SequenceModel, SiteOutputs, StateOutputs, StepOutputs
 from .build import build_model
 from .checkpoint import Checkpoint, LoadedModel, load_checkpoint, load_mamba_ssm_checkpoint, resolve_model, save_checkpoint
 from .config import ARCHITECTURES, ModelConfig, config_for
@@ -44,6 +50,10 @@ __all__ = [
     "evaluate",
     "SequenceModel",
     "SiteOutputs",
+    "RecurrentState",
+    "StateOutputs",
+    "StepOutputs",
+    "Patch",
     "MambaModel",
     "LSTMModel",
     "TransformerModel",

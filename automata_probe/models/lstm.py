@@ -8,6 +8,12 @@ weights (PyTorch's gate order i, f, g, o), which gives the same h_t.
 Sites: ``embed``, ``layers.{i}.resid`` (hidden state h_t of layer i),
 ``layers.{i}.cell`` (cell state c_t), ``final`` (what the head reads: the last
 layer's h_t).
+
+Recurrent state (:mod:`.base`): ``layers.{i}.resid`` (h) and
+``layers.{i}.cell`` (c) per layer, each (B, d_model): the same names and
+values as the sites. ``forward_state`` runs ``nn.LSTM`` from the given
+(h, c) (a packed sequence gives each row's state after its own length);
+``step`` is the gate equations written out.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import ModelError
-from .base import SequenceModel, SiteOutputs
+from .base import Patch, RecurrentState, SequenceModel, SiteOutputs, StateOutputs, StepOutputs
 from .config import ModelConfig
 
 __all__ = ["LSTMModel", "lstm_with_cells"]
@@ -78,6 +84,61 @@ class LSTMModel(SequenceModel):
             names += [f"layers.{i}.cell", f"layers.{i}.resid"]
         return names + ["final"]
 
+    # ------------------------------------------------------ recurrent state
+    def initial_state(self, batch: int) -> RecurrentState:
+        """Zeros: ``layers.{i}.resid`` (h) and ``layers.{i}.cell`` (c), (B, d_model) each."""
+        p = self.embedding.weight
+        out: dict[str, Tensor] = {}
+        for i in range(self.config.n_layers):
+            out[f"layers.{i}.resid"] = p.new_zeros(batch, self.config.d_model)
+            out[f"layers.{i}.cell"] = p.new_zeros(batch, self.config.d_model)
+        return RecurrentState(out)
+
+    def forward_state(self, tokens: Tensor, state: RecurrentState | None = None, *,
+                      lengths: Tensor | None = None) -> StateOutputs:
+        self._check_tokens(tokens, self.config.vocab_size)
+        lengths = self._lengths(tokens, lengths)
+        state = self.initial_state(tokens.shape[0]) if state is None else state
+        if tokens.shape[1] == 0:  # nothing to read (nn.LSTM refuses empty sequences)
+            return StateOutputs(outputs=self.head.weight.new_zeros(tokens.shape[0], 0, self.config.n_outputs),
+                                state=state)
+        full = bool((lengths == tokens.shape[1]).all())
+        x = self.embedding(tokens)  # (B, L, D)
+        new: dict[str, Tensor] = {}
+        for i, lstm in enumerate(self.layers):
+            if i > 0:
+                x = self.dropout(x)
+            h0, c0 = state[f"layers.{i}.resid"], state[f"layers.{i}.cell"]  # (B, D) each
+            out, (h, c) = lstm(x, (h0[None].contiguous(), c0[None].contiguous()))  # (B, L, D); (1, B, D)
+            if not full:
+                h, c = _state_after(lstm, x, h0, c0, lengths)
+            else:
+                h, c = h[0], c[0]
+            new[f"layers.{i}.resid"], new[f"layers.{i}.cell"] = h, c
+            x = out
+        return StateOutputs(outputs=self.head(self.dropout(x)), state=RecurrentState(new))
+
+    def step(self, tokens: Tensor, state: RecurrentState, *, patch: Patch | None = None) -> StepOutputs:
+        self._check_patch(patch)
+        self._check_tokens(tokens[:, None], self.config.vocab_size)
+        sites: dict[str, Tensor] = {}
+        x = self._patched(patch, "embed", self.embedding(tokens))  # (B, D)
+        sites["embed"] = x
+        new: dict[str, Tensor] = {}
+        for i, lstm in enumerate(self.layers):
+            if i > 0:
+                x = self.dropout(x)
+            h, c = state[f"layers.{i}.resid"], state[f"layers.{i}.cell"]  # (B, D) each
+            gates = x @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + h @ lstm.weight_hh_l0.T + lstm.bias_hh_l0
+            i_g, f_g, g_g, o_g = gates.chunk(4, dim=-1)  # PyTorch's gate order i, f, g, o
+            c = self._patched(patch, f"layers.{i}.cell", torch.sigmoid(f_g) * c + torch.sigmoid(i_g) * torch.tanh(g_g))
+            x = self._patched(patch, f"layers.{i}.resid", torch.sigmoid(o_g) * torch.tanh(c))  # (B, D)
+            new[f"layers.{i}.resid"], new[f"layers.{i}.cell"] = x, c
+            sites[f"layers.{i}.cell"], sites[f"layers.{i}.resid"] = c, x
+        final = self._patched(patch, "final", x)
+        sites["final"] = final
+        return StepOutputs(outputs=self.head(self.dropout(final)), state=RecurrentState(new), sites=sites)
+
     def forward_sites(self, tokens: Tensor, sites: Iterable[str] | None = None) -> SiteOutputs:
         wanted = self._resolve_sites(sites)
         self._check_tokens(tokens, self.config.vocab_size)
@@ -96,3 +157,16 @@ class LSTMModel(SequenceModel):
         got["final"] = x
         outputs = self.head(self.dropout(x))  # (B, L, n_outputs)
         return SiteOutputs(outputs=outputs, sites=self._ordered({k: v for k, v in got.items() if k in wanted}))
+
+
+def _state_after(lstm: nn.LSTM, x: Tensor, h0: Tensor, c0: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+    """(h, c) of a one-layer ``lstm`` after ``lengths[b]`` steps of row b of ``x`` (B, L, D), from (h0, c0)."""
+    h, c = h0.clone(), c0.clone()  # rows with length 0 keep the given state
+    rows = torch.nonzero(lengths > 0).flatten()
+    if rows.numel():
+        packed = nn.utils.rnn.pack_padded_sequence(x[rows], lengths[rows].cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        _, (h_n, c_n) = lstm(packed, (h0[rows][None].contiguous(), c0[rows][None].contiguous()))
+        h = h.index_put((rows,), h_n[0])
+        c = c.index_put((rows,), c_n[0])
+    return h, c

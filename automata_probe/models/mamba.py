@@ -44,7 +44,7 @@ from torch.autograd.function import once_differentiable
 
 from ..errors import ModelError
 from . import scan as _scan
-from .base import SequenceModel, SiteOutputs
+from .base import Patch, RecurrentState, SequenceModel, SiteOutputs, StateOutputs, StepOutputs
 from .config import ModelConfig
 
 __all__ = [
@@ -252,6 +252,73 @@ class MambaMixer(nn.Module):
         return self.out_proj(y), states
 
 
+    # ------------------------------------------------------ recurrent state
+    def forward_from(self, hidden: Tensor, conv_state: Tensor, ssm_state: Tensor,
+                     at: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """hidden (B, L, D) read from a state; output (B, L, D) and the state after step ``at[b]`` (B,).
+
+        ``conv_state`` (B, ED, K) holds the last K inputs of the convolution
+        (mamba_ssm's layout; the oldest is not read again), ``ssm_state``
+        (B, N, ED) the SSM state h (state-major, as the ``ssm_state`` site).
+        ``at[b]`` in ``-1..L-1`` (``-1``: the given state). Without gradients
+        the chunked scan runs (unless ``scan`` is "ref"); with them, the
+        autograd loop (gradients reach the state too).
+        """
+        batch, length, _ = hidden.shape
+        width = self.conv1d.weight.shape[-1]
+        x, z = self.in_proj(hidden).chunk(2, dim=-1)  # (B, L, ED) each
+        window = torch.cat([conv_state.transpose(1, 2), x], dim=1)  # (B, K + L, ED): old inputs, then new
+        if self.scan == "ref":  # the textbook route, as in _ssm_inputs
+            xc = self.conv1d(window[:, 1:].transpose(1, 2))[..., width - 1 : width - 1 + length].transpose(1, 2)
+        else:
+            xc = causal_conv1d(window[:, 1:], self.conv1d.weight, self.conv1d.bias)[:, width - 1 :]  # (B, L, ED)
+        xc = F.silu(xc)
+        dt, B, C = torch.split(self.x_proj(xc), [self.dt_rank, self.d_state, self.d_state], dim=-1)
+        delta = F.linear(dt, self.dt_proj.weight)  # (B, L, ED)
+        A = -torch.exp(self.A_log)  # (ED, N)
+        h0 = ssm_state.transpose(1, 2)  # (B, ED, N)
+        kw = dict(delta_bias=self.dt_proj.bias, delta_softplus=True, negative_eigenvalues=self.negative_eigenvalues)
+        needs_grad = torch.is_grad_enabled() and (hidden.requires_grad or ssm_state.requires_grad
+                                                  or conv_state.requires_grad or self.A_log.requires_grad)
+        rows = torch.arange(batch, device=hidden.device)
+        if self.scan == "ref":  # y from the readable scan; the states from the loop, to pick step at[b]
+            y = _scan.selective_scan_ref(xc, delta, A, B, C, self.D, z, h0=h0, **kw)
+            _, states = _scan.selective_scan_states(xc, delta, A, B, C, h0=h0, **kw)
+        elif needs_grad or self.scan == "loop":
+            y, states = _scan.selective_scan_states(xc, delta, A, B, C, self.D, z, h0=h0, **kw)
+        else:
+            y, h_at = _scan.selective_scan_chunked_from(xc, delta, A, B, C, self.D, z, h0=h0, at=at,
+                                                        threads=self.scan_threads, **kw)
+            states = None
+        if states is not None:  # (B, L, ED, N): pick step at[b], -1 -> h0
+            padded = torch.cat([h0.unsqueeze(1), states], dim=1)  # (B, 1 + L, ED, N)
+            h_at = padded[rows, at + 1]
+        conv_at = window[rows[:, None], (at + 1)[:, None] + torch.arange(width, device=hidden.device)]  # (B, K, ED)
+        return self.out_proj(y), conv_at.transpose(1, 2), h_at.transpose(1, 2)
+
+    def step(self, hidden: Tensor, conv_state: Tensor, ssm_state: Tensor, *, patch: Any = None,
+             prefix: str = "") -> tuple[Tensor, Tensor, Tensor]:
+        """One token: hidden (B, D) -> output (B, D), conv state (B, ED, K), SSM state (B, N, ED).
+
+        The readable recurrence (mamba_ssm's ``Mamba.step``): shift the new
+        input into the convolution window, convolve, discretize, update h,
+        read out. ``patch`` (see :mod:`.base`) may replace
+        ``{prefix}conv_state`` (the window this step convolves) and
+        ``{prefix}ssm_state`` (h after the update, before the read-out).
+        """
+        x, z = self.in_proj(hidden).chunk(2, dim=-1)  # (B, ED) each
+        conv_state = torch.cat([conv_state[:, :, 1:], x.unsqueeze(-1)], dim=-1)  # (B, ED, K)
+        conv_state = SequenceModel._patched(patch, f"{prefix}conv_state", conv_state)
+        x = F.silu((conv_state * self.conv1d.weight[:, 0, :]).sum(-1) + self.conv1d.bias)  # (B, ED)
+        dt, B, C = torch.split(self.x_proj(x), [self.dt_rank, self.d_state, self.d_state], dim=-1)
+        delta = F.softplus(self.dt_proj(dt))  # (B, ED)
+        dA = _scan.transition(delta.unsqueeze(-1) * -torch.exp(self.A_log), self.negative_eigenvalues)  # (B, ED, N)
+        h = dA * ssm_state.transpose(1, 2) + (delta * x).unsqueeze(-1) * B.unsqueeze(1)  # (B, ED, N)
+        h = SequenceModel._patched(patch, f"{prefix}ssm_state", h.transpose(1, 2))  # (B, N, ED)
+        y = (h * C.unsqueeze(-1)).sum(1) + self.D * x  # (B, ED)
+        return self.out_proj(y * F.silu(z)), conv_state, h
+
+
 class MambaLayer(nn.Module):
     """mamba_ssm's ``Block`` without an MLP: ``x + mixer(norm(x))``."""
 
@@ -280,6 +347,12 @@ class MambaModel(SequenceModel):
     Sites: ``embed``, ``layers.{i}.resid`` (residual stream after layer i),
     ``layers.{i}.ssm_state`` (the SSM state h_t of layer i flattened to N * ED,
     state-major: index n * ED + e, so ``.unflatten(-1, (N, ED))`` recovers it), ``final`` (after ``norm_f``).
+
+    Recurrent state (:mod:`.base`): per layer ``layers.{i}.conv_state``
+    (B, ED, d_conv), the convolution's window, and ``layers.{i}.ssm_state``
+    (B, N, ED); ``step`` is the readable one-token recurrence,
+    ``forward_state`` the chunked scan from a state (or the reference scan
+    with ``set_scan("ref")``, the autograd loop when gradients are needed).
     """
 
     def __init__(self, config: ModelConfig):
@@ -319,6 +392,55 @@ class MambaModel(SequenceModel):
         for layer in self.backbone.layers:
             layer.mixer.scan = name
             layer.mixer.scan_threads = threads
+
+    # ------------------------------------------------------ recurrent state
+    def initial_state(self, batch: int) -> RecurrentState:
+        """Zeros: per layer ``layers.{i}.conv_state`` (B, ED, d_conv) and ``layers.{i}.ssm_state`` (B, N, ED).
+
+        The conv state is mamba_ssm's inference cache layout (the last d_conv
+        inputs of the convolution); the SSM state is state-major, as the
+        ``ssm_state`` site (``.transpose(1, 2)`` gives mamba_ssm's (B, ED, N)).
+        """
+        cfg = self.config
+        p = self.backbone.embedding.weight
+        out: dict[str, Tensor] = {}
+        for i in range(cfg.n_layers):
+            out[f"layers.{i}.conv_state"] = p.new_zeros(batch, cfg.d_inner, cfg.d_conv)
+            out[f"layers.{i}.ssm_state"] = p.new_zeros(batch, cfg.d_state, cfg.d_inner)
+        return RecurrentState(out)
+
+    def forward_state(self, tokens: Tensor, state: RecurrentState | None = None, *,
+                      lengths: Tensor | None = None) -> StateOutputs:
+        self._check_tokens(tokens, self.config.vocab_size)
+        lengths = self._lengths(tokens, lengths)
+        state = self.initial_state(tokens.shape[0]) if state is None else state
+        at = lengths - 1  # (B,): last step read, -1 = none
+        x = self.backbone.embedding(tokens)  # (B, L, D)
+        new: dict[str, Tensor] = {}
+        for i, layer in enumerate(self.backbone.layers):
+            m, conv, ssm = layer.mixer.forward_from(layer.norm(x), state[f"layers.{i}.conv_state"],
+                                                    state[f"layers.{i}.ssm_state"], at)
+            x = x + m  # (B, L, D)
+            new[f"layers.{i}.conv_state"], new[f"layers.{i}.ssm_state"] = conv, ssm
+        return StateOutputs(outputs=self.head(self.backbone.norm_f(x)), state=RecurrentState(new))
+
+    def step(self, tokens: Tensor, state: RecurrentState, *, patch: Patch | None = None) -> StepOutputs:
+        self._check_patch(patch)
+        self._check_tokens(tokens[:, None], self.config.vocab_size)
+        sites: dict[str, Tensor] = {}
+        x = self._patched(patch, "embed", self.backbone.embedding(tokens))  # (B, D)
+        sites["embed"] = x
+        new: dict[str, Tensor] = {}
+        for i, layer in enumerate(self.backbone.layers):
+            m, conv, ssm = layer.mixer.step(layer.norm(x), state[f"layers.{i}.conv_state"],
+                                            state[f"layers.{i}.ssm_state"], patch=patch, prefix=f"layers.{i}.")
+            new[f"layers.{i}.conv_state"], new[f"layers.{i}.ssm_state"] = conv, ssm
+            sites[f"layers.{i}.conv_state"], sites[f"layers.{i}.ssm_state"] = conv.flatten(1), ssm.flatten(1)
+            x = self._patched(patch, f"layers.{i}.resid", x + m)  # (B, D)
+            sites[f"layers.{i}.resid"] = x
+        final = self._patched(patch, "final", self.backbone.norm_f(x))  # (B, D)
+        sites["final"] = final
+        return StepOutputs(outputs=self.head(final), state=RecurrentState(new), sites=sites)
 
     def forward(self, tokens: Tensor) -> Tensor:
         self._check_tokens(tokens, self.config.vocab_size)

@@ -23,6 +23,9 @@ Three implementations of the same function, all differentiable:
 - :func:`selective_scan_states`: a careful autograd loop (inputs split once with
   ``unbind``, no per-step indexing of big tensors) that also returns every h_t
   (for probing).
+- :func:`selective_scan_chunked_from`: the fast scan from a given state
+  ``h0``, returning the state at a given step of each row (no gradient):
+  how a recurrent model continues a sequence (:mod:`.base`'s state API).
 - :func:`selective_scan`: the fast default, a chunked scan with a hand-written
   backward (``torch.autograd.Function``). Time is cut into chunks of
   ``chunk_size`` steps. Per chunk, the transitions ``exp(delta A)``, the inputs
@@ -66,6 +69,7 @@ __all__ = [
     "selective_scan_ref",
     "selective_scan_states",
     "selective_scan_chunked_states",
+    "selective_scan_chunked_from",
     "SCANS",
     "scan_blocking",
 ]
@@ -98,8 +102,8 @@ def _finish(y: Tensor, u: Tensor, D: Tensor | None, z: Tensor | None) -> Tensor:
 def selective_scan_ref(
     u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor | None = None,
     z: Tensor | None = None, *, delta_bias: Tensor | None = None, delta_softplus: bool = False,
-    negative_eigenvalues: bool = False,
-) -> Tensor:
+    negative_eigenvalues: bool = False, h0: Tensor | None = None, return_last_state: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """Reference selective scan: one readable step at a time.
 
     Parameters
@@ -120,14 +124,21 @@ def selective_scan_ref(
         Apply softplus to delta.
     negative_eigenvalues : bool
         Use the transition in (-1, 1), see :func:`transition`.
+    h0 : Tensor (B, ED, N), optional
+        The state before the first step (default zeros): the scan continues
+        a sequence whose state this is.
+    return_last_state : bool
+        Also return the state after the last step (mamba_ssm's argument).
 
     Returns
     -------
-    Tensor (B, L, ED)
+    y : Tensor (B, L, ED)
+    last_state : Tensor (B, ED, N)
+        Only with ``return_last_state``.
     """
     delta = _prepare_delta(delta, delta_bias, delta_softplus)
     batch, length, d_inner = u.shape
-    h = u.new_zeros(batch, d_inner, A.shape[1])  # (B, ED, N)
+    h = u.new_zeros(batch, d_inner, A.shape[1]) if h0 is None else h0  # (B, ED, N)
     ys = []
     for t in range(length):
         dA = transition(delta[:, t, :, None] * A, negative_eigenvalues)  # (B, ED, N)
@@ -135,17 +146,19 @@ def selective_scan_ref(
         h = dA * h + dB * u[:, t, :, None]  # (B, ED, N)
         ys.append((h * C[:, t, None, :]).sum(-1))  # (B, ED)
     y = torch.stack(ys, dim=1) if ys else u.new_zeros(u.shape)  # (B, L, ED)
-    return _finish(y, u, D, z)
+    y = _finish(y, u, D, z)
+    return (y, h) if return_last_state else y
 
 
 def selective_scan_states(
     u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor | None = None,
     z: Tensor | None = None, *, delta_bias: Tensor | None = None, delta_softplus: bool = False,
-    negative_eigenvalues: bool = False,
+    negative_eigenvalues: bool = False, h0: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Selective scan that also returns every state h_t (a careful autograd loop).
 
-    Same arguments as :func:`selective_scan_ref`.
+    Same arguments as :func:`selective_scan_ref` (``h0``: the state before the
+    first step, gradients flow into it).
 
     Returns
     -------
@@ -156,16 +169,19 @@ def selective_scan_states(
     delta = _prepare_delta(delta, delta_bias, delta_softplus)
     dA = transition(delta.unsqueeze(-1) * A, negative_eigenvalues)  # (B, L, ED, N)
     dBu = (delta * u).unsqueeze(-1) * B.unsqueeze(2)  # (B, L, ED, N)
-    if not torch.is_grad_enabled() or not any(t.requires_grad for t in (u, delta, A, B, C)):
+    grad_inputs = (u, delta, A, B, C) if h0 is None else (u, delta, A, B, C, h0)
+    if not torch.is_grad_enabled() or not any(t.requires_grad for t in grad_inputs):
         # probing: no graph to keep, so run the recurrence in place in the
         # dBu buffer (states_t = dA_t * states_{t-1} + dBu_t) instead of
         # stacking per-step tensors into a second full-size copy
         states = dBu
+        if h0 is not None and states.shape[1]:
+            states[:, 0].addcmul_(dA[:, 0], h0)
         for t in range(1, states.shape[1]):
             states[:, t].addcmul_(dA[:, t], states[:, t - 1])
         y = torch.matmul(states, C.unsqueeze(-1)).squeeze(-1)  # (B, L, ED)
         return _finish(y, u, D, z), states
-    h = u.new_zeros(u.shape[0], u.shape[2], A.shape[1])  # (B, ED, N)
+    h = u.new_zeros(u.shape[0], u.shape[2], A.shape[1]) if h0 is None else h0  # (B, ED, N)
     hs = []
     # unbind once: indexing dA[:, t] inside the loop would build a full-size
     # gradient tensor per step in backward
@@ -210,6 +226,55 @@ def selective_scan_chunked_states(
                                      keep_states=True)
         y = _finish(y, u, D, z)
     return y, states.permute(1, 0, 3, 2)  # (L, B, N, ED) -> (B, L, ED, N), a view
+
+
+def selective_scan_chunked_from(
+    u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor | None = None,
+    z: Tensor | None = None, *, delta_bias: Tensor | None = None, delta_softplus: bool = False,
+    negative_eigenvalues: bool = False, h0: Tensor | None = None, at: Tensor | None = None,
+    chunk_size: int | None = None, batch_block: int | None = None, threads: int | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The fast chunked scan from a given state, returning the state at given steps; no gradient.
+
+    What a recurrent model needs to continue a sequence: ``h0`` is the state
+    before the first step, and row b's state after step ``at[b]`` comes back
+    (one state per row, copied out as the scan passes; nothing else is kept).
+
+    Parameters
+    ----------
+    u, delta, A, B, C, D, z, delta_bias, delta_softplus, negative_eigenvalues
+        As :func:`selective_scan_ref`.
+    h0 : Tensor (B, ED, N), optional
+        The state before the first step (default zeros).
+    at : Tensor (B,) of int, optional
+        Steps in ``-1..L-1`` (``-1``: ``h0`` itself); default: the last step.
+    chunk_size, batch_block, threads
+        As :func:`selective_scan`.
+
+    Returns
+    -------
+    y : Tensor (B, L, ED)
+    h_at : Tensor (B, ED, N)
+    """
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (u, delta, A, B, C, D, z, h0)):
+        raise ModelError("selective_scan_chunked_from computes no gradient; run it under torch.no_grad() "
+                         "or use selective_scan_states")
+    batch, length, d_inner = u.shape
+    if at is None:
+        at = torch.full((batch,), length - 1, dtype=torch.long, device=u.device)
+    at = at.to(device=u.device, dtype=torch.long)
+    if at.shape != (batch,) or (batch and (int(at.min()) < -1 or int(at.max()) >= length)):
+        raise ModelError(f"at must be {batch} steps in -1..{length - 1}")
+    start = u.new_zeros(batch, d_inner, A.shape[1]) if h0 is None else h0  # (B, ED, N)
+    if batch == 0 or length == 0:
+        return _finish(torch.zeros_like(u), u, D, z), start.clone()
+    chunk_size, batch_block = _blocking(u, A, chunk_size, batch_block)
+    with _capped_threads(threads):
+        delta = _prepare_delta(delta, delta_bias, delta_softplus)
+        y, (h_at,) = _scan_forward(u, delta, A, B, C, negative_eigenvalues, chunk_size, batch_block,
+                                   h0=start.transpose(1, 2), at=at)
+        y = _finish(y, u, D, z)
+    return y, h_at.transpose(1, 2)  # (B, N, ED) -> (B, ED, N)
 
 
 def selective_scan(
@@ -348,7 +413,7 @@ def _chunk_states(du_c: Tensor, B_c: Tensor, dA: Tensor, h0: Tensor, batch_block
 
 def _scan_forward(
     u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, negative: bool, chunk_size: int, batch_block: int,
-    keep_states: bool = False,
+    keep_states: bool = False, h0: Tensor | None = None, at: Tensor | None = None,
 ) -> tuple[Tensor, tuple[Tensor, ...]]:
     """Core of the chunked scan: y_t = <h_t, C_t> (B, L, ED), and what the backward pass needs.
 
@@ -361,6 +426,11 @@ def _scan_forward(
     With ``keep_states`` the recurrence writes into one (L, B, N, ED) tensor
     instead of the reused chunk buffer, and the saved tuple is replaced by
     ``(states,)``: every h_t at the cost of writing it once, no extra work.
+
+    ``h0`` (B, N, ED) is the state before the first step (default zeros). With
+    ``at`` (B,) (positions in ``-1..L-1``) the saved tuple is replaced by
+    ``(h_at,)``, (B, N, ED): row b's state after step ``at[b]`` (``-1``: h0),
+    copied out of each chunk's buffer as the scan passes (no gradient).
     """
     u_t = u.transpose(0, 1).contiguous()  # (L, B, ED)
     delta_t = delta.transpose(0, 1).contiguous()  # (L, B, ED)
@@ -377,7 +447,13 @@ def _scan_forward(
         hs_buf = torch.empty_like(dA_buf)  # (T, B, N, ED)
     starts = range(0, length, chunk_size)
     h0s = u_t.new_empty(len(starts), batch, d_state, d_inner)  # (n_chunks, B, N, ED): state before each chunk
-    h0s[0].zero_()
+    if h0 is None:
+        h0s[0].zero_()
+    else:
+        h0s[0].copy_(h0)
+    if at is not None:
+        h_at = h0s[0].clone()  # (B, N, ED): rows with at = -1 keep h0
+        rows_at = [torch.nonzero((at >= c0) & (at < c0 + chunk_size)).flatten() for c0 in starts]
     y = u_t.new_empty(length, batch, d_inner)  # (L, B, ED)
     for k, c0 in enumerate(starts):
         c1 = min(c0 + chunk_size, length)
@@ -386,8 +462,12 @@ def _scan_forward(
         _chunk_transitions(delta_t[c0:c1], A_t, negative, dA)
         _chunk_states(du_t[c0:c1], B_t[c0:c1], dA, h0s[k], batch_block, hs)
         torch.matmul(C_t[c0:c1].unsqueeze(-2), hs, out=y[c0:c1].unsqueeze(-2))  # (T, B, 1, ED)
+        if at is not None and rows_at[k].numel():
+            h_at[rows_at[k]] = hs[at[rows_at[k]] - c0, rows_at[k]]
         if k + 1 < len(starts):
             h0s[k + 1].copy_(hs[-1])
+    if at is not None:
+        return y.transpose(0, 1), (h_at,)
     if keep_states:
         return y.transpose(0, 1), (all_states,)
     return y.transpose(0, 1), (u_t, delta_t, du_t, A_t, B_t, C_t, h0s)

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import ModelError
-from .base import SequenceModel, SiteOutputs
+from .base import Patch, SequenceModel, SiteOutputs
 from .config import ModelConfig
 
 __all__ = ["TransformerModel", "sinusoidal_positions"]
@@ -98,6 +98,35 @@ class TransformerModel(SequenceModel):
 
     def site_names(self) -> list[str]:
         return ["embed", *(f"layers.{i}.resid" for i in range(self.config.n_layers)), "final"]
+
+    def forward_patched(self, tokens: Tensor, position: Tensor, patch: Patch) -> Tensor:
+        """Activation patching of the residual stream: sites in ``patch`` replaced at ``position[b]``.
+
+        Each patched site's value at row b, position ``position[b]`` goes
+        through ``patch[site]`` ((B, D) -> (B, D)); later blocks at every
+        position (attention reads the patched position) and the head are
+        recomputed. Returns the outputs (B, L, n_outputs).
+        """
+        self._check_patch(patch)
+        self._check_tokens(tokens, self.config.vocab_size)
+        batch, length = tokens.shape
+        position = torch.as_tensor(position, dtype=torch.long, device=tokens.device)
+        if position.shape != (batch,) or (batch and (int(position.min()) < 0 or int(position.max()) >= length)):
+            raise ModelError(f"position must be {batch} indices in 0..{length - 1}")
+        rows = torch.arange(batch, device=tokens.device)
+
+        def at(site: str, x: Tensor) -> Tensor:  # x (B, L, D)
+            if site not in patch:
+                return x
+            return x.index_put((rows, position), self._patched(patch, site, x[rows, position]))
+
+        x = self.embedding(tokens)  # (B, L, D)
+        if self.config.positional_encoding == "sinusoidal":
+            x = x + sinusoidal_positions(length, self.config.d_model, device=x.device, dtype=x.dtype)
+        x = self.dropout(at("embed", x))
+        for i, block in enumerate(self.layers):
+            x = at(f"layers.{i}.resid", block(x))  # (B, L, D)
+        return self.head(at("final", self.ln_f(x)))  # (B, L, n_outputs)
 
     def forward_sites(self, tokens: Tensor, sites: Iterable[str] | None = None) -> SiteOutputs:
         wanted = self._resolve_sites(sites)

@@ -8,7 +8,7 @@ a class per node; :func:`make_labeler` builds it from the probed DFA (see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -17,18 +17,9 @@ from ..automata.dfa import DFA, align_alphabet, run_table
 from ..automata.words import format_word
 from ..data import check_indices, next_patterns
 from ..errors import DataError
+from .targets import TARGETS, check_target, monoid_classes, parse_target, state_classes
 
 __all__ = ["TARGETS", "check_target", "Labeler", "make_labeler"]
-
-#: What a probe can be asked to read.
-TARGETS = ("state", "monoid", "member", "next")
-
-
-def check_target(target: str) -> str:
-    """``target`` if it is one of :data:`TARGETS`, else :class:`~automata_probe.errors.DataError`."""
-    if target not in TARGETS:
-        raise DataError(f"unknown probe target {target!r}; expected one of {', '.join(TARGETS)}")
-    return target
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -52,6 +43,14 @@ class Labeler:
         Display name of each class.
     dfa
         The minimal DFA (aligned to ``alphabet``) the labels come from.
+    node_state
+        ``(n_nodes,)`` the DFA state each node puts the automaton in (for
+        ``monoid`` and ``quotient:`` targets, whose nodes are monoid
+        elements); None when the nodes are the DFA's states.
+    complement
+        ``(n_nodes,)`` for a quotient with a normal complement: each node's
+        class in the complement, so a node is (class, complement class);
+        None otherwise.
     """
 
     target: str
@@ -61,6 +60,8 @@ class Labeler:
     node_class: np.ndarray
     class_names: tuple[str, ...]
     dfa: DFA
+    node_state: np.ndarray | None = None
+    complement: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         check_target(self.target)
@@ -76,6 +77,19 @@ class Labeler:
         cls.setflags(write=False)
         object.__setattr__(self, "table", table)
         object.__setattr__(self, "node_class", cls)
+        for name in ("node_state", "complement"):
+            value = getattr(self, name)
+            if value is not None:
+                value = np.asarray(value, dtype=np.int64)
+                if value.shape != cls.shape:
+                    raise DataError(f"labeler {name} has shape {value.shape} for {cls.shape[0]} nodes")
+                value.setflags(write=False)
+                object.__setattr__(self, name, value)
+
+    @property
+    def states_of_nodes(self) -> np.ndarray:
+        """``(n_nodes,)`` the DFA state of each node."""
+        return self.node_state if self.node_state is not None else np.arange(self.table.shape[0])
 
     @property
     def n_classes(self) -> int:
@@ -113,6 +127,7 @@ def make_labeler(
     alphabet: Sequence[str] | None = None,
     max_monoid: int = 200_000,
     what: str = "the model",
+    partitions: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> Labeler:
     """Build the labels for ``target`` from ``dfa``.
 
@@ -121,33 +136,41 @@ def make_labeler(
     dfa
         The automaton to probe for (it is minimized here).
     target
-        ``"state"``, ``"monoid"``, ``"member"`` or ``"next"``.
+        ``"state"``, ``"monoid"``, ``"member"``, ``"next"``, or a spec from
+        :mod:`.targets` (``"partition:live-dead"``, ``"quotient:sign"``, ...).
     alphabet
         The model's letters in tokenizer order (default: the DFA's). It must
         be the same set as the DFA's alphabet.
     max_monoid
-        Cap for the ``monoid`` target
+        Cap for the ``monoid`` and ``quotient:`` targets
         (:class:`~automata_probe.errors.MonoidTooLargeError` past it).
     what
         How the model is named in an alphabet error.
+    partitions
+        Named partitions (a language file's ``[partitions]``) for ``partition:NAME``.
 
     Raises
     ------
     AlphabetError
         The alphabets are different sets (the message names both).
+    DataError
+        A partition that does not partition the states, a quotient the
+        monoid does not have.
     """
-    check_target(target)
+    kind, _ = parse_target(target)
     letters = tuple(alphabet) if alphabet is not None else dfa.alphabet
     minimal = align_alphabet(dfa, letters, what=what).minimize().with_name(dfa.name or "dfa")
-    if target == "monoid":
-        return _monoid_labeler(minimal, letters, max_monoid)
+    if kind in ("monoid", "quotient"):
+        return _monoid_labeler(minimal, letters, max_monoid, target)
     n = minimal.n_states
     if target == "state":
         node_class, names = np.arange(n), tuple(_state_name(minimal, q) for q in range(n))
     elif target == "member":
         node_class, names = minimal.accept_mask.astype(np.int64), ("reject", "accept")
-    else:
+    elif target == "next":
         node_class, names = _next_classes(minimal, letters)
+    else:
+        node_class, names = state_classes(minimal, target, partitions)
     return Labeler(
         target=target, alphabet=letters, table=minimal.table, start=minimal.start, node_class=node_class,
         class_names=names, dfa=minimal,
@@ -173,21 +196,28 @@ def _next_classes(dfa: DFA, letters: tuple[str, ...]) -> tuple[np.ndarray, tuple
     return cls, tuple(names)
 
 
-def _monoid_labeler(minimal: DFA, letters: tuple[str, ...], max_monoid: int) -> Labeler:
-    """The right Cayley graph of the transition monoid of the minimal DFA."""
+def _monoid_labeler(minimal: DFA, letters: tuple[str, ...], max_monoid: int, target: str) -> Labeler:
+    """The right Cayley graph of the transition monoid of the minimal DFA (classes: elements, or a quotient's)."""
     monoid = transition_monoid(minimal, max_monoid=max_monoid)
     cayley = np.asarray(monoid.cayley, dtype=np.int64)  # (m, k): element of w.a from element of w
     order = monoid.dfa.alphabet
     if order != letters:  # columns follow the monoid's alphabet order
         cayley = cayley[:, [order.index(a) for a in letters]]
+    complement = None
+    if target == "monoid":
+        node_class, names = np.arange(monoid.size), tuple(format_word(w, letters) for w in monoid.words)
+    else:
+        node_class, names, complement = monoid_classes(monoid, target)
     return Labeler(
-        target="monoid",
+        target=target,
         alphabet=letters,
         table=cayley,
         start=0,  # element 0 is the identity (the empty word)
-        node_class=np.arange(monoid.size),
-        class_names=tuple(format_word(w, letters) for w in monoid.words),
+        node_class=node_class,
+        class_names=names,
         dfa=minimal,
+        node_state=np.asarray(monoid.elements[:, minimal.start], dtype=np.int64),
+        complement=complement,
     )
 
 

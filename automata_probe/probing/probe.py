@@ -136,7 +136,8 @@ def _prepare(model_or_checkpoint: Any, dfa: DFA | Language, config: ProbeConfig,
         raise ModelError("the untrained control needs the model's config (model.config); pass controls=False")
     config = replace(_with_lengths(config, loaded.train_config, language), source=source)
     what = f"the model ({loaded.language_name})" if loaded.language_name else "the model"
-    labeler = make_labeler(dfa, config.target, alphabet=letters, what=what)
+    labeler = make_labeler(dfa, config.target, alphabet=letters, what=what,
+                           partitions=language.partitions if language is not None else None)
     sites = resolve_sites(loaded.model, config.sites)
     if config.pca_site is not None and config.pca_site not in sites:
         raise ModelError(f"pca_site {config.pca_site!r} is not among the probed sites: {', '.join(sites)}")

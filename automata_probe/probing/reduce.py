@@ -17,6 +17,11 @@ __all__ = ["Reducer", "top_components", "project2"]
 def top_components(Z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The top ``k`` eigenvectors ``(F, k)`` of the covariance of the centred rows
     ``Z`` ``(n, F)``, and all eigenvalues in descending order."""
+    n, F = Z.shape
+    if n < F:  # fewer rows than features: the covariance has rank <= n; an SVD of the rows is far cheaper
+        _, s, vt = np.linalg.svd(Z.astype(np.float64), full_matrices=False)
+        vals = np.concatenate([s**2 / max(n - 1, 1), np.zeros(F - s.size)])
+        return vt[:k].T, vals
     cov = (Z.T @ Z).astype(np.float64) / max(Z.shape[0] - 1, 1)  # (F, F)
     vals, vecs = np.linalg.eigh(cov)
     return vecs[:, ::-1][:, :k], vals[::-1]

@@ -22,6 +22,10 @@ _HOMES = {
     "length_figure": "probe_plots",
     "plot_report": "probe_plots",
     "projection_figure": "probe_plots",
+    "causal_figure": "causal_plots",
+    "free_run_figure": "causal_plots",
+    "heatmap_figure": "causal_plots",
+    "plot_intervention_report": "causal_plots",
     "plot_merrill": "reproduce_plots",
     "plot_sarrof": "reproduce_plots",
 }

@@ -11,6 +11,7 @@ from automata_probe.errors import ModelError
 from automata_probe.models.scan import (
     selective_scan,
     selective_scan_chunked_states,
+    selective_scan_chunked_from,
     selective_scan_ref,
     selective_scan_states,
     transition,
@@ -163,3 +164,45 @@ def test_negative_eigenvalues_scan_computes_parity_by_construction():
     # with transitions in (0, 1] the state never changes sign: no parity
     y_pos = selective_scan(u, delta, A, B, C)[..., 0]
     assert bool((y_pos >= 0).all())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    b=st.integers(1, 4), length=st.integers(1, 13), e=st.integers(1, 4), n=st.integers(1, 3),
+    chunk=st.integers(1, 6), block=st.integers(1, 3), negative=st.booleans(), seed=st.integers(0, 99),
+)
+def test_scans_from_a_state_agree_and_return_the_state_at_each_rows_step(b, length, e, n, chunk, block, negative, seed):
+    inputs = {k: (v.detach() if v is not None else None) for k, v in scan_inputs(b, length, e, n, seed).items()}
+    g = torch.Generator().manual_seed(seed)
+    h0 = torch.randn(b, e, n, generator=g, dtype=inputs["u"].dtype)
+    at = torch.randint(-1, length, (b,), generator=g)
+    kwargs = dict(delta_bias=inputs["delta_bias"], delta_softplus=True, negative_eigenvalues=negative, h0=h0)
+    args = [inputs[k] for k in ("u", "delta", "A", "B", "C", "D", "z")]
+    with torch.no_grad():
+        y_want, states = selective_scan_states(*args, **kwargs)
+        y_ref, last = selective_scan_ref(*args, **kwargs, return_last_state=True)
+        y, h_at = selective_scan_chunked_from(*args, **kwargs, at=at, chunk_size=chunk, batch_block=block)
+        _, h_last = selective_scan_chunked_from(*args, **kwargs)
+    torch.testing.assert_close(y_ref, y_want, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(y, y_want, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(last, states[:, -1], rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(h_last, states[:, -1], rtol=1e-5, atol=1e-6)
+    want_at = torch.cat([h0[:, None], states], 1)[torch.arange(b), at + 1]
+    torch.testing.assert_close(h_at, want_at, rtol=1e-5, atol=1e-6)
+    # continuing from h0 is the second half of one longer scan
+    with torch.no_grad():
+        whole = selective_scan_states(*[torch.cat([x, x], 1) if x is not None and x.dim() == 3 else x for x in args],
+                                      delta_bias=inputs["delta_bias"], delta_softplus=True,
+                                      negative_eigenvalues=negative)[0]
+        first_half_state = selective_scan_chunked_from(*args, delta_bias=inputs["delta_bias"], delta_softplus=True,
+                                                       negative_eigenvalues=negative)[1]
+        second = selective_scan_chunked_from(*args, delta_bias=inputs["delta_bias"], delta_softplus=True,
+                                             negative_eigenvalues=negative, h0=first_half_state)[0]
+    torch.testing.assert_close(second, whole[:, length:], rtol=1e-5, atol=1e-5)
+
+
+def test_chunked_scan_from_a_state_checks_its_steps():
+    inputs = {k: (v.detach() if v is not None else None) for k, v in scan_inputs(2, 5, 3, 2, seed=1).items()}
+    with pytest.raises(ModelError, match="at must be"):
+        selective_scan_chunked_from(inputs["u"], inputs["delta"], inputs["A"], inputs["B"], inputs["C"],
+                                    at=torch.tensor([0, 5]))
