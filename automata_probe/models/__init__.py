@@ -26,6 +26,7 @@ from .build import build_model
 from .checkpoint import Checkpoint, LoadedModel, load_checkpoint, load_mamba_ssm_checkpoint, resolve_model, save_checkpoint
 from .config import ARCHITECTURES, ModelConfig, config_for
 from .evaluation import BinResult, EvalReport, evaluate
+from .interop import config_from_fla, config_from_mamba2, load_reference_state_dict, to_reference_state_dict
 from .linear_model import LINEAR_RNN_ARCHS, LinearRNNModel
 from .lstm import LSTMModel
 from .mamba import MambaModel, config_from_mamba_ssm, load_mamba_ssm_state_dict, mamba_ssm_available
@@ -59,6 +60,10 @@ __all__ = [
     "TransformerModel",
     "LinearRNNModel",
     "LINEAR_RNN_ARCHS",
+    "load_reference_state_dict",
+    "to_reference_state_dict",
+    "config_from_fla",
+    "config_from_mamba2",
     "build_model",
     "load_mamba_ssm_state_dict",
     "config_from_mamba_ssm",
