@@ -21,3 +21,15 @@ def tomita4() -> DFA:
         accept=["q0", "q1", "q2"],
         name="tomita4",
     ).minimize()
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.slow`` tests run only when asked: ``-m slow`` or AUTOMATA_PROBE_SLOW=1 (kept out of CI)."""
+    import os
+
+    if os.environ.get("AUTOMATA_PROBE_SLOW") == "1" or "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow or AUTOMATA_PROBE_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
