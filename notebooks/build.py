@@ -133,7 +133,7 @@ from automata_probe.probing import ProbeConfig, probe_model
 report = probe_model(checkpoint, dfa, ProbeConfig(target="state", seeds=(0,) if QUICK else (0, 1),
                                                  n_train=120 if QUICK else 300, n_test=80 if QUICK else 200))
 print(report.table())
-print("best site:", report.best_site.site)"""),
+print(report.best_site_summary())"""),
         ("code", """\
 from automata_probe.viz.probe_plots import accuracy_figure, confusion_figure, length_figure, projection_figure
 
@@ -301,19 +301,40 @@ from automata_probe.viz.causal_plots import plot_intervention_report
 
 def settings(**kw):  # quick: a smoke run for CI; full: 3 seeds, the defaults of `automata-probe intervene`
     if QUICK:
-        kw.update(seeds=(0,), n_train=24, n_test=16, das_steps=3, free_run=3, free_n=8)
+        kw.update(seeds=(0,), n_train=16, n_test=12, modes=("site", "das"), das_steps=2, free_run=2, free_n=4)
     else:
         kw.update(workers=2)  # seeds in two processes; the numbers do not depend on it
-    return InterventionConfig(**kw)"""),
+    return InterventionConfig(**kw)
+
+from automata_probe.automata import load_language
+from automata_probe.models import ModelConfig, TrainConfig, build_model, train
+from automata_probe.models.checkpoint import load_checkpoint
+
+def trained(name, path, model_config, train_config):  # reuse a checkpoint in OUT, else train one
+    lang = load_language(name)
+    if path.exists():
+        print(f"reusing {path}")
+    else:
+        result = train(build_model(model_config, seed=0), lang, train_config, checkpoint_path=path)
+        print(f"stopped: {result.stopped} after {result.steps} steps")
+        print(result.report.table())
+    return load_checkpoint(path), lang"""),
         ("md", """\
 ## Tomita 4: a probe that reads the state everywhere
 
 The demo's model (2-layer Mamba, next-character prediction). The probe reads the state at
 every site past the embedding, in the trained and in the untrained model alike."""),
-        ("code", TRAIN_TOMITA4),
         ("code", """\
-probe = probe_model(checkpoint, language, ProbeConfig(seeds=(0,), n_train=60 if QUICK else 300,
-                                                      n_test=30 if QUICK else 200))
+# the model of notebook 02 and of `automata-probe demo` (quick: a small one, briefly trained)
+checkpoint, language = trained(
+    "tomita4", OUT / ("tomita4-nb06-quick.pt" if QUICK else "tomita4.pt"),
+    ModelConfig(arch="mamba", vocab_size=4, n_outputs=3, d_model=16 if QUICK else 64, n_layers=2),
+    TrainConfig(task="next", train_lengths=(1, 20) if QUICK else (1, 100), test_bins=((21, 30),) if QUICK
+                else ((101, 150),), max_steps=40 if QUICK else 1000, eval_every=50, early_stop_evals=2,
+                final_eval_n=50 if QUICK else 1000, checkpoint_every=None, seed=0))"""),
+        ("code", """\
+probe = probe_model(checkpoint, language, ProbeConfig(seeds=(0,), n_train=40 if QUICK else 300,
+                                                      n_test=20 if QUICK else 200))
 print(probe.table())"""),
         ("code", """\
 t4 = intervene(checkpoint, language, settings(), progress=False)
@@ -344,25 +365,12 @@ A 2-layer Mamba whose transitions lie in (-1, 1) (Grazzi et al. 2024), trained o
 (next-character prediction, lengths 2-50). Parity is not star-free: with non-negative gates
 Mamba cannot learn it at all lengths; with negative eigenvalues it can."""),
         ("code", """\
-from automata_probe.models import ModelConfig, TrainConfig, build_model, train
-from automata_probe.data import Tokenizer, n_outputs
-
-def trained(name, path, model_config, train_config):
-    lang = load_language(name)
-    if path.exists():
-        print(f"reusing {path}")
-    else:
-        result = train(build_model(model_config, seed=0), lang, train_config, checkpoint_path=path)
-        print(f"stopped: {result.stopped} after {result.steps} steps")
-        print(result.report.table())
-    return load_checkpoint(path), lang
-
 parity_cfg = ModelConfig(arch="mamba", vocab_size=4, n_outputs=3, d_model=16 if QUICK else 64, n_layers=2,
                          negative_eigenvalues=True)
 parity_ckpt, parity = trained(
     "parity", OUT / ("parity-neg-quick.pt" if QUICK else "parity-neg.pt"), parity_cfg,
     TrainConfig(task="next", train_lengths=(2, 12) if QUICK else None, test_bins=((13, 20),) if QUICK else None,
-                max_steps=60 if QUICK else 2000, early_stop_evals=8, final_eval_n=100 if QUICK else 1000, seed=0,
+                max_steps=30 if QUICK else 2000, early_stop_evals=8, final_eval_n=50 if QUICK else 1000, seed=0,
                 checkpoint_every=None))
 par = intervene(parity_ckpt, parity, settings(), progress=False)
 print(par.table(kind="trained"))
@@ -389,8 +397,9 @@ permutation (`quotient:sign`, even/odd)."""),
 s3_cfg = ModelConfig(arch="lstm", vocab_size=4, n_outputs=6, d_model=16 if QUICK else 64, n_layers=2)
 s3_ckpt, s3 = trained(
     "group-S3", OUT / ("s3-lstm-quick.pt" if QUICK else "s3-lstm.pt"), s3_cfg,
-    TrainConfig(task="state", max_steps=60 if QUICK else 2000, early_stop_evals=8,
-                final_eval_n=100 if QUICK else 1000, seed=0, checkpoint_every=None))
+    TrainConfig(task="state", train_lengths=(2, 10) if QUICK else None, test_bins=((11, 15),) if QUICK else None,
+                max_steps=30 if QUICK else 2000, early_stop_evals=8, final_eval_n=50 if QUICK else 1000, seed=0,
+                checkpoint_every=None))
 s3_state = intervene(s3_ckpt, s3, settings(), progress=False)
 s3_sign = intervene(s3_ckpt, s3, settings(target="quotient:sign"), progress=False)
 print(s3_state.table(kind="trained", bin=0))

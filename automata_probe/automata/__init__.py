@@ -6,6 +6,7 @@ from .words import Word, format_word, split_word
 from .families import FAMILIES, family, family_dfa
 from .files import language_toml, read_language_file, write_language_file
 from .language import DEFAULT_EXPERIMENT, Experiment, Language, partition_classes
+from .nfa import Fragment, NFABuilder
 from .regex import regex_to_dfa
 from .resolve import language_from_dfa, language_from_regex, load_language, suite_dir, suite_names
 
@@ -29,6 +30,8 @@ __all__ = [
     "Experiment",
     "Language",
     "partition_classes",
+    "Fragment",
+    "NFABuilder",
     "regex_to_dfa",
     "language_from_dfa",
     "language_from_regex",

@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="state (default), member, next, partition:NAME (live-dead, a [partitions] name, or "
                    "q0,q1|q2|...) or quotient:NAME (sign, Z<k>, abelian)")
     p.add_argument("--site", "--sites", dest="sites", nargs="+", metavar="SITE",
-                   help="sites to patch (default: every site and state component)")
+                   help="sites to patch (default: every site, state component and layer memory layers.{i}.state)")
     p.add_argument("--mode", "--modes", dest="modes", nargs="+", metavar="MODE",
                    help=f"modes, of {', '.join(MODES)} (default: all the architecture can do; the ceiling "
                    "'full' and the floor 'none' are always reported)")

@@ -25,7 +25,7 @@ from .base import Patch, RecurrentState, SequenceModel, SiteOutputs, StateOutput
 from .build import build_model
 from .checkpoint import Checkpoint, LoadedModel, load_checkpoint, load_mamba_ssm_checkpoint, resolve_model, save_checkpoint
 from .config import ARCHITECTURES, ModelConfig, config_for
-from .evaluation import BinResult, EvalReport, evaluate
+from .evaluation import BinResult, EvalReport, EvalWords, evaluate, final_table_words
 from .interop import config_from_fla, config_from_mamba2, load_reference_state_dict, to_reference_state_dict
 from .linear_model import LINEAR_RNN_ARCHS, LinearRNNModel
 from .lstm import LSTMModel
@@ -48,6 +48,8 @@ __all__ = [
     "train",
     "BinResult",
     "EvalReport",
+    "EvalWords",
+    "final_table_words",
     "evaluate",
     "SequenceModel",
     "SiteOutputs",
