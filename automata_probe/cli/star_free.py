@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: --{flag.replace('_', '-')} must be at least 1", file=sys.stderr)
             return 2
     language = resolve_language(args)
-    _hint_if_name(args)
+    hint_if_name(args)
     c = classify(language.dfa, max_monoid=args.max_monoid)
     if args.json:
         print(json.dumps(verdict_dict(language, c), indent=2, ensure_ascii=False))
@@ -134,12 +134,11 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_STAR_FREE if c.star_free else EXIT_NOT_STAR_FREE
 
 
-def _hint_if_name(args: argparse.Namespace) -> None:
-    """A PATTERN that is also a suite name was probably meant as ``--dfa``."""
+def hint_if_name(args: argparse.Namespace) -> None:
+    """A PATTERN that is also a suite name was probably meant as ``--dfa``: say so on stderr."""
     if not args.pattern or args.dfa:
         return
     try:
-
         if args.pattern in suite_names():
             print(
                 f"note: {args.pattern!r} is read as a regex; use --dfa {args.pattern} for the language of that name",
