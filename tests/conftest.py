@@ -46,3 +46,15 @@ def tiny_report(tiny_model, tomita4) -> ProbeReport:
     """probe_model on tiny_model: two seeds, the MLP probe, one longer bin (probing, report and plot tests)."""
     settings = dict(n_train=12, n_test=6, train_lengths=(1, 8), test_bins=[(9, 12)])
     return probe_model(tiny_model, tomita4, ProbeConfig(seeds=(0, 1), mlp=True, **settings))
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.slow`` tests run only when asked: ``-m slow`` or AUTOMATA_PROBE_SLOW=1 (kept out of CI)."""
+    import os
+
+    if os.environ.get("AUTOMATA_PROBE_SLOW") == "1" or "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow or AUTOMATA_PROBE_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

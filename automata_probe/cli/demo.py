@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from ..automata import load_language
+from ..models.config import ARCHITECTURES
 from ..probing import InterventionReport
 from . import build_parser, run_guarded
 
@@ -30,7 +31,7 @@ DESCRIPTION = __doc__.split("\n\n")[0]
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dfa", default="tomita4", metavar="LANG", help="language (default: %(default)s)")
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default: runs/demo-<LANG>)")
-    p.add_argument("--arch", default="mamba", choices=["mamba", "lstm", "transformer"])
+    p.add_argument("--arch", default="mamba", choices=list(ARCHITECTURES))
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--d-model", type=int, default=64)
     p.add_argument("--steps", type=int, default=1000, help="most training steps (stops early at 100%%)")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..automata import load_language
 from ..data import LengthBin
-from ..errors import AlphabetError, CheckpointError
-from ..models import TrainConfig, build_model, config_for, load_checkpoint, train
+from ..errors import AlphabetError, CheckpointError, ParameterError
+from ..models import ARCHITECTURES, LINEAR_RNN_ARCHS, TrainConfig, build_model, config_for, load_checkpoint, train
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,28 @@ DEFAULTS = {
 
 
 #: Shown by ``--help`` above the arguments.
-DESCRIPTION = "Train a sequence model (Mamba, LSTM or Transformer) on a language's per-position task."
+DESCRIPTION = ("Train a sequence model (Mamba, Mamba-2, DeltaNet, Gated DeltaNet, DeltaProduct, LSTM or Transformer) "
+               "on a language's per-position task.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dfa", required=True, metavar="LANG",
                    help="language: a .toml path, a suite name (tomita4), or a family (parity, Dn-4, group-S5)")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="checkpoint to write (model.pt)")
-    p.add_argument("--arch", choices=["mamba", "lstm", "transformer"], default=DEFAULTS["arch"])
+    p.add_argument("--arch", choices=list(ARCHITECTURES), default=DEFAULTS["arch"],
+                   help="mamba (default), lstm, transformer, or a matrix-state linear RNN: mamba2, deltanet, "
+                   "gated-deltanet, deltaproduct")
     p.add_argument("--layers", type=int, default=DEFAULTS["layers"], help="blocks (default %(default)s)")
     p.add_argument("--d-model", type=int, default=DEFAULTS["d_model"], help="width (default %(default)s)")
     p.add_argument("--d-state", type=int, default=DEFAULTS["d_state"], help="Mamba state size N (default %(default)s)")
-    p.add_argument("--negative-eigenvalues", action="store_true",
-                   help="Mamba transition in (-1, 1) instead of (0, 1) (Grazzi et al. 2024)")
+    p.add_argument("--negative-eigenvalues", "--neg-eigval", dest="negative_eigenvalues", action="store_true",
+                   help="Mamba/Mamba-2 transition in (-1, 1) instead of (0, 1); DeltaNet family: beta in [0, 2] "
+                   "(Grazzi et al. 2024)")
+    p.add_argument("--heads", type=int, default=None,
+                   help="heads of the state (mamba2 and the DeltaNet family; default 4) or of attention")
+    p.add_argument("--householders", type=int, default=1, metavar="N_H",
+                   help="deltaproduct: Householder steps per token (Siems et al. 2025; default 1)")
+    p.add_argument("--forget-gate", action="store_true", help="deltaproduct: a scalar decay per head (Gated DeltaProduct)")
     p.add_argument("--task", choices=["next", "member", "state"], default=DEFAULTS["task"])
     p.add_argument("--words", choices=["language", "mixed", "uniform"], default=None,
                    help="training words: language (the language's words, Sarrof et al.; default for --task next), "
@@ -144,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
             n_layers=args.layers,
             d_state=args.d_state,
             negative_eigenvalues=args.negative_eigenvalues,
+            **_linear_rnn_fields(args),
         )
         model = build_model(model_config, seed=args.seed)
     _print_config(language, model_config, tconf, model, out, resume)
@@ -163,14 +173,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _linear_rnn_fields(args: argparse.Namespace) -> dict:
+    """The config fields the linear-RNN options set (checked against --arch: one line, exit 2)."""
+    fields: dict = {}
+    if args.heads is not None:
+        fields["n_heads"] = args.heads
+    if args.householders != 1 or args.forget_gate:
+        if args.arch != "deltaproduct":
+            raise ParameterError(f"--householders and --forget-gate need --arch deltaproduct, not {args.arch}")
+        fields.update(householders=args.householders, forget_gate=args.forget_gate)
+    if args.negative_eigenvalues and args.arch in ("lstm", "transformer"):
+        raise ParameterError(f"--neg-eigval has no meaning for --arch {args.arch}")
+    return fields
+
+
 def _print_config(language, model_config, tconf, model, out, resume) -> None:
     n_params = sum(p.numel() for p in model.parameters())
     dfa = language.dfa
     lines = [
         f"language      {language.name}: {dfa.n_states} states, alphabet {{{', '.join(dfa.alphabet)}}}",
         f"model         {model_config.arch}, {model_config.n_layers} layers, d_model {model_config.d_model}"
-        + (f", d_state {model_config.d_state}" if model_config.arch == "mamba" else "")
-        + (", negative eigenvalues" if model_config.arch == "mamba" and model_config.negative_eigenvalues else "")
+        + (f", d_state {model_config.d_state}" if model_config.arch in ("mamba", "mamba2") else "")
+        + (f", {model_config.n_heads} heads of {model_config.head_dim}" if model_config.arch in LINEAR_RNN_ARCHS else "")
+        + (f", {model_config.householders} Householders" if model_config.arch == "deltaproduct" else "")
+        + (", negative eigenvalues" if model_config.negative_eigenvalues and model_config.arch not in ("lstm", "transformer")
+           else "")
         + f", {n_params:,} parameters",
         f"task          {tconf.task} (words: {tconf.word_source})",
         f"lengths       train {_bin(tconf.train_lengths, language, 'train')}, "

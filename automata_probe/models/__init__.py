@@ -1,4 +1,5 @@
-"""Sequence models: Mamba (pure PyTorch, mamba_ssm-compatible weights), LSTM, causal Transformer.
+"""Sequence models: Mamba and Mamba-2 (pure PyTorch, mamba_ssm-compatible weights), DeltaNet, Gated
+DeltaNet and DeltaProduct (fla-compatible weights), LSTM, causal Transformer.
 
 Every model maps tokens (B, L) to per-position outputs (B, L, n_outputs) and
 exposes named activation sites for probing::
@@ -25,6 +26,8 @@ from .build import build_model
 from .checkpoint import Checkpoint, LoadedModel, load_checkpoint, load_mamba_ssm_checkpoint, resolve_model, save_checkpoint
 from .config import ARCHITECTURES, ModelConfig, config_for
 from .evaluation import BinResult, EvalReport, EvalWords, evaluate, final_table_words
+from .interop import config_from_fla, config_from_mamba2, load_reference_state_dict, to_reference_state_dict
+from .linear_model import LINEAR_RNN_ARCHS, LinearRNNModel
 from .lstm import LSTMModel
 from .mamba import MambaModel, config_from_mamba_ssm, load_mamba_ssm_state_dict, mamba_ssm_available
 from .training import TrainConfig, TrainResult, train
@@ -57,6 +60,12 @@ __all__ = [
     "MambaModel",
     "LSTMModel",
     "TransformerModel",
+    "LinearRNNModel",
+    "LINEAR_RNN_ARCHS",
+    "load_reference_state_dict",
+    "to_reference_state_dict",
+    "config_from_fla",
+    "config_from_mamba2",
     "build_model",
     "load_mamba_ssm_state_dict",
     "config_from_mamba_ssm",

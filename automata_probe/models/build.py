@@ -6,13 +6,15 @@ import torch
 
 from .base import SequenceModel
 from .config import ModelConfig
+from .linear_model import LINEAR_RNN_ARCHS, LinearRNNModel
 from .lstm import LSTMModel
 from .mamba import MambaModel
 from .transformer import TransformerModel
 
 __all__ = ["build_model"]
 
-_CLASSES = {"mamba": MambaModel, "lstm": LSTMModel, "transformer": TransformerModel}
+_CLASSES = {"mamba": MambaModel, "lstm": LSTMModel, "transformer": TransformerModel,
+            **{arch: LinearRNNModel for arch in LINEAR_RNN_ARCHS}}
 
 
 def build_model(config: ModelConfig, *, seed: int | None = None) -> SequenceModel:

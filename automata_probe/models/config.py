@@ -25,17 +25,19 @@ from ..errors import ModelError
 
 __all__ = ["ModelConfig", "ARCHITECTURES", "POSITIONAL_ENCODINGS", "config_for"]
 
-ARCHITECTURES = ("mamba", "lstm", "transformer")
+ARCHITECTURES = ("mamba", "lstm", "transformer", "mamba2", "deltanet", "gated-deltanet", "deltaproduct")
+#: The matrix-state linear RNNs (models/linear_model.py).
+_LINEAR = ("mamba2", "deltanet", "gated-deltanet", "deltaproduct")
 POSITIONAL_ENCODINGS = ("sinusoidal", "none")
 
 
 @dataclass(frozen=True, kw_only=True)
 class ModelConfig:
-    """Hyperparameters of a sequence model (Mamba, LSTM or causal Transformer).
+    """Hyperparameters of a sequence model (Mamba, LSTM, causal Transformer, Mamba-2, the DeltaNet family).
 
     Parameters
     ----------
-    arch : {"mamba", "lstm", "transformer"}
+    arch : {"mamba", "lstm", "transformer", "mamba2", "deltanet", "gated-deltanet", "deltaproduct"}
         The architecture.
     vocab_size : int
         Number of token ids the model reads (PAD, BOS and the letters).
@@ -46,7 +48,7 @@ class ModelConfig:
     n_layers : int
         Number of blocks (Mamba residual blocks, LSTM layers, Transformer blocks).
     d_state : int
-        Mamba: SSM state size N per channel.
+        Mamba: SSM state size N per channel; Mamba-2: per head.
     d_conv : int
         Mamba: width of the causal depthwise convolution.
     expand : int
@@ -58,8 +60,10 @@ class ModelConfig:
         Mamba: softplus(dt_proj.bias) is initialized log-uniform in
         [dt_min, dt_max], clamped below at dt_init_floor (as mamba_ssm).
     negative_eigenvalues : bool
-        Mamba: use the transition ``2 * exp(delta * A) - 1`` in (-1, 1) instead
-        of ``exp(delta * A)`` in (0, 1) (Grazzi et al. 2024, arXiv:2411.12537).
+        Mamba, Mamba-2: use the transition ``2 * exp(delta * A) - 1`` in (-1, 1)
+        instead of ``exp(delta * A)`` in (0, 1); DeltaNet family: beta in
+        [0, 2] instead of [0, 1], fla's ``allow_neg_eigval`` (Grazzi et al.
+        2024, arXiv:2411.12537).
     pad_vocab_size_multiple : int
         Mamba: the embedding has ``vocab_size`` rounded up to this multiple
         (mamba_ssm's MambaLMHeadModel does the same).
@@ -68,7 +72,28 @@ class ModelConfig:
     norm_epsilon : float
         Epsilon of the normalization layers.
     n_heads : int
-        Transformer: attention heads; must divide d_model.
+        Transformer: attention heads; must divide d_model. Mamba-2 and the
+        DeltaNet family: heads of the state (Mamba-2's ``nheads``).
+    head_dim : int or None
+        DeltaNet family: key dimension K per head (None: d_model / n_heads);
+        Mamba-2: ``headdim`` P (None: expand * d_model / n_heads). Resolved.
+    expand_v : float
+        DeltaNet family: value dimension per head is head_dim * expand_v.
+    householders : int
+        DeltaProduct: Householder steps n_h per token (Siems et al. 2025,
+        arXiv:2502.10297); 1 for the other architectures.
+    forget_gate : bool
+        DeltaProduct: a scalar decay per head before the Householder steps
+        (fla's Gated DeltaProduct ``use_forget_gate``).
+    output_gate : bool or None
+        DeltaNet family: ``o_norm(o) * silu(g_proj x)`` (fla's ``use_gate``);
+        None resolves to fla's default (False for deltanet, True otherwise).
+    short_conv : bool
+        DeltaNet family: causal depthwise convolutions (width d_conv, SiLU)
+        on q, k and v, fla's ``use_short_conv``.
+    d_intermediate : int
+        Mamba-2 and the DeltaNet family: width of a SwiGLU MLP after each
+        mixer (fla's blocks; mamba_ssm's ``d_intermediate``); 0: none.
     d_ff : int or None
         Transformer: width of the MLP; None means 4 * d_model (resolved).
     positional_encoding : {"sinusoidal", "none"}
@@ -99,6 +124,13 @@ class ModelConfig:
     d_ff: int | None = None
     positional_encoding: str = "sinusoidal"
     dropout: float = 0.0
+    head_dim: int | None = None
+    expand_v: float = 1.0
+    householders: int = 1
+    forget_gate: bool = False
+    output_gate: bool | None = None
+    short_conv: bool = True
+    d_intermediate: int = 0
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -129,8 +161,42 @@ class ModelConfig:
                              f"expected one of {', '.join(POSITIONAL_ENCODINGS)}")
         if self.arch == "transformer" and self.d_model % self.n_heads:
             raise ModelError(f"n_heads ({self.n_heads}) must divide d_model ({self.d_model})")
+        self._check_linear_rnn()
         if self.positional_encoding == "sinusoidal" and self.arch == "transformer" and self.d_model % 2:
             raise ModelError(f"sinusoidal positional encoding needs an even d_model, got {self.d_model}")
+
+    def _check_linear_rnn(self) -> None:
+        """Fields of Mamba-2 and the DeltaNet family (head sizes resolved here)."""
+        _check_positive_int("householders", self.householders)
+        if self.d_intermediate != 0:
+            _check_positive_int("d_intermediate", self.d_intermediate)
+        for name in ("forget_gate", "short_conv"):
+            if not isinstance(getattr(self, name), bool):
+                raise ModelError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if self.output_gate is not None and not isinstance(self.output_gate, bool):
+            raise ModelError(f"output_gate must be a bool or None, got {self.output_gate!r}")
+        if self.householders > 1 and self.arch != "deltaproduct":
+            raise ModelError(f"householders={self.householders} needs arch 'deltaproduct', not {self.arch!r}")
+        if self.arch not in _LINEAR:
+            if self.head_dim is not None:
+                _check_positive_int("head_dim", self.head_dim)
+            return
+        width = self.d_inner if self.arch == "mamba2" else self.d_model
+        if self.head_dim is None:
+            if width % self.n_heads:
+                raise ModelError(f"n_heads ({self.n_heads}) must divide {width} "
+                                 f"({'expand * d_model' if self.arch == 'mamba2' else 'd_model'}) or give head_dim")
+            object.__setattr__(self, "head_dim", width // self.n_heads)
+        _check_positive_int("head_dim", self.head_dim)
+        if self.arch == "mamba2" and self.n_heads * self.head_dim != width:
+            raise ModelError(f"mamba2 needs n_heads * head_dim = expand * d_model ({width}), "
+                             f"got {self.n_heads} * {self.head_dim}")
+        ev = self.expand_v
+        if isinstance(ev, bool) or not isinstance(ev, (int, float)) or ev <= 0 or \
+                not math.isclose(self.head_dim * ev, round(self.head_dim * ev)):
+            raise ModelError(f"expand_v must be positive with head_dim * expand_v an integer, got {ev!r}")
+        if self.output_gate is None and self.arch != "mamba2":
+            object.__setattr__(self, "output_gate", self.arch != "deltanet")
 
     @property
     def d_inner(self) -> int:

@@ -32,6 +32,15 @@ def _lstm() -> SequenceModel:
     return build_model(ModelConfig(arch="lstm", vocab_size=5, n_outputs=3, d_model=16, n_layers=2), seed=0)
 
 
+def _linear(arch: str, scan: str = "chunked", **kw) -> Callable[[], SequenceModel]:
+    def make() -> SequenceModel:
+        model = build_model(ModelConfig(arch=arch, vocab_size=5, n_outputs=3, d_model=16, n_layers=2, d_state=4,
+                                        **kw), seed=0)
+        model.set_scan(scan)
+        return model
+    return make
+
+
 #: name -> builder of a small model (vocabulary 5, 3 outputs). Add new recurrent architectures here.
 RECURRENT: dict[str, Callable[[], SequenceModel]] = {
     "mamba": _mamba(),
@@ -39,6 +48,12 @@ RECURRENT: dict[str, Callable[[], SequenceModel]] = {
     "mamba-loop": _mamba("loop"),
     "mamba-negative": _mamba(negative_eigenvalues=True),
     "lstm": _lstm,
+    "mamba2": _linear("mamba2"),
+    "mamba2-ref-negative": _linear("mamba2", "ref", negative_eigenvalues=True),
+    "deltanet-ref-negative": _linear("deltanet", "ref", negative_eigenvalues=True),
+    "gated-deltanet-mlp": _linear("gated-deltanet", d_intermediate=24),
+    "deltaproduct": _linear("deltaproduct", householders=2, negative_eigenvalues=True),
+    "deltaproduct-gated-noconv": _linear("deltaproduct", householders=3, forget_gate=True, short_conv=False),
     "dfa": lambda: DFAModel(three_letter_dfa()),  # a hand-written architecture: the contract in a few lines
 }
 

@@ -1,0 +1,249 @@
+"""DeltaNet, Gated DeltaNet and DeltaProduct token mixers, weight-compatible with flash-linear-attention (fla).
+
+One class, :class:`DeltaMixer`, is fla's ``DeltaNet``, ``GatedDeltaNet`` or
+``GatedDeltaProduct`` layer depending on ``config.arch``; parameter names and
+shapes are fla's (H = n_heads, K = head_dim, V = K * expand_v, n_h =
+householders, W = d_conv)::
+
+    q_proj.weight   (H K, D)            k_proj.weight  (n_h H K, D)     v_proj.weight  (n_h H V, D)
+    b_proj.weight   (n_h H, D)          beta = sigmoid(b_proj x), times 2 with negative eigenvalues
+    a_proj.weight   (H, D)              gated-deltanet; deltaproduct with forget_gate
+    A_log, dt_bias  (H,)                log decay g = -exp(A_log) softplus(a_proj x + dt_bias)
+    q_conv1d.weight (H K, 1, W)         k_conv1d.weight (n_h H K, 1, W)  v_conv1d.weight (n_h H V, 1, W)
+    g_proj.weight   (H V, D)            with output_gate: o_norm(o) * silu(g_proj x)
+    o_norm.weight   (V,)                RMSNorm of each head's output
+    o_proj.weight   (D, H V)
+
+(fla's DeltaNet has no ``a_proj``; with ``use_gate`` it has ``g_proj`` too.)
+Queries and keys are L2-normalized per head and q scaled by K^-1/2, as fla's
+kernels do with ``use_qk_l2norm_in_kernel``. The recurrence itself is in
+:mod:`.linear_rnn`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .base import SequenceModel
+from .config import ModelConfig
+from .linear_rnn import delta_rule_chunked, delta_rule_ref, expand_householders
+from .mamba import causal_conv1d
+
+__all__ = ["DeltaMixer", "GatedMLP", "FlaRMSNorm", "l2norm", "conv_from", "conv_step", "IMPLEMENTATIONS"]
+
+#: The recurrence implementations a mixer can use: the chunked (fast) and the sequential reference.
+IMPLEMENTATIONS = ("chunked", "ref")
+
+
+def l2norm(x: Tensor, eps: float = 1e-6) -> Tensor:
+    """``x / sqrt(sum(x^2) + eps)`` over the last dimension (fla's ``l2norm``)."""
+    return x * torch.rsqrt(x.pow(2).sum(-1, keepdim=True) + eps)
+
+
+class FlaRMSNorm(nn.Module):
+    """RMSNorm with a weight only: ``x / rms(x) * weight`` (optionally ``* silu(gate)`` after, fla's gated norm)."""
+
+    def __init__(self, dim: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: Tensor, gate: Tensor | None = None) -> Tensor:
+        y = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+        return y if gate is None else y * F.silu(gate)
+
+
+class GatedMLP(nn.Module):
+    """fla's ``GatedMLP`` (SwiGLU): ``down_proj(silu(gate_proj x) * up_proj x)``."""
+
+    def __init__(self, d_model: int, d_intermediate: int):
+        super().__init__()
+        self.gate_proj = nn.Linear(d_model, d_intermediate, bias=False)
+        self.up_proj = nn.Linear(d_model, d_intermediate, bias=False)
+        self.down_proj = nn.Linear(d_intermediate, d_model, bias=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+def conv_from(x: Tensor, window: Tensor, weight: Tensor, bias: Tensor | None, at: Tensor) -> tuple[Tensor, Tensor]:
+    """Causal depthwise convolution of ``x`` (B, L, C) continuing from ``window`` (B, C, W), the last W inputs.
+
+    Returns the convolution (B, L, C), before any activation, and the window
+    after step ``at[b]`` of each row (B, C, W) (``at = -1``: the given one).
+    """
+    batch, length, _ = x.shape
+    width = weight.shape[-1]
+    full = torch.cat([window.transpose(1, 2), x], 1)  # (B, W + L, C): old inputs, then new
+    y = causal_conv1d(full[:, 1:], weight, bias)[:, width - 1:]  # (B, L, C)
+    rows = torch.arange(batch, device=x.device)
+    after = full[rows[:, None], (at + 1)[:, None] + torch.arange(width, device=x.device)]  # (B, W, C)
+    return y, after.transpose(1, 2)
+
+
+def conv_step(x: Tensor, window: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tensor]:
+    """One step: shift ``x`` (B, C) into ``window`` (B, C, W); the new window and its convolution (B, C)."""
+    window = torch.cat([window[:, :, 1:], x.unsqueeze(-1)], -1)  # (B, C, W)
+    y = (window * weight[:, 0, :]).sum(-1)
+    return window, (y if bias is None else y + bias)
+
+
+class DeltaMixer(nn.Module):
+    """fla's DeltaNet / GatedDeltaNet / GatedDeltaProduct layer: (B, L, D) -> (B, L, D).
+
+    The state ``h`` is (B, H, K, V) per layer (fla's ``recurrent_state``
+    layout for DeltaNet); the convolution's window (B, H K + n_h H (K + V),
+    W) holds the last W projected inputs of q, k and v, in that order.
+    ``impl`` chooses the recurrence: "chunked" (default) or "ref".
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        d, h, dk = config.d_model, config.n_heads, int(config.head_dim)
+        dv = int(dk * config.expand_v)
+        n_h = config.householders
+        self.arch = config.arch
+        self.n_heads, self.head_k_dim, self.head_v_dim, self.householders = h, dk, dv, n_h
+        self.key_dim, self.value_dim = h * dk, h * dv
+        self.negative_eigenvalues = config.negative_eigenvalues
+        self.gated = config.arch == "gated-deltanet" or (config.arch == "deltaproduct" and config.forget_gate)
+        self.output_gate = bool(config.output_gate)
+        self.short_conv = config.short_conv
+        self.impl = "chunked"
+
+        self.q_proj = nn.Linear(d, h * dk, bias=False)
+        self.k_proj = nn.Linear(d, n_h * h * dk, bias=False)
+        self.v_proj = nn.Linear(d, n_h * h * dv, bias=False)
+        self.b_proj = nn.Linear(d, n_h * h, bias=False)
+        if self.gated:
+            self.a_proj = nn.Linear(d, h, bias=False)
+            self.A_log = nn.Parameter(torch.empty(h))
+            self.dt_bias = nn.Parameter(torch.empty(h))
+            self.reset_gate_parameters(config)
+        self.conv_channels = h * dk + n_h * h * (dk + dv)
+        if self.short_conv:
+            w = config.d_conv
+            self.q_conv1d = nn.Conv1d(h * dk, h * dk, w, groups=h * dk, padding=w - 1, bias=False)
+            self.k_conv1d = nn.Conv1d(n_h * h * dk, n_h * h * dk, w, groups=n_h * h * dk, padding=w - 1, bias=False)
+            self.v_conv1d = nn.Conv1d(n_h * h * dv, n_h * h * dv, w, groups=n_h * h * dv, padding=w - 1, bias=False)
+        if self.output_gate:
+            self.g_proj = nn.Linear(d, h * dv, bias=False)
+        self.o_norm = FlaRMSNorm(dv, eps=config.norm_epsilon)
+        self.o_proj = nn.Linear(h * dv, d, bias=False)
+
+    @torch.no_grad()
+    def reset_gate_parameters(self, config: ModelConfig) -> None:
+        """fla's initialization: A uniform in [0, 16], softplus(dt_bias) log-uniform in [dt_min, dt_max]."""
+        self.A_log.copy_(torch.empty(self.n_heads).uniform_(0, 16).clamp(min=1e-4).log())
+        dt = torch.exp(torch.rand(self.n_heads) * (math.log(config.dt_max) - math.log(config.dt_min))
+                       + math.log(config.dt_min)).clamp(min=config.dt_init_floor)
+        self.dt_bias.copy_(dt + torch.log(-torch.expm1(-dt)))
+        self.A_log._no_weight_decay = True  # type: ignore[attr-defined]
+        self.dt_bias._no_weight_decay = True  # type: ignore[attr-defined]
+
+    # ----------------------------------------------------------------- pieces
+    def state_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The state components' shapes without the batch: ``conv_state`` (if any) and ``ssm_state``."""
+        out: dict[str, tuple[int, ...]] = {}
+        if self.short_conv:
+            out["conv_state"] = (self.conv_channels, self.q_conv1d.weight.shape[-1])
+        out["ssm_state"] = (self.n_heads, self.head_k_dim, self.head_v_dim)
+        return out
+
+    def _conv_weight(self) -> tuple[Tensor, None]:
+        return torch.cat([self.q_conv1d.weight, self.k_conv1d.weight, self.v_conv1d.weight]), None  # (C, 1, W)
+
+    def _heads(self, qkv: Tensor, hidden: Tensor) -> tuple[Tensor, ...]:
+        """Activated projections (..., C) -> q (..., H, K), k (..., n_h, H, K), v (..., n_h, H, V), beta, g."""
+        h, dk, dv, n_h = self.n_heads, self.head_k_dim, self.head_v_dim, self.householders
+        q, k, v = torch.split(qkv, [h * dk, n_h * h * dk, n_h * h * dv], -1)
+        q = l2norm(q.unflatten(-1, (h, dk))) * dk ** -0.5
+        k = l2norm(k.unflatten(-1, (n_h, h, dk)))  # fla: '(n h d)' per token
+        v = v.unflatten(-1, (n_h, h, dv))
+        beta = torch.sigmoid(self.b_proj(hidden)).unflatten(-1, (n_h, h))  # (..., n_h, H)
+        if self.negative_eigenvalues:
+            beta = 2 * beta
+        g = -self.A_log.exp() * F.softplus(self.a_proj(hidden) + self.dt_bias) if self.gated else None  # (..., H)
+        return q, k, v, beta, g
+
+    def _output(self, o: Tensor, hidden: Tensor) -> Tensor:
+        """Per-head outputs (..., H, V) -> (..., D): RMSNorm per head, output gate, projection."""
+        gate = self.g_proj(hidden).unflatten(-1, (self.n_heads, self.head_v_dim)) if self.output_gate else None
+        return self.o_proj(self.o_norm(o, gate).flatten(-2))
+
+    # ----------------------------------------------------------------- passes
+    def forward(self, hidden: Tensor) -> Tensor:
+        """hidden (B, L, D) -> (B, L, D), from the zero state."""
+        batch, length, _ = hidden.shape
+        at = torch.full((batch,), length - 1, dtype=torch.long, device=hidden.device)
+        return self.forward_from(hidden, self.zero_state(hidden, batch), at)[0]
+
+    def zero_state(self, like: Tensor, batch: int) -> dict[str, Tensor]:
+        return {name: like.new_zeros(batch, *shape) for name, shape in self.state_shapes().items()}
+
+    def forward_from(self, hidden: Tensor, state: dict[str, Tensor], at: Tensor, *,
+                     states: bool = False) -> tuple[Tensor, dict[str, Tensor], Tensor | None]:
+        """hidden (B, L, D) read from ``state``; output (B, L, D), the state after step ``at[b]`` (B,).
+
+        With ``states`` also every position's ``ssm_state`` (B, L, H K V).
+        """
+        batch, length, _ = hidden.shape
+        n_h = self.householders
+        qkv = torch.cat([self.q_proj(hidden), self.k_proj(hidden), self.v_proj(hidden)], -1)  # (B, L, C)
+        new: dict[str, Tensor] = {}
+        if self.short_conv:
+            weight, bias = self._conv_weight()
+            qkv, new["conv_state"] = conv_from(qkv, state["conv_state"], weight, bias, at)
+        q, k, v, beta, g = self._heads(F.silu(qkv), hidden)
+        q = q.permute(0, 2, 1, 3)  # (B, H, L, K)
+        k = k.flatten(1, 2).permute(0, 2, 1, 3)  # (B, H, L n_h, K)
+        v = v.flatten(1, 2).permute(0, 2, 1, 3)  # (B, H, L n_h, V)
+        beta = beta.flatten(1, 2).transpose(1, 2)  # (B, H, L n_h)
+        g = g.transpose(1, 2) if g is not None else None  # (B, H, L)
+        op = delta_rule_chunked if self.impl == "chunked" else delta_rule_ref
+        qe, k, v, beta_e, ge = expand_householders(q, k, v, beta, g, n_h)
+        o, last = op(qe, k, v, beta_e, ge, state["ssm_state"], states=states)
+        all_states = None
+        if states:
+            all_states = last[:, :, n_h - 1 :: n_h].permute(0, 2, 1, 3, 4).flatten(2)  # (B, L, H K V)
+            last = last[:, :, -1] if length else state["ssm_state"]
+        if bool((at < length - 1).any()):  # some rows stop early: freeze their state after step at[b]
+            live = (torch.arange(length, device=hidden.device)[None, :] <= at[:, None]).to(beta.dtype)  # (B, L)
+            _, _, _, beta_m, g_m = expand_householders(
+                q, k, v, beta * live.repeat_interleave(n_h, 1)[:, None], None if g is None else g * live[:, None], n_h)
+            _, last = op(qe, k, v, beta_m, g_m, state["ssm_state"])
+        new["ssm_state"] = last
+        o = o[:, :, n_h - 1 :: n_h].transpose(1, 2)  # (B, L, H, V)
+        return self._output(o, hidden), new, all_states
+
+    def step(self, hidden: Tensor, state: dict[str, Tensor], *, patch: Any = None,
+             prefix: str = "") -> tuple[Tensor, dict[str, Tensor]]:
+        """One token, the readable recurrence: hidden (B, D) -> output (B, D) and the new state.
+
+        ``patch`` may replace ``{prefix}conv_state`` (the window this step
+        convolves) and ``{prefix}ssm_state`` (h after the update, before the
+        read-out).
+        """
+        qkv = torch.cat([self.q_proj(hidden), self.k_proj(hidden), self.v_proj(hidden)], -1)  # (B, C)
+        new: dict[str, Tensor] = {}
+        if self.short_conv:
+            weight, bias = self._conv_weight()
+            window = torch.cat([state["conv_state"][:, :, 1:], qkv.unsqueeze(-1)], -1)  # (B, C, W)
+            new["conv_state"] = window = SequenceModel._patched(patch, f"{prefix}conv_state", window)
+            qkv = (window * weight[:, 0, :]).sum(-1)
+        q, k, v, beta, g = self._heads(F.silu(qkv), hidden)  # (B, H, K), (B, n_h, H, K), (B, n_h, H, V), ...
+        h = state["ssm_state"]  # (B, H, K, V)
+        if g is not None:
+            h = h * g.exp()[..., None, None]
+        for j in range(self.householders):  # h <- (I - beta k k^T) h + beta k v^T
+            kj = k[:, j]  # (B, H, K)
+            e = beta[:, j, :, None] * (v[:, j] - torch.einsum("bhkv,bhk->bhv", h, kj))  # (B, H, V)
+            h = h + kj[..., :, None] * e[..., None, :]
+        new["ssm_state"] = h = SequenceModel._patched(patch, f"{prefix}ssm_state", h)
+        o = torch.einsum("bhkv,bhk->bhv", h, q)  # (B, H, V)
+        return self._output(o, hidden), new

@@ -1,0 +1,275 @@
+"""Linear recurrences with matrix-valued state: the (gated) delta rule and Mamba-2's SSD, in pure PyTorch.
+
+Each recurrence has a readable sequential reference (one token at a time, as
+the paper writes it) and a fast chunked path for training (whole chunks of C
+tokens as matrix products, one small loop over chunks), tied by
+``tests/models/test_linear_rnn.py`` on outputs, states and gradients.
+
+Glossary (per head; code name -> paper symbol)::
+
+    q, k   (B, H, L, K)   query, key            q_t, k_t
+    v      (B, H, L, V)   value                 v_t
+    beta   (B, H, L)      write strength        beta_t (in [0, 1], or [0, 2] with negative eigenvalues)
+    g      (B, H, L)      log decay             log alpha_t (<= 0); None: no decay
+    h      (B, H, K, V)   state                 S_t^T (fla's layout: key-major)
+
+The gated delta rule (Yang, Kautz & Hatamizadeh 2024, arXiv:2412.06464;
+DeltaNet when g = 0, Schlag et al. 2021; Yang et al. 2024, arXiv:2406.06484)::
+
+    h_t = exp(g_t) (I - beta_t k_t k_t^T) h_{t-1} + beta_t k_t v_t^T,    o_t = h_t^T q_t
+
+whose transition has eigenvalues 1 - beta_t |k_t|^2 along k_t: negative when
+beta_t > 1 and |k_t| = 1 (Grazzi et al. 2024, arXiv:2411.12537). DeltaProduct
+(Siems et al. 2025, arXiv:2502.10297) applies n_h such Householder steps per
+token; :func:`expand_householders` writes it as a delta rule over n_h L steps.
+
+The chunked path is the WY/UT form (Yang et al. 2024): inside a chunk with
+cumulative log decay G_t, the "new values" e_t = beta_t (v_t - exp(g_t)
+h_{t-1}^T k_t) solve one unit lower-triangular system, ``(I + M) E = beta V -
+diag(beta exp(G)) K h_0`` with ``M[t, s] = beta_t (k_t . k_s) exp(G_t - G_s)``
+for s < t; then ``h_t = exp(G_t) h_0 + sum_{s <= t} exp(G_t - G_s) k_s e_s^T``.
+
+SSD, Mamba-2's scalar-decay recurrence (Dao & Gu 2024, arXiv:2405.21060), with
+a = per-step decay (B, H, L), possibly negative::
+
+    h_t = a_t h_{t-1} + k_t v_t^T,    o_t = h_t^T q_t
+
+Its chunked path weighs the causal "attention" matrix with the products of a
+between positions, carried as log |a| and the parity of negative factors.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+__all__ = [
+    "delta_rule_ref",
+    "delta_rule_chunked",
+    "ssd_ref",
+    "ssd_chunked",
+    "expand_householders",
+    "CHUNK",
+]
+
+#: Default chunk length of the chunked paths (32 was fastest on a CPU at L = 64-256).
+CHUNK = 32
+
+#: Smallest |a| in the signed SSD chunk (log |a| must stay finite).
+_TINY = 1e-6
+
+
+# --------------------------------------------------------------------------- delta rule
+def delta_rule_ref(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | None = None,
+                   h0: Tensor | None = None, *, states: bool = False) -> tuple[Tensor, Tensor]:
+    """The gated delta rule one token at a time (the readable reference).
+
+    Parameters
+    ----------
+    q, k : Tensor (B, H, L, K)
+        Queries (already scaled) and keys (normalized by the caller when wanted).
+    v : Tensor (B, H, L, V)
+    beta : Tensor (B, H, L)
+    g : Tensor (B, H, L) or None
+        Log decay per step (None: no decay, DeltaNet).
+    h0 : Tensor (B, H, K, V) or None
+        State before the first step (None: zeros).
+    states : bool
+        Return every step's state (B, H, L, K, V) instead of the last one.
+
+    Returns
+    -------
+    o : Tensor (B, H, L, V)
+    h : Tensor (B, H, K, V), or (B, H, L, K, V) with ``states``
+    """
+    batch, heads, length, dk = k.shape
+    h = q.new_zeros(batch, heads, dk, v.shape[-1]) if h0 is None else h0  # (B, H, K, V)
+    outs, hs = [], []
+    for t in range(length):
+        if g is not None:
+            h = h * g[:, :, t].exp()[..., None, None]
+        kt = k[:, :, t]  # (B, H, K)
+        e = beta[:, :, t, None] * (v[:, :, t] - torch.einsum("bhkv,bhk->bhv", h, kt))  # (B, H, V)
+        h = h + kt[..., :, None] * e[..., None, :]  # (B, H, K, V)
+        outs.append(torch.einsum("bhkv,bhk->bhv", h, q[:, :, t]))  # (B, H, V)
+        hs.append(h)
+    o = torch.stack(outs, 2) if outs else v.new_zeros(batch, heads, 0, v.shape[-1])
+    if states:
+        return o, (torch.stack(hs, 2) if hs else h.new_zeros(batch, heads, 0, dk, v.shape[-1]))
+    return o, h
+
+
+def _chunks(x: Tensor, chunk: int, length: int) -> Tensor:
+    """(B, H, L, ...) -> (B, H, N, C, ...), zero-padded to N * C steps."""
+    pad = (-length) % chunk
+    if pad:
+        shape = list(x.shape)
+        shape[2] = pad
+        x = torch.cat([x, x.new_zeros(shape)], 2)
+    return x.unflatten(2, (-1, chunk))
+
+
+def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | None = None,
+                       h0: Tensor | None = None, *, states: bool = False,
+                       chunk: int = CHUNK) -> tuple[Tensor, Tensor]:
+    """The gated delta rule in chunks (WY/UT form): same arguments and results as :func:`delta_rule_ref`.
+
+    Padding steps (beta = 0, g = 0) leave the state unchanged, so the last
+    state is exact for any L. Gradients flow through autograd
+    (``torch.linalg.solve_triangular`` for the within-chunk system).
+    """
+    batch, heads, length, dk = k.shape
+    dv = v.shape[-1]
+    h = q.new_zeros(batch, heads, dk, dv) if h0 is None else h0  # (B, H, K, V)
+    if length == 0:
+        return v.new_zeros(batch, heads, 0, dv), (h.new_zeros(batch, heads, 0, dk, dv) if states else h)
+    c = min(chunk, length)
+    qc, kc, vc = _chunks(q, c, length), _chunks(k, c, length), _chunks(v, c, length)  # (B, H, N, C, *)
+    bc = _chunks(beta[..., None], c, length)  # (B, H, N, C, 1)
+    if g is None:
+        G = q.new_zeros(bc.shape[:-1])  # (B, H, N, C)
+    else:
+        G = _chunks(g[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C): cumulative log decay
+    lower = torch.ones(c, c, dtype=torch.bool, device=q.device).tril()  # s <= t
+    diff = (G[..., :, None] - G[..., None, :]).masked_fill(~lower, float("-inf"))  # (B, H, N, C, C)
+    decay = diff.exp()  # exp(G_t - G_s) for s <= t, else 0
+    eye = torch.eye(c, dtype=q.dtype, device=q.device)
+    M = (bc * (kc @ kc.transpose(-1, -2))) * decay.tril(-1)  # (B, H, N, C, C), strictly lower
+    rhs = torch.cat([bc * vc, bc * G.exp()[..., None] * kc], -1)  # (B, H, N, C, V + K)
+    sol = torch.linalg.solve_triangular(M + eye, rhs, upper=False, unitriangular=True)
+    U, W = sol[..., :dv], sol[..., dv:]  # E = U - W h0 per chunk
+    attn = (qc @ kc.transpose(-1, -2)) * decay  # (B, H, N, C, C), incl. diagonal
+    qG = qc * G.exp()[..., None]  # (B, H, N, C, K)
+    tail = (G[..., -1:] - G).exp()[..., None] * kc  # (B, H, N, C, K): exp(G_C - G_s) k_s
+    last = G[..., -1].exp()  # (B, H, N)
+    outs, hs = [], []
+    for n in range(G.shape[2]):
+        E = U[:, :, n] - W[:, :, n] @ h  # (B, H, C, V)
+        outs.append(qG[:, :, n] @ h + attn[:, :, n] @ E)  # (B, H, C, V)
+        if states:  # every step's state: exp(G_t) h0 + sum_{s<=t} exp(G_t - G_s) k_s e_s^T
+            hs.append(G[:, :, n].exp()[..., None, None] * h[:, :, None]
+                      + torch.einsum("bhts,bhsk,bhsv->bhtkv", decay[:, :, n], kc[:, :, n], E))
+        h = last[:, :, n, None, None] * h + tail[:, :, n].transpose(-1, -2) @ E  # (B, H, K, V)
+    o = torch.cat(outs, 2)[:, :, :length]  # (B, H, L, V)
+    if states:
+        return o, torch.cat(hs, 2)[:, :, :length]
+    return o, h
+
+
+def expand_householders(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | None,
+                        n_h: int) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor | None]:
+    """DeltaProduct as a delta rule over n_h L steps (fla's GatedDeltaProduct layout).
+
+    Token t's n_h Householder steps become steps t n_h .. t n_h + n_h - 1; the
+    decay acts on the first of them, the query reads the last (the others read
+    nothing: q = 0).
+
+    Parameters
+    ----------
+    q : Tensor (B, H, L, K)
+    k : Tensor (B, H, L n_h, K)
+    v : Tensor (B, H, L n_h, V)
+    beta : Tensor (B, H, L n_h)
+    g : Tensor (B, H, L) or None
+    n_h : int
+
+    Returns
+    -------
+    q, k, v, beta, g over n_h L steps; keep every n_h-th output,
+    ``o[:, :, n_h - 1 :: n_h]``.
+    """
+    if n_h == 1:
+        return q, k, v, beta, g
+    batch, heads, length, dk = q.shape
+    qe = q.new_zeros(batch, heads, length, n_h, dk)
+    qe[:, :, :, -1] = q
+    ge = None
+    if g is not None:
+        ge = g.new_zeros(batch, heads, length, n_h)
+        ge[..., 0] = g
+        ge = ge.flatten(2)
+    return qe.flatten(2, 3), k, v, beta, ge
+
+
+# --------------------------------------------------------------------------- SSD (Mamba-2)
+def ssd_ref(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None = None, *,
+            states: bool = False) -> tuple[Tensor, Tensor]:
+    """Scalar-decay recurrence ``h_t = a_t h_{t-1} + k_t v_t^T``, ``o_t = h_t^T q_t``, one step at a time.
+
+    Parameters
+    ----------
+    q, k : Tensor (B, H, L, K)
+        Mamba-2's C and B (K = N, the state size).
+    v : Tensor (B, H, L, V)
+        Mamba-2's dt x (V = P, the head dimension).
+    a : Tensor (B, H, L)
+        Per-step decay, in (0, 1), or (-1, 1) with negative eigenvalues.
+    h0 : Tensor (B, H, K, V) or None
+    states : bool
+        Return every step's state (B, H, L, K, V).
+
+    Returns
+    -------
+    o : Tensor (B, H, L, V)
+    h : Tensor (B, H, K, V), or (B, H, L, K, V) with ``states``
+    """
+    batch, heads, length, dk = k.shape
+    h = q.new_zeros(batch, heads, dk, v.shape[-1]) if h0 is None else h0
+    outs, hs = [], []
+    for t in range(length):
+        h = a[:, :, t, None, None] * h + k[:, :, t, :, None] * v[:, :, t, None, :]  # (B, H, K, V)
+        outs.append(torch.einsum("bhkv,bhk->bhv", h, q[:, :, t]))
+        hs.append(h)
+    o = torch.stack(outs, 2) if outs else v.new_zeros(batch, heads, 0, v.shape[-1])
+    if states:
+        return o, (torch.stack(hs, 2) if hs else h.new_zeros(batch, heads, 0, dk, v.shape[-1]))
+    return o, h
+
+
+def ssd_chunked(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None = None, *,
+                log_a: Tensor | None = None, states: bool = False,
+                chunk: int = CHUNK) -> tuple[Tensor, Tensor]:
+    """The scalar-decay recurrence in chunks; same arguments and results as :func:`ssd_ref`.
+
+    ``log_a`` (B, H, L), when given, is log a for a positive decay (exact
+    gradients, no clamping: Mamba-2's ``dt * A``); otherwise the products of a
+    are carried as log max(|a|, 1e-6) and the parity of negative factors, so
+    a may be negative.
+    """
+    batch, heads, length, dk = k.shape
+    dv = v.shape[-1]
+    h = q.new_zeros(batch, heads, dk, dv) if h0 is None else h0
+    if length == 0:
+        return v.new_zeros(batch, heads, 0, dv), (h.new_zeros(batch, heads, 0, dk, dv) if states else h)
+    c = min(chunk, length)
+    qc, kc, vc = _chunks(q, c, length), _chunks(k, c, length), _chunks(v, c, length)  # (B, H, N, C, *)
+    if log_a is not None:
+        la, neg = log_a, None
+    else:
+        la, neg = a.abs().clamp(min=_TINY).log(), (a < 0).to(q.dtype)
+    G = _chunks(la[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C); padding: log a = 0
+    lower = torch.ones(c, c, dtype=torch.bool, device=q.device).tril()
+    decay = (G[..., :, None] - G[..., None, :]).masked_fill(~lower, float("-inf")).exp()  # (B, H, N, C, C)
+    first, tail = G.exp(), (G[..., -1:] - G).exp()  # (B, H, N, C): products from the chunk's start / to its end
+    if neg is not None:  # sign of a product = (-1)^(number of negative factors)
+        P = _chunks(neg[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C)
+        sign = 1 - 2 * torch.remainder(P[..., :, None] - P[..., None, :], 2)
+        decay = decay * sign
+        first = first * (1 - 2 * torch.remainder(P, 2))
+        tail = tail * (1 - 2 * torch.remainder(P[..., -1:] - P, 2))
+    attn = (qc @ kc.transpose(-1, -2)) * decay  # (B, H, N, C, C)
+    intra = attn @ vc  # (B, H, N, C, V)
+    qG = qc * first[..., None]
+    kT = (kc * tail[..., None]).transpose(-1, -2)  # (B, H, N, K, C)
+    last = first[..., -1]  # (B, H, N)
+    outs, hs = [], []
+    for n in range(G.shape[2]):
+        outs.append(qG[:, :, n] @ h + intra[:, :, n])
+        if states:
+            hs.append(first[:, :, n, :, None, None] * h[:, :, None]
+                      + torch.einsum("bhts,bhsk,bhsv->bhtkv", decay[:, :, n], kc[:, :, n], vc[:, :, n]))
+        h = last[:, :, n, None, None] * h + kT[:, :, n] @ vc[:, :, n]
+    o = torch.cat(outs, 2)[:, :, :length]
+    if states:
+        return o, torch.cat(hs, 2)[:, :, :length]
+    return o, h
