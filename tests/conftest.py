@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from automata_probe.automata.dfa import DFA
@@ -25,16 +27,6 @@ def tomita4() -> DFA:
     ).minimize()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Tests marked ``slow`` run only when asked for (``pytest -m slow``); the default suite skips them."""
-    if "slow" in (config.getoption("-m") or ""):
-        return
-    skip = pytest.mark.skip(reason="slow: run with -m slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
-
-
 @pytest.fixture(scope="session")
 def tiny_model():
     """An untrained one-layer Mamba over tomita4's tokens: small enough to probe in a second."""
@@ -50,8 +42,6 @@ def tiny_report(tiny_model, tomita4) -> ProbeReport:
 
 def pytest_collection_modifyitems(config, items):
     """``@pytest.mark.slow`` tests run only when asked: ``-m slow`` or AUTOMATA_PROBE_SLOW=1 (kept out of CI)."""
-    import os
-
     if os.environ.get("AUTOMATA_PROBE_SLOW") == "1" or "slow" in (config.getoption("-m") or ""):
         return
     skip = pytest.mark.skip(reason="slow: run with -m slow or AUTOMATA_PROBE_SLOW=1")
