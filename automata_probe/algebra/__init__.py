@@ -5,6 +5,7 @@ from .classification import Classification, classify, is_star_free
 from .expectations import check_expectations
 from .groups import GroupInfo
 from .monoid import Monoid, transition_monoid
+from .nonregular import NonRegularCertificate, non_regular_certificate
 from .predictions import CITATIONS, Prediction
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "Classification",
     "GroupInfo",
     "Monoid",
+    "NonRegularCertificate",
+    "non_regular_certificate",
     "Prediction",
     "classify",
     "is_star_free",

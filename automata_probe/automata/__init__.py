@@ -3,6 +3,7 @@
 from .dfa import DFA, align_alphabet, are_equivalent, disagreement_counts, find_counterexample
 from .implicit import ImplicitDFA
 from .words import Word, format_word, split_word
+from .counter import COUNTER_LANGUAGES, CounterLanguage, CounterMachine, counter_language
 from .families import FAMILIES, family, family_dfa
 from .files import language_toml, read_language_file, write_language_file
 from .language import DEFAULT_EXPERIMENT, Experiment, Language
@@ -19,6 +20,10 @@ __all__ = [
     "find_counterexample",
     "format_word",
     "split_word",
+    "COUNTER_LANGUAGES",
+    "CounterLanguage",
+    "CounterMachine",
+    "counter_language",
     "FAMILIES",
     "family",
     "family_dfa",

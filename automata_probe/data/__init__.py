@@ -4,6 +4,13 @@ The one place where tokens meet DFA states (see :mod:`automata_probe.data.tokens
 for the alignment convention).
 """
 
+from .counter_sampling import (
+    count_counter_words,
+    counter_lengths_with_words,
+    counter_patterns,
+    counter_run,
+    sample_counter_words,
+)
 from .batches import Batch, batch_from_indices, batch_from_words, sample_batch, words_of_batch
 from .lengths import LengthBin, check_bins
 from .sampling import (
@@ -20,6 +27,11 @@ from .targets import TASKS, n_outputs, next_patterns, targets_from_states
 from .tokens import Tokenizer, check_indices, pad_words, tokens_from_indices
 
 __all__ = [
+    "count_counter_words",
+    "counter_lengths_with_words",
+    "counter_patterns",
+    "counter_run",
+    "sample_counter_words",
     "Batch",
     "batch_from_indices",
     "batch_from_words",
