@@ -11,6 +11,8 @@ from .counter_sampling import (
     counter_run,
     sample_counter_words,
 )
+from .bounded_dyck import dyck_alphabet, dyck_lm_batch, sample_bounded_dyck
+from .flipflop import FLIP_FLOP_ALPHABET, flip_flop_batch, flip_flop_gaps, sample_flip_flop
 from .batches import Batch, batch_from_indices, batch_from_words, sample_batch, words_of_batch
 from .lengths import LengthBin, check_bins
 from .sampling import (
@@ -32,6 +34,13 @@ __all__ = [
     "counter_patterns",
     "counter_run",
     "sample_counter_words",
+    "dyck_alphabet",
+    "dyck_lm_batch",
+    "sample_bounded_dyck",
+    "FLIP_FLOP_ALPHABET",
+    "flip_flop_batch",
+    "flip_flop_gaps",
+    "sample_flip_flop",
     "Batch",
     "batch_from_indices",
     "batch_from_words",
