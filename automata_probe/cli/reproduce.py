@@ -4,6 +4,9 @@
     reproduce sarrof --device cuda    # every row, 1-3 layers, the release grid, 3 seeds, our Transformer
     reproduce counter                 # Dyck-1, Shuffle-2/4/6, Boolean-3/5, a^n b^n (c^n (d^n))
     reproduce merrill                 # word problems, one model per depth on lengths 1-20
+    reproduce merrill-depth           # minimum layers for > 90% against length, per group and arch
+    reproduce flip-flop               # FFL(0.8), FFL(0.98), FFL(0.1): test error against steps, read bits only
+    reproduce dyck-memory             # Dyck(8,10): 1 vs 2 layers over memory size, close accuracy
 
 Each writes OUT/<experiment>.csv (finished jobs are skipped on the next run)
 and a figure OUT/<experiment>.png.
@@ -12,6 +15,7 @@ and a figure OUT/<experiment>.png.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -19,9 +23,13 @@ from typing import Any, Sequence
 from ..automata import load_language
 from ..errors import ParameterError
 from ..experiments import reproduce as rp
+from ..experiments import reproduce_dyck as dy
+from ..experiments import reproduce_flipflop as ff
+from ..experiments import reproduce_merrill as md
 from ..experiments.protocols import protocol
 from ..experiments.reproduce_sarrof import run_sarrof, summarize
-from ..viz.reproduce_plots import plot_merrill, plot_sarrof
+from ..viz.reproduce_curves import plot_dyck_memory, plot_flip_flop
+from ..viz.reproduce_plots import plot_merrill, plot_merrill_depth, plot_sarrof
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = (
@@ -29,7 +37,7 @@ DESCRIPTION = (
     "the published ones. Finished jobs are kept in OUT/<experiment>.csv and skipped on the next run."
 )
 
-EXPERIMENTS = ("sarrof", "counter", "merrill")
+EXPERIMENTS = ("sarrof", "counter", "merrill", "merrill-depth", "flip-flop", "dyck-memory")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,10 +53,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sarrof/counter: release (default), uniform, release-words, release-target, shipped")
     p.add_argument("--grid", choices=["release", "one"], default="release",
                    help="sarrof/counter: the release's grid (best of grid), or its first cell only")
+    p.add_argument("--d-model", nargs="+", type=int, dest="d_model",
+                   help="sarrof/counter: widths to run instead of the grid's")
+    p.add_argument("--lr", nargs="+", type=float, help="sarrof/counter: learning rates instead of the grid's")
     p.add_argument("--epochs", type=int, help="sarrof/counter: epochs per job (default: the release's)")
     p.add_argument("--scale", type=float, help="sarrof/counter: fraction of the release's set sizes")
     p.add_argument("--release-dir", help="the release's checkout, for --protocol shipped")
-    p.add_argument("--steps", type=int, help="merrill: training steps per job")
+    p.add_argument("--cross", action="store_true",
+                   help="sarrof/counter: also score on the other sampler's bins (x-train, x-longer)")
+    p.add_argument("--lengths", nargs="+", type=int, help="merrill-depth: the lengths k (default 2-20; quick 2 4 6 8)")
+    p.add_argument("--max-depth", type=int, help="merrill-depth: the deepest model tried (default 6; quick 3)")
+    p.add_argument("--n-seqs", type=int, help="merrill-depth: distinct length-k sequences per k (80/20 split)")
+    p.add_argument("--steps", type=int, help="merrill, merrill-depth, flip-flop: training steps per job (at most)")
+    p.add_argument("--length", type=int, help="flip-flop: tokens per sequence T (even; default 512)")
+    p.add_argument("--hidden", nargs="+", type=int, help="dyck-memory: memory sizes (d_model; default 20..100)")
+    p.add_argument("--train-lengths", nargs=2, type=int, metavar=("LO", "HI"),
+                   help="dyck-memory: training lengths (default 1 700)")
+    p.add_argument("--test-lengths", nargs=2, type=int, metavar=("LO", "HI"),
+                   help="dyck-memory: test lengths (default 701 1400)")
     p.add_argument("--early-stop", type=int, metavar="N",
                    help="merrill: stop after N perfect validations in a row (0: never)")
     p.add_argument("--workers", type=int, help="parallel processes (default: number of cores)")
@@ -86,7 +108,9 @@ def _positive(args: argparse.Namespace, *names: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _positive(args, "layers", "epochs", "steps", "workers")
+    _positive(args, "layers", "epochs", "steps", "workers", "d_model", "max_depth", "n_seqs", "hidden")
+    if args.lr is not None and min(args.lr) <= 0:
+        raise ParameterError(f"--lr must be positive, got {args.lr}")
     if args.seeds is not None and min(args.seeds) < 0:
         raise ParameterError(f"--seeds must be natural numbers, got {args.seeds}")
     if args.scale is not None and not 0 < args.scale <= 1:
@@ -94,6 +118,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.experiment in ("sarrof", "counter"):
         result, figure = _table(args, out)
+    elif args.experiment == "merrill-depth":
+        result, figure = _merrill_depth(args, out)
+    elif args.experiment == "flip-flop":
+        result, figure = _flip_flop(args, out)
+    elif args.experiment == "dyck-memory":
+        result, figure = _dyck_memory(args, out)
     else:
         result, figure = _merrill(args, out)
     if figure is not None:
@@ -141,6 +171,7 @@ def _table(args: argparse.Namespace, out: Path):
         out, quick=args.quick, languages=args.languages, kind=args.experiment, protocol_name=args.protocol,
         archs=args.archs, layers=args.layers, seeds=args.seeds, grid=args.grid, epochs=args.epochs,
         scale=args.scale, workers=args.workers, progress=True, device=args.device, release_dir=args.release_dir,
+        d_models=args.d_model, lrs=args.lr, cross=args.cross,
     )
     summary = summarize(result.rows)
     rows = table_rows(summary)
@@ -156,6 +187,14 @@ def _table(args: argparse.Namespace, out: Path):
     if any(r["ours_nonoverlap"] is not None for r in rows):
         cols += [("ours_nonoverlap", "ours, no overlap"), ("ours_bin", "its lengths")]
     print_table(rows, cols)
+    if args.cross:
+        crossed = [{"language": r["language"], "model": f"{r['arch']} {r['layers']}L", "protocol": r["protocol"],
+                    **{k: _mean(r.get(k)) for k in ("x-train", "x-longer", "x-longer-release")}} for r in summary]
+        other = "uniform" if args.protocol != "uniform" else "release"
+        print(f"\nthe same models on the {other} sampler's words (targets of this protocol):")
+        print_table(crossed, [("language", "language"), ("model", "model"), ("protocol", "trained under"),
+                              ("x-train", f"{other} train lengths"), ("x-longer", f"{other} longer"),
+                              ("x-longer-release", f"{other} longer (release bin)")])
     if any(r["ours_nonoverlap"] is not None for r in rows):
         print("(the release's longer bin overlaps the training lengths for some languages; 'ours, no overlap' "
               "draws the same generator above them)")
@@ -190,4 +229,100 @@ def _merrill(args: argparse.Namespace, out: Path):
     figure = None
     if not args.no_plot and any(r["status"] == "ok" for r in rows):
         figure = plot_merrill(rows, out / "merrill.png")
+    return result, figure
+
+
+def _merrill_depth(args: argparse.Namespace, out: Path):
+    if args.lengths is not None and min(args.lengths) < 2:
+        raise ParameterError(f"--lengths: k starts at 2 (every pair is in the training set), got {args.lengths}")
+    budget = md.QUICK_DEPTH if args.quick else md.FULL_DEPTH
+    changes = {k: v for k, v in (("max_steps", args.steps), ("n_seqs", args.n_seqs),
+                                 ("d_model", args.d_model[0] if args.d_model else None)) if v is not None}
+    budget = dataclasses.replace(budget, **changes)
+    max_depth = args.max_depth or (3 if args.quick else 6)
+    result = md.run_merrill_depth(
+        out, quick=args.quick, groups=args.languages, archs=args.archs, lengths=args.lengths, max_depth=max_depth,
+        seeds=args.seeds, budget=budget, workers=args.workers, progress=True, device=args.device,
+    )
+    depths = md.min_depths(result.rows)
+    ks = sorted({r["k"] for r in depths})
+    rows = []
+    for (grp, arch) in dict.fromkeys((r["group"], r["arch"]) for r in depths):
+        row: dict[str, Any] = {"group": grp.replace("group-", "").replace("-all", ""), "arch": arch}
+        for r in depths:
+            if (r["group"], r["arch"]) == (grp, arch):
+                row[f"k{r['k']}"] = r["min_depth"] if r["min_depth"] is not None else f">{r['tried']}"
+        row["published"] = md.published_min_depth(grp, arch)
+        rows.append(row)
+    print("\nMerrill, Petty & Sabharwal 2024, Fig. 3: minimum layers for >90% full-sequence accuracy (best seed) "
+          "at each length k, trained on lengths {2, k}, tested on held-out length-k sequences")
+    print_table(rows, [("group", "group"), ("arch", "arch")] + [(f"k{k}", f"k={k}") for k in ks]
+                + [("published", "published (Fig. 3, in words)")])
+    print("\nbest accuracy (%) by depth:")
+    print_table([{"group": r["group"].replace("group-", "").replace("-all", ""), "arch": r["arch"], "k": r["k"],
+                  **{f"d{d}": a for d, a in r["best_by_depth"].items()}} for r in depths],
+                [("group", "group"), ("arch", "arch"), ("k", "k")]
+                + [(f"d{d}", f"{d} layer{'s' * (d > 1)}") for d in range(1, max_depth + 1)])
+    figure = None
+    if not args.no_plot and depths:
+        figure = plot_merrill_depth(depths, out / "merrill-depth.png", max_depth=max_depth)
+    return result, figure
+
+
+def _flip_flop(args: argparse.Namespace, out: Path):
+    base = ff.QUICK_FLIP_FLOP if args.quick else ff.FULL_FLIP_FLOP
+    changes = {k: v for k, v in (("steps", args.steps), ("length", args.length),
+                                 ("d_model", args.d_model[0] if args.d_model else None),
+                                 ("lr", args.lr[0] if args.lr else None)) if v is not None}
+    budget = dataclasses.replace(base, **changes)
+    result = ff.run_flip_flop(out, quick=args.quick, seeds=args.seeds, budget=budget,
+                              archs=args.archs or ("mamba",), layers=args.layers or (1,), workers=args.workers,
+                              progress=True, device=args.device)
+    print(f"\nFlip-flop (Liu et al. 2023), T = {budget.length}, read bits only: test error (%) of a "
+          f"{'/'.join(map(str, args.layers or (1,)))}-layer Mamba trained on FFL(0.8), lr {budget.lr:g}, "
+          f"d_model {budget.d_model}; one value per seed")
+    rows = []
+    for r in ff.flip_flop_summary(result.rows, budget.length):
+        rows.append({"set": r["set"], "final": " ".join(fmt(x) for x in r["final_error"]),
+                     "zero": " ".join("never" if z is None else str(z) for z in r["zero_step"]),
+                     "paper": r["published_zero_step"] or "-",
+                     "gaps": f"{r['gap_median']:g} / {r['gap_p99']:g}"})
+    print_table(rows, [("set", "validation set"), ("final", "ours: final error"),
+                       ("zero", "ours: first step at 0"), ("paper", "published: step at 0"),
+                       ("gaps", "read-write gap median / p99")])
+    print("(published: the release evaluates every 100 batches of 32; its curve reaches 0 at evaluation 1027 "
+          "for FFL(0.8) and 1370 for FFL(0.98), about 103k and 137k steps, at the release's default lr 1e-5)")
+    figure = None
+    if not args.no_plot and any(r["status"] == "ok" for r in result.rows):
+        figure = plot_flip_flop(result.rows, out / "flip-flop.png")
+    return result, figure
+
+
+def _dyck_memory(args: argparse.Namespace, out: Path):
+    base = dy.QUICK_DYCK if args.quick else dy.FULL_DYCK
+    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in
+               (("train_lengths", args.train_lengths), ("test_lengths", args.test_lengths),
+                ("epochs", args.epochs)) if v is not None}
+    setup = dataclasses.replace(base, **changes)
+    result = dy.run_dyck_memory(out, quick=args.quick, hidden=args.hidden, layers=args.layers or (1, 2),
+                                lrs=args.lr or (1e-4, 1e-3), seeds=args.seeds, setup=setup, workers=args.workers,
+                                progress=True, device=args.device)
+    summary = dy.dyck_summary(result.rows)
+    print(f"\nDyck({setup.k},{setup.depth}), train lengths {setup.train_lengths[0]}-{setup.train_lengths[1]}, "
+          f"test {setup.test_lengths[0]}-{setup.test_lengths[1]} (depth <= {setup.depth}; deeper: <= {setup.deep}): "
+          f"close accuracy, ours (mean over seeds) beside the published run of the same depth and memory")
+    print_table([{**r, "test_range": f"{r['test_min']:.3f}-{r['test_max']:.3f}" if r["seeds"] > 1 else ""}
+                 for r in summary],
+                [("layers", "layers"), ("hidden", "memory"), ("lr", "lr"), ("seeds", "seeds"),
+                 ("train", "ours train"), ("test", "ours test"), ("test_range", "range"), ("deep", "ours deeper"),
+                 ("paper_lr", "paper lr"), ("paper_test", "paper test"), ("paper_deep", "paper deeper")])
+    by_arm: dict[tuple[int, float], list[float]] = {}
+    for r in summary:
+        by_arm.setdefault((r["layers"], r["lr"]), []).append(r["test"])
+    print("\nthe learning-rate confound (mean test close accuracy over memory sizes):")
+    print_table([{"layers": n, "lr": lr, "test": round(sum(v) / len(v), 4)} for (n, lr), v in sorted(by_arm.items())],
+                [("layers", "layers"), ("lr", "lr"), ("test", "ours test")])
+    figure = None
+    if not args.no_plot and summary:
+        figure = plot_dyck_memory(summary, out / "dyck-memory.png")
     return result, figure

@@ -160,9 +160,32 @@ def strict_accuracy(model: torch.nn.Module, data: _Data, *, loss: str, batch_siz
     return right_words / max(words, 1), right_positions / max(positions, 1)
 
 
-def fit(model: torch.nn.Module, train: _Data, evals: Sequence[_Data], config: FitConfig, *,
+#: A stream of fresh batches: ``draw(rng, n) -> (tokens, targets, mask)``.
+Draw = Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+class _Stream:
+    """A stream of fresh batches, seen as ``max_steps`` one-batch 'rows'."""
+
+    def __init__(self, draw: Draw, seed: int) -> None:
+        self.draw, self.rng = draw, np.random.default_rng([seed, 0xD4A])
+
+    def batch(self, n: int, dev: torch.device) -> tuple[torch.Tensor, ...]:
+        tokens, targets, mask = self.draw(self.rng, n)
+        return tuple(torch.from_numpy(np.ascontiguousarray(x)).to(dev) for x in (tokens, targets, mask))
+
+
+def fit(model: torch.nn.Module, train: _Data | Draw, evals: Sequence[_Data], config: FitConfig, *,
         on_eval: Callable[[dict[str, Any]], None] | None = None) -> FitResult:
-    """Train ``model`` on ``train`` and score it on ``evals`` (see the module docstring)."""
+    """Train ``model`` on ``train`` and score it on ``evals`` (see the module docstring).
+
+    ``train`` is a fixed set (``tokens``, ``targets``, ``mask``) or a
+    :data:`Draw` that returns a fresh batch each step (then ``max_steps``
+    bounds the run and ``epochs`` is ignored).
+    """
+    stream = _Stream(train, config.seed) if callable(train) else None
+    if stream is not None and config.max_steps is None:
+        raise ParameterError("a stream of fresh batches needs max_steps")
     dev = _device(config.device)
     model.to(dev)
     old_threads = torch.get_num_threads()
@@ -170,8 +193,11 @@ def fit(model: torch.nn.Module, train: _Data, evals: Sequence[_Data], config: Fi
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    order = np.random.default_rng([config.seed, 0xF17]).permutation(len(train.tokens))
-    batches = _batches(len(order), config.batch_size, order)
+    if stream is None:
+        order = np.random.default_rng([config.seed, 0xF17]).permutation(len(train.tokens))
+        batches = _batches(len(order), config.batch_size, order)
+    else:
+        batches = [np.arange(config.batch_size)] * int(config.max_steps)
     history: list[dict[str, Any]] = []
     step, t0, stopped, value = 0, time.perf_counter(), "epochs", float("nan")
 
@@ -190,7 +216,10 @@ def fit(model: torch.nn.Module, train: _Data, evals: Sequence[_Data], config: Fi
         done = False
         for _ in range(config.epochs):
             for rows in batches:
-                tokens, targets, mask = _tensors(train, rows, dev)
+                if stream is None:
+                    tokens, targets, mask = _tensors(train, rows, dev)
+                else:
+                    tokens, targets, mask = stream.batch(config.batch_size, dev)
                 loss = _loss(model(tokens), targets, mask, config.loss)  # model: (B, T, C)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

@@ -274,9 +274,8 @@ def _release_bins(name: str, recipe: Recipe, n_train: int, n_test: int, rng: np.
     else:
         train = release_words(name, lo, hi, n_train, rng, unique=recipe.train_unique)
         held = release_words(name, lo, hi, n_test, rng, unique=True)
-    lengths = [len(w) for w in train]
-    t_lo, t_hi = min(lengths), max(lengths)
-    bins = [("train", t_lo, t_hi, held)]
+    lengths = [len(w) for w in train + held]
+    bins = [("train", min(lengths), max(lengths), held)]
     ours_train, ours_bins = _experiment(name)
     for i, (a, b) in enumerate(recipe.longer):
         label = "longer" if i == 0 else f"longer{i + 1}"
@@ -311,9 +310,26 @@ def _shipped(name: str, recipe: Recipe, release_dir: str) -> tuple[list[str], li
     return train, bins
 
 
+def _words_and_bins(name: str, words: str, recipe: Recipe, n_train: int, n_test: int, rng: np.random.Generator,
+                    release_dir: str | None) -> tuple[list[str], list]:
+    if words == "shipped":
+        if release_dir is None:
+            raise ParameterError("the shipped protocol needs the release's checkout (--release-dir)")
+        train, bins = _shipped(name, recipe, release_dir)
+        return train[:n_train], [(label, lo, hi, w[:n_test]) for label, lo, hi, w in bins]
+    if words == "release":
+        return _release_bins(name, recipe, n_train, n_test, rng)
+    (t_lo, t_hi), ours = _experiment(name)
+    train = _uniform(name, (t_lo, t_hi), n_train, rng)
+    bins = [("train", t_lo, t_hi, _uniform(name, (t_lo, t_hi), n_test, rng))]
+    bins += [("longer" if i == 0 else f"longer{i + 1}", a, b, _uniform(name, (a, b), n_test, rng))
+             for i, (a, b) in enumerate(ours)]
+    return train, bins
+
+
 @lru_cache(maxsize=8)
 def language_data(name: str, protocol_name: str, seed: int, *, scale: float = 1.0,
-                  release_dir: str | None = None) -> LanguageData:
+                  release_dir: str | None = None, cross: bool = False) -> LanguageData:
     """Build (and cache) the training set and evaluation splits of ``name``.
 
     Parameters
@@ -329,6 +345,10 @@ def language_data(name: str, protocol_name: str, seed: int, *, scale: float = 1.
         64 training and 32 held-out words.
     release_dir
         The release's checkout, for the ``shipped`` protocol.
+    cross
+        Also score on the other sampler's bins (``x-train``, ``x-longer``:
+        uniform words for a release protocol, the release's for a uniform
+        one), to tell what the training words change from what the test words do.
     """
     if name not in RECIPES:
         raise ParameterError(f"no recipe for {name!r}; the sheet's languages are {', '.join(RECIPES)}")
@@ -339,20 +359,11 @@ def language_data(name: str, protocol_name: str, seed: int, *, scale: float = 1.
     rng = np.random.default_rng([seed, 0x5A77])
     n_train = max(64, round(recipe.train_size * scale))
     n_test = max(32, round(recipe.test_size * scale))
-    if proto.words == "shipped":
-        if release_dir is None:
-            raise ParameterError("the shipped protocol needs the release's checkout (--release-dir)")
-        train, bins = _shipped(name, recipe, release_dir)
-        train = train[:n_train]
-        bins = [(label, lo, hi, words[:n_test]) for label, lo, hi, words in bins]
-    elif proto.words == "release":
-        train, bins = _release_bins(name, recipe, n_train, n_test, rng)
-    else:
-        (t_lo, t_hi), ours = _experiment(name)
-        train = _uniform(name, (t_lo, t_hi), n_train, rng)
-        bins = [("train", t_lo, t_hi, _uniform(name, (t_lo, t_hi), n_test, rng))]
-        bins += [("longer" if i == 0 else f"longer{i + 1}", a, b, _uniform(name, (a, b), n_test, rng))
-                 for i, (a, b) in enumerate(ours)]
+    train, bins = _words_and_bins(name, proto.words, recipe, n_train, n_test, rng, release_dir)
+    if cross:  # the other sampler's held-out bins, scored with this protocol's targets
+        other = "uniform" if proto.words != "uniform" else "release"
+        _, more = _words_and_bins(name, other, recipe, 1, n_test, rng, release_dir)
+        bins += [(f"x-{label}", lo, hi, words) for label, lo, hi, words in more]
     classes: dict[tuple[bool, ...], int] = {}
     t_lo, t_hi = min(len(w) for w in train), max(len(w) for w in train)
     train_split = _split(name, "fit", train, proto.target, t_lo, t_hi, True, classes)

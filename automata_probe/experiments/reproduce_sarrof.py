@@ -133,13 +133,17 @@ def table_jobs(
     scale: float | None = None,
     device: str = "cpu",
     release_dir: str | None = None,
+    d_models: Sequence[int] | None = None,
+    lrs: Sequence[float] | None = None,
+    cross: bool = False,
 ) -> list[Job]:
     """One job per (language, arch, layers, grid cell, seed).
 
     ``grid="release"`` takes each language's release grid; ``"one"`` only its
     first cell (smallest d_model, largest learning rate); ``quick`` replaces
     the grid with its one cell and its data fraction. ``epochs`` and ``scale``
-    override the budget (part of the job key).
+    override the budget, ``d_models`` and ``lrs`` the grid's axes (all part
+    of the job key).
     """
     protocol(protocol_name)  # validates
     jobs = []
@@ -154,6 +158,9 @@ def table_jobs(
                 cells = [(min(g.d_model), max(g.lr))]
             n_epochs, frac = g.epochs, 1.0
         n_epochs, frac = epochs or n_epochs, scale or frac
+        if d_models or lrs:
+            cells = [(d, lr) for d in (d_models or sorted({c[0] for c in cells}))
+                     for lr in (lrs or sorted({c[1] for c in cells}))]
         for arch in archs:
             for n in layers:
                 for d, lr in cells:
@@ -162,6 +169,8 @@ def table_jobs(
                                   "scale": frac, "loss": g.loss}
                         if device != "cpu":
                             params["device"] = device
+                        if cross:
+                            params["cross"] = True
                         if release_dir is not None and protocol_name == "shipped":
                             params["release_dir"] = str(release_dir)
                         jobs.append(Job(language=lang, arch=arch, layers=n, seed=s, params=tuple(params.items())))
@@ -182,7 +191,7 @@ def table_job(job: Job) -> dict[str, Any]:
     """Sweep job: build the data, train, score every split (strict %, token %)."""
     proto = protocol(str(job.param("protocol", "release")))
     data = language_data(job.language, proto.name, job.seed, scale=float(job.param("scale", 1.0)),
-                         release_dir=job.param("release_dir"))
+                         release_dir=job.param("release_dir"), cross=bool(job.param("cross", False)))
     model = _model(job.arch, data, int(job.param("d_model", 64)), job.layers, job.seed)
     loss = proto.loss if proto.target == "next" else str(job.param("loss", "mse"))
     config = FitConfig(epochs=int(job.param("epochs", 50)), batch_size=32, lr=float(job.param("lr", 1e-3)),
@@ -307,6 +316,9 @@ def run_sarrof(
     progress: bool = False,
     device: str = "cpu",
     release_dir: str | None = None,
+    d_models: Sequence[int] | None = None,
+    lrs: Sequence[float] | None = None,
+    cross: bool = False,
 ) -> SweepResult:
     """Run (or resume) the sheet's table (``kind="sarrof"``, regular languages)
     or its counter table (``kind="counter"``); results in ``out_dir/<kind>.csv``.
@@ -324,7 +336,7 @@ def run_sarrof(
         layers=layers or ((1,) if quick else (1, 2, 3)),
         seeds=seeds or ((0,) if quick else (0, 1, 2)),
         grid=grid, quick=QUICK if quick else None, epochs=epochs, scale=scale, device=device,
-        release_dir=release_dir,
+        release_dir=release_dir, d_models=d_models, lrs=lrs, cross=cross,
     )
     return run_table(out_dir, kind, jobs, workers=workers, progress=progress)
 

@@ -19,7 +19,10 @@ _HOMES = {
     "length_figure": "probe_plots",
     "plot_report": "probe_plots",
     "projection_figure": "probe_plots",
+    "plot_dyck_memory": "reproduce_curves",
+    "plot_flip_flop": "reproduce_curves",
     "plot_merrill": "reproduce_plots",
+    "plot_merrill_depth": "reproduce_plots",
     "plot_sarrof": "reproduce_plots",
 }
 

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from ..experiments.published import PUBLISHED_COUNTER, PUBLISHED_SARROF, SARROF_STAR_FREE
 from ..experiments.reproduce import MERRILL_GROUPS
 
-__all__ = ["plot_sarrof", "plot_merrill"]
+__all__ = ["plot_sarrof", "plot_merrill", "plot_merrill_depth"]
 
 
 def plot_sarrof(summary: Sequence[dict[str, Any]], path: str | os.PathLike, *, title: str | None = None) -> Path:
@@ -106,6 +106,57 @@ def plot_merrill(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> Pat
     axes[0][0].set_ylabel("strict accuracy (%)")
     axes[0][-1].legend(fontsize=7)
     fig.suptitle("Word problems (Merrill, Petty & Sabharwal 2024)")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_merrill_depth(depths: Sequence[dict[str, Any]], path: str | os.PathLike, *, max_depth: int,
+                       threshold: float = 90.0) -> Path:
+    """Merrill, Petty & Sabharwal's Figure 3: the minimum number of layers that
+    reaches ``threshold`` test accuracy (best seed) against sequence length k,
+    one panel per group, one line per architecture. A cell no depth up to
+    ``max_depth`` solved is drawn as an open marker above the axis' top.
+    Takes :func:`~automata_probe.experiments.reproduce_merrill.min_depths` rows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    order = ["group-Z60-all", "group-A4xZ5-all", "group-A5-all", "group-S3-all"]
+    groups = sorted({r["group"] for r in depths}, key=lambda g: order.index(g) if g in order else 9)
+    archs = sorted({r["arch"] for r in depths}, key=lambda a: ["lstm", "mamba", "mamba-neg", "transformer"].index(a)
+                   if a in ("lstm", "mamba", "mamba-neg", "transformer") else 9)
+    style = {"lstm": ("tab:green", "o", "LSTM (RNN)"), "mamba": ("tab:blue", "s", "Mamba"),
+             "mamba-neg": ("tab:purple", "D", "Mamba, negative eigenvalues"),
+             "transformer": ("tab:orange", "^", "Transformer")}
+    fig, axes = plt.subplots(1, len(groups), figsize=(max(3.6 * len(groups), 4.6), 3.8), sharey=True,
+                             squeeze=False)
+    for ax, g in zip(axes[0], groups):
+        for i, arch in enumerate(archs):
+            color, marker, label = style.get(arch, ("grey", "x", arch))
+            rs = sorted((r for r in depths if r["group"] == g and r["arch"] == arch), key=lambda r: r["k"])
+            ks = [r["k"] for r in rs]
+            ys = [r["min_depth"] if r["min_depth"] is not None else max_depth + 1 for r in rs]
+            offset = (i - (len(archs) - 1) / 2) * 0.06  # keep coinciding lines apart
+            ax.plot(ks, [y + offset for y in ys], color=color, marker=marker, ms=5, lw=1.5, label=label,
+                    mfc=color)
+            for k, r, y in zip(ks, rs, ys):
+                if r["min_depth"] is None:
+                    ax.plot([k], [y + offset], marker=marker, ms=7, mfc="white", color=color)
+        ax.axhline(max_depth + 0.5, color="grey", lw=0.8, ls=":")
+        ax.set_title(g.replace("group-", "").replace("-all", ""))
+        ax.set_xlabel("sequence length k")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(0.5, max_depth + 1.5)
+        ax.set_yticks(list(range(1, max_depth + 2)), [str(d) for d in range(1, max_depth + 1)] + [f">{max_depth}"])
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(f"min. layers for >{threshold:g}% accuracy")
+    axes[0][-1].legend(fontsize=7, loc="upper left")
+    fig.suptitle("Word problems: depth needed against length\n(Merrill, Petty & Sabharwal 2024, Fig. 3)",
+                 fontsize=10)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)

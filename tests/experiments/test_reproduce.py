@@ -152,3 +152,15 @@ def test_counter_table_has_three_bins(tmp_path):
     assert row["paper"] == (100, 4.1, 0) and {"train", "longer", "longer2"} <= set(row)
     assert row["bin_longer2"] == "400-600"
     assert np.isfinite(row["longer2"]["mean"])
+
+
+def test_grid_axes_can_be_chosen_and_cross_scoring_adds_the_other_samplers_bins():
+    jobs = table_jobs(["tomita3"], layers=[1], seeds=[0], d_models=[32], lrs=[1e-3, 3e-4], cross=True)
+    assert sorted((j.param("d_model"), j.param("lr")) for j in jobs) == [(32, 3e-4), (32, 1e-3)]
+    assert all(j.param("cross") for j in jobs)
+    data = language_data("tomita3", "release", 0, scale=0.02, cross=True)
+    names = [s.name for s in data.evals]
+    assert {"train", "longer", "x-train", "x-longer"} <= set(names)
+    released = next(s for s in data.evals if s.name == "train")
+    uniform = next(s for s in data.evals if s.name == "x-train")
+    assert released.tokens.shape[1] != uniform.tokens.shape[1] or not np.array_equal(released.tokens, uniform.tokens)
