@@ -296,7 +296,7 @@ class Comparison:
             "alphabet": list(self.alphabet),
             "equivalent": self.equivalent,
             "counterexample": None if self.counterexample is None else list(self.counterexample),
-            "counterexample_text": None if self.counterexample is None else format_word(self.counterexample),
+            "counterexample_text": None if self.counterexample is None else format_word(self.counterexample, self.alphabet),
             "truth_accepts_counterexample": self.truth_accepts_counterexample,
             "max_length": self.max_length,
             "disagreements": list(self.disagreements),
@@ -326,7 +326,7 @@ def _verdict(c: Comparison) -> str:
         else f"; no disagreement up to length {c.max_length}"
     )
     return (
-        f"not equivalent; shortest counterexample {format_word(c.counterexample)!s} "
+        f"not equivalent; shortest counterexample {format_word(c.counterexample, c.alphabet)!s} "
         f"(length {len(c.counterexample)}, {who}); {states}{tail}"
     )
 

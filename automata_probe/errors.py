@@ -20,7 +20,19 @@ __all__ = [
     "ModelError",
     "ParameterError",
     "NotRegularError",
+    "excerpt",
 ]
+
+
+def excerpt(text: str, limit: int = 60, *, around: int | None = None) -> str:
+    """``text`` cut to ``limit`` characters around position ``around`` (default:
+    the start), with ``…`` where it was cut: user input in a one-line message."""
+    if len(text) <= limit:
+        return text
+    center = 0 if around is None else around
+    lo = max(0, min(center - limit // 2, len(text) - limit))
+    hi = lo + limit
+    return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
 
 
 class AutomataProbeError(Exception):
@@ -42,7 +54,9 @@ class RegexError(AutomataProbeError, ValueError):
         self.pattern = pattern
         self.position = position
         where = f" at position {position}" if position is not None else ""
-        shown = f" in {pattern!r}" if pattern else ""
+        shown = f" in {excerpt(pattern, around=position)!r}" if pattern else ""
+        if len(pattern) > 60:
+            shown += f" ({len(pattern):,} characters)"
         super().__init__(f"{message}{where}{shown}")
 
 
@@ -53,7 +67,7 @@ class LanguageNotFoundError(AutomataProbeError, LookupError):
         self.name = name
         self.suggestions = tuple(suggestions)
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"unknown language {name!r}{hint}")
+        super().__init__(f"unknown language {excerpt(name)!r}{hint}")
 
     def __str__(self) -> str:  # LookupError quotes its argument otherwise
         return self.args[0]

@@ -133,7 +133,7 @@ from automata_probe.probing import ProbeConfig, probe_model
 report = probe_model(checkpoint, dfa, ProbeConfig(target="state", seeds=(0,) if QUICK else (0, 1),
                                                  n_train=120 if QUICK else 300, n_test=80 if QUICK else 200))
 print(report.table())
-print("best site:", report.best_site.site)"""),
+print(report.best_site_summary())"""),
         ("code", """\
 from automata_probe.viz.probe_plots import accuracy_figure, confusion_figure, length_figure, projection_figure
 

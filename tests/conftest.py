@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from automata_probe.automata.dfa import DFA
+from automata_probe.models import ModelConfig, build_model
+from automata_probe.probing import ProbeConfig, ProbeReport, probe_model
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +23,16 @@ def tomita4() -> DFA:
         accept=["q0", "q1", "q2"],
         name="tomita4",
     ).minimize()
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    """An untrained one-layer Mamba over tomita4's tokens: small enough to probe in a second."""
+    return build_model(ModelConfig(arch="mamba", vocab_size=4, n_outputs=3, d_model=8, n_layers=1, d_state=2), seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_report(tiny_model, tomita4) -> ProbeReport:
+    """probe_model on tiny_model: two seeds, the MLP probe, one longer bin (probing, report and plot tests)."""
+    settings = dict(n_train=12, n_test=6, train_lengths=(1, 8), test_bins=[(9, 12)])
+    return probe_model(tiny_model, tomita4, ProbeConfig(seeds=(0, 1), mlp=True, **settings))

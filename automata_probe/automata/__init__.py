@@ -7,6 +7,7 @@ from .counter import COUNTER_LANGUAGES, CounterLanguage, CounterMachine, counter
 from .families import FAMILIES, family, family_dfa
 from .files import language_toml, read_language_file, write_language_file
 from .language import DEFAULT_EXPERIMENT, Experiment, Language
+from .nfa import Fragment, NFABuilder
 from .regex import regex_to_dfa
 from .resolve import language_from_dfa, language_from_regex, load_language, suite_dir, suite_names
 
@@ -33,6 +34,8 @@ __all__ = [
     "DEFAULT_EXPERIMENT",
     "Experiment",
     "Language",
+    "Fragment",
+    "NFABuilder",
     "regex_to_dfa",
     "language_from_dfa",
     "language_from_regex",

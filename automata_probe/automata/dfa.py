@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Se
 
 import numpy as np
 
-from ..errors import AlphabetError, DFAError
+from ..errors import AlphabetError, DFAError, StateSpaceTooLargeError
 from .words import check_alphabet, split_word
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -476,25 +476,30 @@ class DFA:
             name=f"~{self.name}" if self.name else "",
         )
 
-    def product(self, other: "DFA", accept: Callable[[bool, bool], bool]) -> "DFA":
+    def product(
+        self, other: "DFA", accept: Callable[[bool, bool], bool], *, max_states: int | None = None
+    ) -> "DFA":
         """Reachable part of the product automaton; state ``(p, q)`` accepts when
-        ``accept(p in F1, q in F2)``. Both DFAs must have the same alphabet."""
+        ``accept(p in F1, q in F2)``. Both DFAs must have the same alphabet.
+
+        Raises :class:`~automata_probe.errors.StateSpaceTooLargeError` when the
+        product would have more than ``max_states`` states (no limit: None).
+        """
         check_same_alphabet(self, other)
         k = self.n_letters
         index: dict[tuple[int, int], int] = {(self.start, other.start): 0}
         pairs = [(self.start, other.start)]
         rows: list[tuple[int, ...]] = []
-        head = 0
         t1, t2 = self.transitions, other.transitions
-        while head < len(pairs):
-            p, q = pairs[head]
-            head += 1
+        for p, q in pairs:  # the list grows while we walk it
             row = []
             for i in range(k):
                 pq = (t1[p][i], t2[q][i])
                 j = index.get(pq)
                 if j is None:
                     j = index[pq] = len(pairs)
+                    if max_states is not None and j >= max_states:
+                        raise StateSpaceTooLargeError(f"the product automaton has more than {max_states:,} states")
                     pairs.append(pq)
                 row.append(j)
             rows.append(tuple(row))

@@ -37,10 +37,11 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import AlphabetError, AutomataProbeError, LanguageFileError, RegexError
+from ..errors import AlphabetError, AutomataProbeError, LanguageFileError, RegexError, excerpt
 from .dfa import DFA, find_counterexample
 from .words import format_word
 from .language import DEFAULT_EXPERIMENT, EXPECT_KEYS, Experiment, Language
+from .nfa import DEFAULT_MAX_DFA_STATES, DEFAULT_MAX_NFA_STATES
 from .regex import regex_to_dfa
 
 __all__ = ["read_language_file", "language_toml", "write_language_file"]
@@ -48,29 +49,64 @@ __all__ = ["read_language_file", "language_toml", "write_language_file"]
 _TOP_KEYS = {"name", "description", "alphabet", "regex", "source", "expect", "experiment", "dfa"}
 _DFA_KEYS = {"start", "accept", "transitions"}
 _EXPERIMENT_KEYS = {"train_lengths", "test_bins"}
+#: A language file larger than this is refused unread (the suite's are a few kB).
+MAX_FILE_BYTES = 64 * 2**20
 
 
-def read_language_file(path: str | os.PathLike[str]) -> Language:
-    """Read and check one language file."""
+def read_language_file(
+    path: str | os.PathLike[str],
+    *,
+    max_states: int = DEFAULT_MAX_DFA_STATES,
+    max_nfa_states: int = DEFAULT_MAX_NFA_STATES,
+) -> Language:
+    """Read and check one language file (UTF-8 TOML; a regex in it is compiled
+    under ``max_states`` and ``max_nfa_states``, see
+    :func:`~automata_probe.automata.regex.regex_to_dfa`)."""
     path = Path(path)
-    where = str(path)
+    where = excerpt(str(path), 200)
+    data = _load_toml(path, where)
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise LanguageFileError(f"{where}: TOML syntax error: {e}") from None
-    except OSError as e:
-        raise LanguageFileError(f"{where}: cannot read: {e.strerror or e}") from None
-    try:
-        return _parse(data, path)
+        return _parse(data, path, {"max_states": max_states, "max_nfa_states": max_nfa_states})
     except LanguageFileError:
         raise
     except AutomataProbeError as e:
         raise LanguageFileError(f"{where}: {e}") from None
 
 
+def _load_toml(path: Path, where: str) -> dict[str, Any]:
+    """The TOML document in ``path``; every way it can fail is a LanguageFileError."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise LanguageFileError(f"{where}: {path.stat().st_size:,} bytes; a language file is at most {MAX_FILE_BYTES:,}")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise LanguageFileError(f"{where}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is tolerated
+    except UnicodeDecodeError as e:
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+        hint = "; it looks like UTF-16: save it as UTF-8" if utf16 else ""
+        raise LanguageFileError(
+            f"{where}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}){hint}; "
+            "language files are TOML, which is UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise LanguageFileError(f"{where}: not a text file: it holds NUL bytes (UTF-16 without a byte-order mark?)")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LanguageFileError(f"{where}: TOML syntax error: {e}") from None
+    except RecursionError:
+        raise LanguageFileError(f"{where}: TOML nested too deeply to read") from None
+
+
 def _fail(path: Path, key: str, message: str) -> LanguageFileError:
-    return LanguageFileError(f"{path}: key {key!r}: {message}")
+    return LanguageFileError(f"{excerpt(str(path), 200)}: key {excerpt(key)!r}: {message}")
+
+
+def _show(value: Any) -> str:
+    """A value from the file, quoted and cut short for a one-line message."""
+    return excerpt(repr(value), 60)
 
 
 def _string(data: Mapping[str, Any], key: str, path: Path, default: str | None = None) -> str | None:
@@ -80,7 +116,7 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str | None =
     return value
 
 
-def _parse(data: Mapping[str, Any], path: Path) -> Language:
+def _parse(data: Mapping[str, Any], path: Path, budgets: dict[str, int]) -> Language:
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         close = difflib.get_close_matches(unknown[0], sorted(_TOP_KEYS), n=1)
@@ -99,15 +135,15 @@ def _parse(data: Mapping[str, Any], path: Path) -> Language:
     elif isinstance(raw_alphabet, list) and all(isinstance(a, str) for a in raw_alphabet):
         alphabet = tuple(raw_alphabet)
     else:
-        raise _fail(path, "alphabet", f"must be a list of strings or a string, not {raw_alphabet!r}")
+        raise _fail(path, "alphabet", f"must be a list of strings or a string, not {_show(raw_alphabet)}")
     if not alphabet:
         raise _fail(path, "alphabet", "is empty")
     if len(set(alphabet)) != len(alphabet):
         dup = next(a for a in alphabet if alphabet.count(a) > 1)
-        raise _fail(path, "alphabet", f"letter {dup!r} appears twice")
+        raise _fail(path, "alphabet", f"letter {_show(dup)} appears twice")
     for a in alphabet:
         if a == "" or any(c.isspace() for c in a):
-            raise _fail(path, "alphabet", f"letter {a!r} is empty or contains a space")
+            raise _fail(path, "alphabet", f"letter {_show(a)} is empty or contains a space")
 
     if regex is None and "dfa" not in data:
         raise LanguageFileError(f"{path}: needs a 'regex' or a [dfa] table (or both)")
@@ -115,7 +151,7 @@ def _parse(data: Mapping[str, Any], path: Path) -> Language:
     from_regex: DFA | None = None
     if regex is not None:
         try:
-            from_regex = regex_to_dfa(regex, alphabet, name=name)
+            from_regex = regex_to_dfa(regex, alphabet, name=name, **budgets)
         except (RegexError, AlphabetError) as e:
             raise _fail(path, "regex", str(e)) from None
 
@@ -128,7 +164,7 @@ def _parse(data: Mapping[str, Any], path: Path) -> Language:
         if word is not None:
             verdict = "accepts" if from_regex.accepts(word) else "rejects"
             raise LanguageFileError(
-                f"{path}: 'regex' and [dfa] disagree on {format_word(word)!r}: the regex {verdict} it, "
+                f"{path}: 'regex' and [dfa] disagree on {format_word(word, alphabet)!r}: the regex {verdict} it, "
                 "the table does not"
             )
     dfa = from_table if from_table is not None else from_regex
@@ -164,13 +200,15 @@ def _parse_table(table: Any, alphabet: tuple[str, ...], name: str, path: Path) -
     states = set(transitions)
     start = table["start"]
     if not isinstance(start, str) or start not in states:
-        raise _fail(path, "dfa.start", f"{start!r} is not a state of dfa.transitions")
+        raise _fail(path, "dfa.start", f"{_show(start)} is not a state of dfa.transitions")
     accept = table["accept"]
     if not isinstance(accept, list):
         raise _fail(path, "dfa.accept", "must be a list of states")
     for q in accept:
+        if not isinstance(q, str):
+            raise _fail(path, "dfa.accept", f"must be a list of state names (strings), not one holding {_show(q)}")
         if q not in states:
-            raise _fail(path, "dfa.accept", f"{q!r} is not a state of dfa.transitions")
+            raise _fail(path, "dfa.accept", f"{_show(q)} is not a state of dfa.transitions")
     letters = set(alphabet)
     for q, row in transitions.items():
         key = f"dfa.transitions.{q}"
@@ -178,9 +216,9 @@ def _parse_table(table: Any, alphabet: tuple[str, ...], name: str, path: Path) -
             raise _fail(path, key, "must be a table {letter = state}")
         for a, t in row.items():
             if a not in letters:
-                raise _fail(path, key, f"letter {a!r} is not in the alphabet {{{', '.join(alphabet)}}}")
+                raise _fail(path, key, f"letter {_show(a)} is not in the alphabet {{{excerpt(', '.join(alphabet))}}}")
             if not isinstance(t, str) or t not in states:
-                raise _fail(path, f"{key}.{a}", f"target {t!r} is not a state of dfa.transitions")
+                raise _fail(path, f"{key}.{a}", f"target {_show(t)} is not a state of dfa.transitions")
     dfa = DFA.from_table(alphabet=alphabet, transitions=transitions, start=start, accept=accept, name=name)
     return dfa.minimize().with_name(name)
 
@@ -196,7 +234,7 @@ def _parse_expect(table: Any, path: Path, dfa: DFA) -> dict[str, Any]:
             raise _fail(path, f"expect.{key}", f"unknown fact{hint}; allowed: {', '.join(EXPECT_KEYS)}")
         kind = EXPECT_KEYS[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise _fail(path, f"expect.{key}", f"must be {kind.__name__}, not {value!r}")  # type: ignore[union-attr]
+            raise _fail(path, f"expect.{key}", f"must be {kind.__name__}, not {_show(value)}")  # type: ignore[union-attr]
         if key in ("accepts", "rejects", "subgroups"):
             if not all(isinstance(w, str) for w in value):
                 raise _fail(path, f"expect.{key}", "must be a list of strings")
@@ -205,7 +243,7 @@ def _parse_expect(table: Any, path: Path, dfa: DFA) -> dict[str, Any]:
                 try:
                     dfa.encode(w)
                 except AlphabetError as e:
-                    raise _fail(path, f"expect.{key}", f"word {w!r}: {e}") from None
+                    raise _fail(path, f"expect.{key}", f"word {_show(w)}: {e}") from None
         out[key] = value
     return out
 
@@ -222,7 +260,7 @@ def _parse_experiment(table: Any, path: Path) -> Experiment:
         train = table.get("train_lengths", list(DEFAULT_EXPERIMENT.train_lengths))
         bins = table.get("test_bins", [list(b) for b in DEFAULT_EXPERIMENT.test_bins])
         if not isinstance(bins, list) or not bins:
-            raise LanguageFileError(f"test_bins must be a non-empty list of [low, high] pairs, not {bins!r}")
+            raise LanguageFileError(f"test_bins must be a non-empty list of [low, high] pairs, not {_show(bins)}")
         return Experiment(train_lengths=train, test_bins=tuple(bins))
     except LanguageFileError as e:
         raise _fail(path, "experiment", str(e)) from None

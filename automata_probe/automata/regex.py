@@ -1,9 +1,14 @@
 """Regular expressions to minimal DFAs, with intersection and complement.
 
-A small recursive-descent parser turns a pattern into a syntax tree (so a
-malformed pattern is an error that names its position), and the tree is
-compiled through automata-lib (Thompson NFAs, subset construction) to a
+A parser turns a pattern into a syntax tree (so a malformed pattern is an
+error that names its position), and the tree is compiled (Thompson fragments
+and the subset construction, :mod:`automata_probe.automata.nfa`) to a
 minimal, complete, canonically numbered :class:`~automata_probe.automata.dfa.DFA`.
+Parser and walks keep their own stacks, so a pattern nested thousands deep is
+no problem; sizes have budgets instead (see :func:`regex_to_dfa`):
+``((a{1000}){1000})`` is refused before anything is built, and
+``(a|b)*a(a|b){20}``, whose DFA has 2^21 states, once the subset construction
+passes ``max_states``.
 
 Syntax
 ------
@@ -52,10 +57,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Callable, Sequence, TypeVar, Union
 
 from .dfa import DFA
-from ..errors import AlphabetError, RegexError
+from .nfa import DEFAULT_MAX_DFA_STATES, DEFAULT_MAX_NFA_STATES, NFA_FLAG, Fragment, NFABuilder
+from ..errors import AlphabetError, RegexError, StateSpaceTooLargeError, excerpt
 
 __all__ = [
     "regex_to_dfa",
@@ -75,7 +81,10 @@ __all__ = [
     "Repeat",
     "SPECIAL_CHARACTERS",
     "MAX_REPEAT",
+    "nfa_size",
 ]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +164,29 @@ Node = Union[Letter, AnyLetter, CharClass, Epsilon, EmptySet, Concat, Alternatio
 
 
 # --------------------------------------------------------------------- parser
+class _Group:
+    """One level of parentheses being parsed (the top level is one too)."""
+
+    __slots__ = ("open_at", "outer_tildes", "tildes", "ands", "options", "parts")
+
+    def __init__(self, open_at: int | None, outer_tildes: int):
+        self.open_at = open_at  # position of its '(' (None at the top level)
+        self.outer_tildes = outer_tildes  # '~'s written before the '(', applied to the whole group
+        self.tildes = 0  # '~'s waiting for the next operand inside the group
+        self.ands: list[Node] = []  # finished operands of '&'
+        self.options: list[Node] = []  # finished operands of '|'
+        self.parts: list[Node] = []  # the concatenation being read
+
+
 class _Parser:
-    """Recursive descent over the grammar in the module docstring."""
+    """The grammar in the module docstring, read left to right with an explicit
+    stack of open parentheses (so nesting depth costs memory, not Python's stack)::
+
+        intersection := union ('&' union)*      union := concat ('|' concat)*
+        concat := unary+                         unary := '~' unary | postfix
+        postfix := atom ('*' | '+' | '?' | '{m}' | '{m,}' | '{m,n}')*
+        atom := '(' intersection ')' | '(' ')' | '[...]' | '.' | 'ε' | '∅' | '\\' c | letter
+    """
 
     def __init__(self, pattern: str):
         self.pattern = pattern
@@ -182,54 +212,65 @@ class _Parser:
     def parse(self) -> Node:
         if self.peek() is None:
             raise self.error("empty regex; write ε or () for the empty word", 0)
-        node = self.intersection()
-        if self.peek() is not None:
-            c = self.peek()
-            if c == ")":
-                raise self.error("unbalanced ')'")
-            raise self.error(f"unexpected {c!r}")
-        return node
-
-    def intersection(self) -> Node:
-        parts = [self.union()]
-        while self.peek() == "&":
-            self.pos += 1
-            parts.append(self.union())
-        return parts[0] if len(parts) == 1 else Intersection(tuple(parts))
-
-    def union(self) -> Node:
-        options = [self.concat()]
-        while self.peek() == "|":
-            self.pos += 1
-            options.append(self.concat())
-        return options[0] if len(options) == 1 else Alternation(tuple(options))
-
-    def concat(self) -> Node:
-        start = self.pos
-        parts: list[Node] = []
+        groups = [_Group(None, 0)]
         while True:
+            group = groups[-1]
             c = self.peek()
-            if c is None or c in "|&)":
-                break
-            parts.append(self.unary())
+            if c == "~":
+                self.pos += 1
+                if self.peek() is None or self.peek() in "|&)":
+                    raise self.error(f"'~' needs an operand, found {self.describe_here()}")
+                group.tildes += 1
+            elif c is None or c in "|&)":
+                group.options.append(self.finish_concat(group))
+                if c is not None and c in "|&":
+                    self.pos += 1
+                    if c == "&":
+                        group.ands.append(self.finish_union(group))
+                    continue
+                group.ands.append(self.finish_union(group))
+                node = group.ands[0] if len(group.ands) == 1 else Intersection(tuple(group.ands))
+                if c is None:
+                    if len(groups) > 1:
+                        raise self.error("'(' is never closed", groups[-1].open_at)
+                    return node
+                if len(groups) == 1:
+                    raise self.error("unbalanced ')'")
+                self.pos += 1
+                groups.pop()
+                self.operand(groups[-1], node, group.outer_tildes)
+            elif c == "(":
+                at = self.pos
+                self.pos += 1
+                if self.peek() == ")":
+                    self.pos += 1
+                    self.operand(group, Epsilon(), group.tildes)
+                else:
+                    groups.append(_Group(at, group.tildes))
+                group.tildes = 0
+            else:
+                self.operand(group, self.atom(), group.tildes)
+                group.tildes = 0
+
+    def operand(self, group: _Group, node: Node, tildes: int) -> None:
+        """An atom read: apply its postfix operators, then the '~'s before it."""
+        node = self.postfix(node)
+        for _ in range(tildes):
+            node = Complement(node)
+        group.parts.append(node)
+
+    def finish_concat(self, group: _Group) -> Node:
+        parts, group.parts = group.parts, []
         if not parts:
-            self.skip_space()
-            raise self.error(
-                f"empty alternative before {self.describe_here()}; write ε (or ()) for the empty word",
-                self.pos if self.pos > start else start,
-            )
+            raise self.error(f"empty alternative before {self.describe_here()}; write ε (or ()) for the empty word")
         return parts[0] if len(parts) == 1 else Concat(tuple(parts))
 
-    def unary(self) -> Node:
-        if self.peek() == "~":
-            self.pos += 1
-            if self.peek() is None or self.peek() in "|&)":
-                raise self.error(f"'~' needs an operand, found {self.describe_here()}")
-            return Complement(self.unary())
-        return self.postfix()
+    @staticmethod
+    def finish_union(group: _Group) -> Node:
+        options, group.options = group.options, []
+        return options[0] if len(options) == 1 else Alternation(tuple(options))
 
-    def postfix(self) -> Node:
-        node = self.atom()
+    def postfix(self, node: Node) -> Node:
         while True:
             c = self.peek()
             if c == "*":
@@ -250,14 +291,14 @@ class _Parser:
     def number(self) -> int:
         self.skip_space()
         start = self.pos
-        while self.pos < len(self.pattern) and self.pattern[self.pos].isdigit():
+        while self.pos < len(self.pattern) and self.pattern[self.pos] in "0123456789":
             self.pos += 1
         if self.pos == start:
             raise self.error(f"expected a number in {{m,n}}, found {self.describe_here()}")
-        value = int(self.pattern[start : self.pos])
-        if value > MAX_REPEAT:
-            raise self.error(f"repetition bound {value} is larger than {MAX_REPEAT}", start)
-        return value
+        if self.pos - start > len(str(MAX_REPEAT)) or int(self.pattern[start : self.pos]) > MAX_REPEAT:
+            shown = excerpt(self.pattern[start : self.pos], 12)
+            raise self.error(f"repetition bound {shown} is larger than {MAX_REPEAT}", start)
+        return int(self.pattern[start : self.pos])
 
     def bounds(self) -> tuple[int, int | None]:
         open_at = self.pos
@@ -288,19 +329,8 @@ class _Parser:
 
     def atom(self) -> Node:
         c = self.peek()
-        at = self.pos
         if c is None:
             raise self.error("unexpected end of the pattern")
-        if c == "(":
-            self.pos += 1
-            if self.peek() == ")":
-                self.pos += 1
-                return Epsilon()
-            node = self.intersection()
-            if self.peek() != ")":
-                raise self.error("'(' is never closed", at)
-            self.pos += 1
-            return node
         if c == "[":
             return self.char_class()
         if c == ".":
@@ -374,264 +404,163 @@ def parse_regex(pattern: str) -> Node:
     """
     if not isinstance(pattern, str):
         raise RegexError(f"a regex must be a string, not {type(pattern).__name__}")
+    for i, c in enumerate(pattern):
+        if "\ud800" <= c <= "\udfff":  # what a command-line argument that is not UTF-8 decodes to
+            what = f"byte 0x{ord(c) - 0xDC00:02x}" if c >= "\udc80" else f"lone surrogate U+{ord(c):04X}"
+            raise RegexError(f"{what} is not text (the pattern is not valid UTF-8)", pattern=pattern, position=i)
     return _Parser(pattern).parse()
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, (Concat, Intersection)):
+        return node.parts
+    if isinstance(node, Alternation):
+        return node.options
+    if isinstance(node, (Complement, Repeat)):
+        return (node.inner,)
+    if isinstance(node, (Letter, AnyLetter, CharClass, Epsilon, EmptySet)):
+        return ()
+    raise TypeError(f"not a regex node: {node!r}")  # internal invariant
+
+
+def _fold(root: Node, combine: Callable[[Node, list[T]], T]) -> T:
+    """``combine(node, results of its children)`` over the tree, children first.
+
+    Iterative (an explicit stack): a tree nested ten thousand deep costs
+    memory, not Python's recursion limit. Every walk over a tree goes through here.
+    """
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    results: list[T] = []
+    while stack:
+        node, expanded = stack.pop()
+        kids = _children(node)
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((k, False) for k in reversed(kids))
+            continue
+        cut = len(results) - len(kids)
+        args = results[cut:]
+        del results[cut:]
+        results.append(combine(node, args))
+    return results[0]
 
 
 def regex_letters(node: Node) -> frozenset[str]:
     """The letters written in the tree (literals, class members and ranges)."""
-    if isinstance(node, Letter):
-        return frozenset({node.char})
-    if isinstance(node, CharClass):
-        return node.chars
-    if isinstance(node, (AnyLetter, Epsilon, EmptySet)):
-        return frozenset()
-    if isinstance(node, (Concat, Intersection)):
-        return frozenset().union(*(regex_letters(p) for p in node.parts))
-    if isinstance(node, Alternation):
-        return frozenset().union(*(regex_letters(p) for p in node.options))
-    if isinstance(node, (Complement, Repeat)):
-        return regex_letters(node.inner)
-    raise TypeError(f"not a regex node: {node!r}")  # internal invariant
+    letters: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Letter):
+            letters.add(n.char)
+        elif isinstance(n, CharClass):
+            letters.update(n.chars)
+        else:
+            stack.extend(_children(n))
+    return frozenset(letters)
 
 
 # ----------------------------------------------------------------- compiling
-def _resolve(node: Node, alphabet: tuple[str, ...]) -> Node | EmptySet:
+def _resolve(root: Node, alphabet: tuple[str, ...]) -> Node:
     """Replace ``.`` and classes by explicit letter sets and fold away empty sets."""
-    if isinstance(node, (Letter, Epsilon, EmptySet)):
-        return node
-    if isinstance(node, AnyLetter):
-        return CharClass(frozenset(alphabet))
-    if isinstance(node, CharClass):
-        chars = frozenset(a for a in alphabet if a not in node.chars) if node.negated else node.chars
-        if not chars:
-            return EmptySet()
-        return Letter(next(iter(chars))) if len(chars) == 1 else CharClass(chars)
-    if isinstance(node, Concat):
-        parts = [_resolve(p, alphabet) for p in node.parts]
-        if any(isinstance(p, EmptySet) for p in parts):
-            return EmptySet()
-        return Concat(tuple(parts))  # type: ignore[arg-type]
-    if isinstance(node, Alternation):
-        options = [o for o in (_resolve(p, alphabet) for p in node.options) if not isinstance(o, EmptySet)]
-        if not options:
-            return EmptySet()
-        return options[0] if len(options) == 1 else Alternation(tuple(options))  # type: ignore[arg-type]
-    if isinstance(node, Intersection):
-        parts = [_resolve(p, alphabet) for p in node.parts]
-        if any(isinstance(p, EmptySet) for p in parts):
-            return EmptySet()
-        return Intersection(tuple(parts))  # type: ignore[arg-type]
-    if isinstance(node, Complement):
-        return Complement(_resolve(node.inner, alphabet))  # type: ignore[arg-type]
-    if isinstance(node, Repeat):
-        inner = _resolve(node.inner, alphabet)
-        if isinstance(inner, EmptySet):  # {} repeated: only the empty word survives, if low == 0
+
+    def resolve(node: Node, kids: list[Node]) -> Node:
+        if isinstance(node, (Letter, Epsilon, EmptySet)):
+            return node
+        if isinstance(node, AnyLetter):
+            return CharClass(frozenset(alphabet))
+        if isinstance(node, CharClass):
+            chars = frozenset(a for a in alphabet if a not in node.chars) if node.negated else node.chars
+            if not chars:
+                return EmptySet()
+            return Letter(next(iter(chars))) if len(chars) == 1 else CharClass(chars)
+        if isinstance(node, (Concat, Intersection)):
+            if any(isinstance(p, EmptySet) for p in kids):
+                return EmptySet()
+            return type(node)(_flat(type(node), kids))
+        if isinstance(node, Alternation):
+            options = _flat(Alternation, [o for o in kids if not isinstance(o, EmptySet)])
+            if not options:
+                return EmptySet()
+            return options[0] if len(options) == 1 else Alternation(options)
+        if isinstance(node, Complement):
+            return Complement(kids[0])
+        assert isinstance(node, Repeat)
+        if isinstance(kids[0], EmptySet):  # {} repeated: only the empty word survives, if low == 0
             return Epsilon() if node.low == 0 else EmptySet()
-        return Repeat(inner, node.low, node.high)
-    raise TypeError(f"not a regex node: {node!r}")  # internal invariant
+        return Repeat(kids[0], node.low, node.high)
+
+    return _fold(root, resolve)
 
 
-def _has_complement(node: Node | EmptySet) -> bool:
-    if isinstance(node, Complement):
-        return True
-    if isinstance(node, (Concat, Intersection)):
-        return any(_has_complement(p) for p in node.parts)
-    if isinstance(node, Alternation):
-        return any(_has_complement(p) for p in node.options)
-    if isinstance(node, Repeat):
-        return _has_complement(node.inner)
-    return False
+def _flat(kind: type, kids: list[Node]) -> tuple[Node, ...]:
+    """The operands of an associative operator, its nested uses spliced in:
+    ``(a|(b|(c|d)))`` has one union of four (a chain of nested unions would
+    make the epsilon closures quadratic)."""
+    out: list[Node] = []
+    for k in kids:
+        out.extend(_children(k) if isinstance(k, kind) else (k,))
+    return tuple(out)
 
 
-class _Compiler:
-    """Compile a resolved tree through automata-lib.
+def nfa_size(root: Node) -> int:
+    """A lower bound on the states of the NFA that :func:`regex_to_dfa` builds
+    for a resolved tree: exact without ``~`` and ``&`` (each counts as its
+    smallest, three states), with every bounded repetition written out.
 
-    Letters are renamed to private-use code points before they meet
-    automata-lib's regex syntax, so letters such as ``(`` or ``*`` need no
-    escaping there. Complement-free subtrees go through ``NFA.from_regex`` in
-    one piece; a complement goes through a complete DFA and comes back with
-    ``NFA.from_dfa``.
+    Cheap (one pass over the tree, big integers allowed), so a pattern such as
+    ``((a{1000}){1000})`` is refused before any state is built.
     """
 
-    def __init__(self, alphabet: tuple[str, ...]):
-        self.alphabet = alphabet
-        self.code = {a: chr(0xF0000 + i) for i, a in enumerate(alphabet)}
-        self.symbols = set(self.code.values())
+    def size(node: Node, kids: list[int]) -> int:
+        if isinstance(node, (Complement, Intersection)):
+            return 3
+        if isinstance(node, Concat):
+            return sum(kids)
+        if isinstance(node, Alternation):
+            return sum(kids) + 2
+        if isinstance(node, Repeat):
+            low, high = node.low, node.high
+            if high == 0:
+                return 2
+            if high is None:
+                return kids[0] + 2 if low == 0 else low * kids[0] + 1
+            return high * kids[0] + (0 if high == low else high - low + 1)
+        return 2  # a letter, a class, ε, ∅
 
-    def to_automata_regex(self, node: Node) -> str:
-        """automata-lib syntax, parenthesized only where precedence needs it."""
+    return _fold(root, size)
+
+
+def _compile(root: Node, letters: tuple[str, ...], b: NFABuilder) -> DFA:
+    """The minimal DFA of a resolved tree: Thompson fragments, the subset
+    construction, and DFAs for ``~`` and ``&`` (made back into fragments)."""
+    index = {a: i for i, a in enumerate(letters)}
+
+    def minimal(f: Fragment) -> DFA:
+        return f.dfa if f.dfa is not None else b.to_dfa(f, letters).minimize()
+
+    def build(node: Node, kids: list[Fragment]) -> Fragment:
         if isinstance(node, Letter):
-            return self.code[node.char]
+            return b.letters([index[node.char]])
+        if isinstance(node, CharClass):  # resolved: not negated
+            return b.letters(sorted(index[a] for a in node.chars))
         if isinstance(node, Epsilon):
-            return "()"
-        if isinstance(node, CharClass):
-            return "(" + "|".join(self.code[a] for a in sorted(node.chars)) + ")"
+            return b.epsilon()
+        if isinstance(node, EmptySet):
+            return b.empty()
         if isinstance(node, Concat):
-            return "".join(self.wrapped(p, (Alternation, Intersection)) for p in node.parts)
+            return b.concat(kids)
         if isinstance(node, Alternation):
-            return "|".join(self.wrapped(p, (Alternation, Intersection)) for p in node.options)
-        if isinstance(node, Intersection):
-            return "&".join(self.wrapped(p, (Alternation, Intersection)) for p in node.parts)
+            return b.union(kids)
         if isinstance(node, Repeat):
-            if node.high == 0:
-                return "()"
-            inner = self.wrapped(node.inner, (Concat, Alternation, Intersection, Repeat))
-            if node.high is None:
-                return inner + ("*" if node.low == 0 else "+" if node.low == 1 else f"{{{node.low},}}")
-            return inner + f"{{{node.low},{node.high}}}"
-        raise TypeError(f"cannot serialize {node!r}")  # internal invariant
+            return b.repeat(kids[0], node.low, node.high)
+        # ~ and &: through minimal DFAs; the operands' states are no longer needed
+        dfas = [minimal(k) for k in kids]
+        dfa = dfas[0].complement().minimize() if isinstance(node, Complement) else b.intersection(dfas)
+        b.truncate(kids[0].lo)
+        return b.from_dfa(dfa)
 
-    def wrapped(self, node: Node, loose: tuple[type, ...]) -> str:
-        text = self.to_automata_regex(node)
-        return f"({text})" if isinstance(node, loose) else text
-
-    def nfa(self, node: Node):  # -> automata.fa.nfa.NFA
-        from automata.fa.nfa import NFA
-
-        if isinstance(node, EmptySet):  # no final state; only reached as ~∅
-            return NFA(
-                states={0}, input_symbols=self.symbols, transitions={0: {}}, initial_state=0, final_states=set()
-            )
-        if not _has_complement(node):
-            return NFA.from_regex(self.to_automata_regex(node), input_symbols=self.symbols)
-        if isinstance(node, Complement):
-            inner = self.dfa(node.inner)
-            return NFA.from_dfa(self.to_automata_lib(inner.complement().minimize()))
-        if isinstance(node, Concat):
-            out = self.nfa(node.parts[0])
-            for p in node.parts[1:]:
-                out = out.concatenate(self.nfa(p))
-            return out
-        if isinstance(node, Alternation):
-            out = self.nfa(node.options[0])
-            for p in node.options[1:]:
-                out = out.union(self.nfa(p))
-            return out
-        if isinstance(node, Intersection):
-            out = self.dfa(node.parts[0])
-            for p in node.parts[1:]:
-                out = out.intersection(self.dfa(p)).minimize()
-            return NFA.from_dfa(self.to_automata_lib(out))
-        if isinstance(node, Repeat):
-            return self.repeat(self.nfa(node.inner), node.low, node.high)
-        raise TypeError(f"cannot compile {node!r}")  # internal invariant
-
-    @staticmethod
-    def repeat(inner, low: int, high: int | None):
-        from automata.fa.nfa import NFA
-
-        if high is None:
-            star = inner.kleene_star()
-            out = star
-            for _ in range(low):
-                out = inner.concatenate(out)
-            return out
-        if high == 0:
-            return NFA.from_regex("()", input_symbols=set(inner.input_symbols))
-        optional = inner.option()
-        parts = [inner] * low + [optional] * (high - low)
-        out = parts[0]
-        for p in parts[1:]:
-            out = out.concatenate(p)
-        return out
-
-    def to_automata_lib(self, dfa: DFA):
-        from automata.fa.dfa import DFA as ALDFA
-
-        return ALDFA(
-            states=set(range(dfa.n_states)),
-            input_symbols=self.symbols,
-            transitions={
-                q: {self.code[a]: dfa.transitions[q][i] for i, a in enumerate(dfa.alphabet)}
-                for q in range(dfa.n_states)
-            },
-            initial_state=dfa.start,
-            final_states=set(dfa.accepting),
-        )
-
-    def dfa(self, node: Node) -> DFA:
-        """Minimal complete DFA of ``node`` over ``self.alphabet``."""
-        return self.determinize(self.nfa(node)).minimize()
-
-    def determinize(self, nfa) -> DFA:
-        """Subset construction on an automata-lib NFA, sets of NFA states as int bitmasks.
-
-        States come out in breadth-first order with letters in alphabet order,
-        and the empty set is the dead state, so the result is complete. This
-        replaces ``automata.fa.dfa.DFA.from_nfa``, whose frozen-dict DFA
-        objects cost more than the construction itself.
-        """
-        states = list(nfa.states)
-        n = len(states)
-        index = {q: i for i, q in enumerate(states)}
-        transitions = nfa.transitions
-        # lambda closures, each as a bitmask
-        eps = [[index[t] for t in transitions.get(q, {}).get("", ())] for q in states]
-        closure = [0] * n
-        for i in range(n):
-            seen, stack = 1 << i, [i]
-            while stack:
-                for j in eps[stack.pop()]:
-                    if not seen >> j & 1:
-                        seen |= 1 << j
-                        stack.append(j)
-            closure[i] = seen
-        n_bytes = max(1, (n + 7) // 8)
-        steps = []  # steps[letter][i]: closure of the successors of NFA state i
-        for a in self.alphabet:
-            code = self.code[a]
-            step = [0] * n
-            for q in states:
-                mask = 0
-                for t in transitions.get(q, {}).get(code, ()):
-                    mask |= closure[index[t]]
-                step[index[q]] = mask
-            steps.append(step)
-        # caches[letter][c][b]: successor of the NFA states in byte c of a mask, when that byte is b
-        caches: list[list[dict[int, int]]] = [[{} for _ in range(n_bytes)] for _ in self.alphabet]
-        final = 0
-        for q in nfa.final_states:
-            final |= 1 << index[q]
-        start = closure[index[nfa.initial_state]]
-        ids = {start: 0}
-        order = [start]
-        rows = []
-        head = 0
-        while head < len(order):
-            mask = order[head]
-            head += 1
-            chunks = mask.to_bytes(n_bytes, "little")
-            row = []
-            for letter, cache in enumerate(caches):
-                succ = 0
-                for c, b in enumerate(chunks):
-                    if b:
-                        part = cache[c].get(b)
-                        if part is None:
-                            part = cache[c][b] = _byte_successor(steps[letter], c, b)
-                        succ |= part
-                j = ids.get(succ)
-                if j is None:
-                    j = ids[succ] = len(order)
-                    order.append(succ)
-                row.append(j)
-            rows.append(tuple(row))
-        return DFA(
-            alphabet=self.alphabet,
-            transitions=tuple(rows),
-            start=0,
-            accepting=frozenset(i for i, m in enumerate(order) if m & final),
-        )
-
-
-def _byte_successor(step: list[int], c: int, b: int) -> int:
-    """OR of ``step[i]`` over the set bits ``i`` of byte ``b`` at byte position ``c``."""
-    out, base = 0, 8 * c
-    while b:
-        low = b & -b
-        out |= step[base + low.bit_length() - 1]
-        b ^= low
-    return out
+    return minimal(_fold(root, build))
 
 
 def _normalize_alphabet(alphabet: str | Sequence[str]) -> tuple[str, ...]:
@@ -642,7 +571,7 @@ def _normalize_alphabet(alphabet: str | Sequence[str]) -> tuple[str, ...]:
     for a in letters:
         if not isinstance(a, str) or len(a) != 1:
             raise AlphabetError(
-                f"letter {a!r}: regex letters are single characters; build languages over "
+                f"letter {excerpt(repr(a), 40)}: regex letters are single characters; build languages over "
                 "longer letters with a table or a family"
             )
         if a in _WHITESPACE:
@@ -653,7 +582,14 @@ def _normalize_alphabet(alphabet: str | Sequence[str]) -> tuple[str, ...]:
     return letters
 
 
-def regex_to_dfa(pattern: str, alphabet: str | Sequence[str] | None = None, *, name: str = "") -> DFA:
+def regex_to_dfa(
+    pattern: str,
+    alphabet: str | Sequence[str] | None = None,
+    *,
+    name: str = "",
+    max_nfa_states: int = DEFAULT_MAX_NFA_STATES,
+    max_states: int = DEFAULT_MAX_DFA_STATES,
+) -> DFA:
     """The minimal complete DFA of a regular expression.
 
     Parameters
@@ -666,6 +602,13 @@ def regex_to_dfa(pattern: str, alphabet: str | Sequence[str] | None = None, *, n
         pattern, sorted.
     name
         Name of the DFA (default: the pattern).
+    max_nfa_states
+        Cap on the Thompson NFA, bounded repetitions written out
+        (``a{1000}`` is a thousand copies of ``a``, and nested bounds
+        multiply). Checked on the syntax tree before anything is built.
+    max_states
+        Cap on every DFA built on the way (the subset construction, products
+        for ``&``) and on the memory of the subset construction.
 
     Returns
     -------
@@ -678,28 +621,42 @@ def regex_to_dfa(pattern: str, alphabet: str | Sequence[str] | None = None, *, n
         A malformed pattern (the message names the position).
     AlphabetError
         A pattern letter outside ``alphabet``, or no letters at all.
+    StateSpaceTooLargeError
+        Past ``max_nfa_states`` or ``max_states`` (the message names the limit).
     """
     tree = parse_regex(pattern)
     used = regex_letters(tree)
+    shown = excerpt(pattern)
     if alphabet is None:
         if not used:
-            raise AlphabetError(f"regex {pattern!r} names no letters; pass an alphabet")
+            raise AlphabetError(f"regex {shown!r} names no letters; pass an alphabet")
         letters = tuple(sorted(used))
     else:
         letters = _normalize_alphabet(alphabet)
         outside = sorted(used - set(letters))
         if outside:
-            shown = ", ".join(repr(a) for a in outside)
-            raise AlphabetError(
-                f"regex {pattern!r} uses {shown}, not in the alphabet {{{', '.join(letters)}}}"
-            )
+            named = ", ".join(repr(a) for a in outside[:10]) + (f", ... ({len(outside)} letters)" if len(outside) > 10 else "")
+            raise AlphabetError(f"regex {shown!r} uses {named}, not in the alphabet {{{', '.join(letters)}}}")
+    builder = NFABuilder(len(letters), max_nfa_states=max_nfa_states, max_states=max_states, what=f"regex {shown!r}")
     resolved = _resolve(tree, letters)
+    size = nfa_size(resolved)
+    if size > max_nfa_states:
+        raise StateSpaceTooLargeError(
+            f"regex {shown!r} needs an NFA of at least {_count(size)} states once its bounded repetitions are "
+            f"written out (a{{m,n}} is n copies of a, and nested bounds multiply), more than {max_nfa_states:,}; "
+            f"raise the limit with {NFA_FLAG}"
+        )
     if isinstance(resolved, EmptySet):
         dfa = DFA(alphabet=letters, transitions=(tuple(0 for _ in letters),), start=0, accepting=frozenset())
     else:
-        dfa = _Compiler(letters).dfa(resolved)
-    log.debug("regex %r -> %d-state minimal DFA over %s", pattern, dfa.n_states, letters)
+        dfa = _compile(resolved, letters, builder)
+    log.debug("regex %r -> %d-state minimal DFA over %s", shown, dfa.n_states, letters)
     return dfa.with_name(name or pattern)
+
+
+def _count(n: int) -> str:
+    """``1,000,000``; astronomically large counts as a power of ten."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
 
 
 def to_pattern(node: Node) -> str:
@@ -707,27 +664,33 @@ def to_pattern(node: Node) -> str:
 
     ``parse_regex(to_pattern(t))`` describes the same language as ``t``.
     """
-    if isinstance(node, Letter):
-        return "\\" + node.char if node.char in SPECIAL_CHARACTERS else node.char
-    if isinstance(node, AnyLetter):
-        return "."
-    if isinstance(node, Epsilon):
-        return EPSILON
-    if isinstance(node, EmptySet):
-        return EMPTY_SET
-    if isinstance(node, CharClass):
-        body = "".join("\\" + c if c in "]\\^-" else c for c in sorted(node.chars))
-        return f"[{'^' if node.negated else ''}{body}]"
-    if isinstance(node, Concat):
-        return "".join(_wrap(p, (Alternation, Intersection)) for p in node.parts)
-    if isinstance(node, Alternation):
-        return "|".join(_wrap(p, (Intersection,)) for p in node.options)
-    if isinstance(node, Intersection):
-        return "&".join(to_pattern(p) for p in node.parts)
-    if isinstance(node, Complement):
-        return "~" + _wrap(node.inner, (Alternation, Intersection, Concat))
-    if isinstance(node, Repeat):
-        inner = _wrap(node.inner, (Alternation, Intersection, Concat, Complement))
+
+    def wrap(child: Node, text: str, loose: tuple[type, ...]) -> str:
+        return f"({text})" if isinstance(child, loose) else text
+
+    def write(node: Node, kids: list[str]) -> str:
+        pairs = list(zip(_children(node), kids))
+        if isinstance(node, Letter):
+            return "\\" + node.char if node.char in SPECIAL_CHARACTERS else node.char
+        if isinstance(node, AnyLetter):
+            return "."
+        if isinstance(node, Epsilon):
+            return EPSILON
+        if isinstance(node, EmptySet):
+            return EMPTY_SET
+        if isinstance(node, CharClass):
+            body = "".join("\\" + c if c in "]\\^-" else c for c in sorted(node.chars))
+            return f"[{'^' if node.negated else ''}{body}]"
+        if isinstance(node, Concat):
+            return "".join(wrap(c, t, (Alternation, Intersection)) for c, t in pairs)
+        if isinstance(node, Alternation):
+            return "|".join(wrap(c, t, (Intersection,)) for c, t in pairs)
+        if isinstance(node, Intersection):
+            return "&".join(kids)
+        if isinstance(node, Complement):
+            return "~" + wrap(node.inner, kids[0], (Alternation, Intersection, Concat))
+        assert isinstance(node, Repeat)
+        inner = wrap(node.inner, kids[0], (Alternation, Intersection, Concat, Complement))
         if node.high is None:
             return inner + ("*" if node.low == 0 else "+" if node.low == 1 else f"{{{node.low},}}")
         if (node.low, node.high) == (0, 1):
@@ -735,9 +698,5 @@ def to_pattern(node: Node) -> str:
         if node.low == node.high:
             return inner + f"{{{node.low}}}"
         return inner + f"{{{node.low},{node.high}}}"
-    raise TypeError(f"not a regex node: {node!r}")
 
-
-def _wrap(node: Node, loose: tuple[type, ...]) -> str:
-    text = to_pattern(node)
-    return f"({text})" if isinstance(node, loose) else text
+    return _fold(node, write)

@@ -24,12 +24,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError
+from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, excerpt
 from .dfa import DFA
 from .counter import bounded_language, is_counter_name, not_regular_error
 from .families import DEFAULT_MAX_STATES, FAMILY_EXAMPLES, family
 from .files import read_language_file
 from .language import Experiment, Language
+from .nfa import DEFAULT_MAX_NFA_STATES
 from .regex import regex_to_dfa
 
 __all__ = ["load_language", "language_from_regex", "language_from_dfa", "suite_names", "suite_dir"]
@@ -59,11 +60,34 @@ def suite_names() -> list[str]:
     return sorted(p.stem for p in suite_dir().glob("*.toml"))
 
 
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the file system cannot hold (too long, ...)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _as_path(text: str) -> Path:
+    """``text`` as a path, ``~`` expanded where it names a home directory (``~(ab)*`` does not)."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)
+
+
 def _find_in(folder: Path, name: str) -> Path | None:
-    if not folder.is_dir():
+    if not _is_dir(folder):
         return None
     exact = folder / f"{name}.toml"
-    if exact.is_file():
+    if _is_file(exact):
         return exact
     lowered = name.lower()
     for p in sorted(folder.glob("*.toml")):
@@ -77,6 +101,7 @@ def load_language(
     *,
     alphabet: str | Sequence[str] | None = None,
     max_states: int = DEFAULT_MAX_STATES,
+    max_nfa_states: int = DEFAULT_MAX_NFA_STATES,
 ) -> Language:
     """Load a language by path, suite name or family name.
 
@@ -90,7 +115,11 @@ def load_language(
         A wider alphabet (a superset of the language's, in the order wanted);
         the new letters lead to the dead state.
     max_states
-        Cap for generated families.
+        Cap on the states of a generated family, and of the DFAs built for a
+        language file's regex.
+    max_nfa_states
+        Cap on the NFA of a language file's regex
+        (:func:`~automata_probe.automata.regex.regex_to_dfa`).
 
     Raises
     ------
@@ -102,17 +131,19 @@ def load_language(
         A family larger than ``max_states``.
     """
     text = str(spec)
-    path = Path(text).expanduser()
+    path = _as_path(text)
+    budgets = {"max_states": max_states, "max_nfa_states": max_nfa_states}
     language: Language | None = None
-    if text.endswith(".toml") or path.is_file():
-        if not path.is_file():
-            raise LanguageFileError(f"{text}: no such language file")
-        language = read_language_file(path)
+    if text.endswith(".toml") or _is_file(path):
+        if not _is_file(path):
+            what = "is a directory, not a language file" if _is_dir(path) else "no such language file"
+            raise LanguageFileError(f"{excerpt(text, 200, around=len(text))}: {what}")
+        language = read_language_file(path, **budgets)
     else:
         for folder in (Path.cwd() / "languages", suite_dir()):
             found = _find_in(folder, text)
             if found is not None:
-                language = read_language_file(found)
+                language = read_language_file(found, **budgets)
                 break
     if language is None and is_counter_name(text):
         if "@" not in text:  # a counter language has no DFA; NAME@B is its bounded, regular part
@@ -134,11 +165,22 @@ def load_language(
                 experiment=Experiment(train_lengths=fam.train_lengths, test_bins=fam.test_bins),
                 family=fam.kind,
             )
+    if language is None and _is_dir(path):
+        raise LanguageFileError(_directory_message(text, path))
     if language is None:
         raise LanguageNotFoundError(text, _closest(text))
     if alphabet is not None:
         language = _widen(language, alphabet)
     return language
+
+
+def _directory_message(text: str, path: Path) -> str:
+    inside = sorted(p.name for p in path.glob("*.toml"))[:4]
+    hint = f" (it holds {', '.join(inside)}{', ...' if len(inside) == 4 else ''})" if inside else ""
+    return (
+        f"{excerpt(text, 200, around=len(text))}: is a directory, not a language; give a .toml language file{hint}, "
+        "a suite name or a family"
+    )
 
 
 #: A group written without the family prefix: S5, A5-all, A4xZ5, Z60-all.
@@ -155,6 +197,8 @@ def _closest(name: str) -> list[str]:
         suite = sorted(set(suite) | {p.stem for p in local.glob("*.toml")})
     candidates = suite + list(FAMILY_EXAMPLES)
     lowered = {c.lower(): c for c in candidates}
+    if len(name) > 100:  # no name is that long, and difflib is quadratic in it
+        return []
     close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
     return [lowered[c] for c in close]
 
@@ -165,10 +209,13 @@ def language_from_regex(
     name: str | None = None,
     *,
     description: str = "",
+    max_states: int = DEFAULT_MAX_STATES,
+    max_nfa_states: int = DEFAULT_MAX_NFA_STATES,
 ) -> Language:
-    """A language from a regular expression (syntax: :mod:`automata_probe.automata.regex`)."""
+    """A language from a regular expression (syntax: :mod:`automata_probe.automata.regex`;
+    ``max_states`` and ``max_nfa_states`` as in :func:`~automata_probe.automata.regex.regex_to_dfa`)."""
     label = name or pattern
-    dfa = regex_to_dfa(pattern, alphabet, name=label)
+    dfa = regex_to_dfa(pattern, alphabet, name=label, max_states=max_states, max_nfa_states=max_nfa_states)
     return Language(
         name=label,
         description=description or f"the language of the regex {pattern}",

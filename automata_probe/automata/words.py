@@ -43,11 +43,19 @@ def split_word(word: Word, alphabet: Sequence[str]) -> tuple[str, ...]:
     return tuple(word)
 
 
-def format_word(word: Sequence[str], *, sep: str | None = None) -> str:
-    """Readable form of a word: ``ε`` for the empty word, letters joined by
-    nothing when all are single characters and by spaces otherwise."""
+def format_word(word: Sequence[str], alphabet: Sequence[str] | None = None, *, sep: str | None = None) -> str:
+    """Readable form of a word, the inverse of :func:`split_word`: ``ε`` for
+    the empty word, letters joined by nothing when every letter of the
+    alphabet is one character long, by spaces otherwise.
+
+    Give ``alphabet`` whenever it is known: over ``{a, b, ab}`` the word
+    ``(a, b)`` is ``a b`` and ``(ab,)`` is ``ab``, where judging by the word
+    alone would print both as ``ab``. Without it, the word's own letters
+    decide.
+    """
     if len(word) == 0:
         return "ε"
     if sep is None:
-        sep = "" if all(len(a) == 1 for a in word) else " "
+        letters = word if alphabet is None else alphabet
+        sep = "" if all(len(a) == 1 for a in letters) else " "
     return sep.join(word)

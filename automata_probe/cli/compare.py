@@ -7,8 +7,10 @@ or a regular expression, resolved in that order::
     automata-probe compare extracted.toml --dfa tomita4 --png cmp.png
 
 Prints the verdict, the shortest counterexample, the exact disagreement rate
-per length, the state counts and the state mapping. Bad input (a file that is
-not a language, alphabets that differ) is one line on stderr and exit 2.
+per length, the state counts and the state mapping. Exit status 0 when the
+two are equivalent and 1 when they are not (the verdict, as for
+``is-star-free``); bad input (a file that is not a language, alphabets that
+differ) is one line on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -22,17 +24,25 @@ from typing import Sequence
 from ..automata import language_from_regex, load_language
 from ..automata.words import format_word
 from ..compare import compare
-from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, RegexError
+from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, ParameterError, RegexError
 from ..viz.drawing import draw_comparison, plot_disagreement
+from .star_free import add_size_arguments, size_limits
 
 log = logging.getLogger(__name__)
+
+#: Longest --max-length (exact counts at length 10,000 take seconds; at 100,000, minutes).
+MAX_LENGTH = 10_000
+#: The verdicts, as exit status (as ``is-star-free``'s); errors exit 2.
+EXIT_EQUIVALENT = 0
+EXIT_NOT_EQUIVALENT = 1
 
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = (
             "Compare two DFAs over the same alphabet: equivalence, the shortest counterexample, the exact "
             "disagreement rate per length, state counts and a state-to-state mapping. Each DFA is a .toml "
-            "language file, a language name, or a regex. The first is taken as the truth, or --dfa when given."
+            "language file, a language name, or a regex. The first is taken as the truth, or --dfa when given. "
+            "Exit 0 equivalent, 1 not equivalent, 2 bad input."
         )
 
 
@@ -44,35 +54,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--png", metavar="PATH", help="draw both automata side by side")
     p.add_argument("--rates-png", metavar="PATH", help="plot the disagreement rate per length")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    add_size_arguments(p)
 
 
 # --------------------------------------------------------------- resolving
 def _looks_like_file(spec: str) -> bool:
-    return spec.endswith(".toml") or Path(spec).is_file()
+    try:
+        return spec.endswith(".toml") or Path(spec).is_file()
+    except OSError:  # a name too long for the file system is no file
+        return False
 
 
-def resolve_languages(specs: Sequence[str], alphabet: str | None = None) -> list:
+def resolve_languages(specs: Sequence[str], alphabet: str | None = None, **limits: int) -> list:
     """Resolve each spec: an existing file, a language name, else a regex.
 
     Regexes get ``alphabet`` when given, else the alphabet of the first
     non-regex language, else the union of the regexes' letters; so
     ``compare tomita4 '1*'`` compares over {0, 1}. A spec that is neither a
     name nor a regex raises :class:`LanguageNotFoundError` with both reasons.
+    ``limits`` (``max_states``, ``max_nfa_states``) go to every load.
     """
     resolved: list = [None] * len(specs)
     regexes: dict[int, LanguageNotFoundError] = {}
     for i, spec in enumerate(specs):
         if _looks_like_file(spec):
-            resolved[i] = load_language(spec)
+            resolved[i] = load_language(spec, **limits)
             continue
         try:
-            resolved[i] = load_language(spec)
+            resolved[i] = load_language(spec, **limits)
         except LanguageNotFoundError as e:
             regexes[i] = e
 
     def as_regex(i: int, letters: Sequence[str] | None):  # noqa: ANN202
         try:
-            return language_from_regex(specs[i], letters)
+            return language_from_regex(specs[i], letters, **limits)
         except (RegexError, AlphabetError) as e:
             over = f" over {{{', '.join(letters)}}}" if letters else ""
             err = regexes[i]
@@ -108,7 +123,7 @@ def format_rates(rates: Sequence[float], exact: Sequence[bool] | None = None, *,
 def print_comparison(c, truth, other) -> None:  # noqa: ANN001 - Comparison, DFA, DFA
     print(f"verdict: {c.verdict}")
     cex = "none" if c.counterexample is None else (
-        f"{format_word(c.counterexample)} (truth {'accepts' if c.truth_accepts_counterexample else 'rejects'} it)"
+        f"{format_word(c.counterexample, c.alphabet)} (truth {'accepts' if c.truth_accepts_counterexample else 'rejects'} it)"
     )
     print(f"shortest counterexample: {cex}")
     print(f"states (minimal): truth {c.truth_states}, other {c.other_states}")
@@ -129,9 +144,12 @@ def run(args: argparse.Namespace) -> int:
         specs = [args.dfa, specs[0]]
     if len(specs) != 2:
         raise LanguageFileError(f"give two DFAs to compare (or one and --dfa), not {len(specs)}")
-    if args.max_length < 0:
-        raise LanguageFileError(f"--max-length must be >= 0, not {args.max_length}")
-    truth_lang, other_lang = resolve_languages(specs, args.alphabet)
+    if not 0 <= args.max_length <= MAX_LENGTH:
+        raise ParameterError(
+            f"--max-length must be between 0 and {MAX_LENGTH:,}, not {args.max_length:,} (the counts per length "
+            "are exact integers, k^n words at length n)"
+        )
+    truth_lang, other_lang = resolve_languages(specs, args.alphabet, **size_limits(args))
     truth = truth_lang.dfa.with_name(truth_lang.name)
     other = other_lang.dfa.with_name(other_lang.name if other_lang.name != truth_lang.name else specs[1])
     c = compare(truth, other, max_length=args.max_length)
@@ -149,4 +167,4 @@ def run(args: argparse.Namespace) -> int:
         path = plot_disagreement({other.name: c.rates}, args.rates_png, title=f"disagreement with {truth.name}")
         if not args.json:
             print(f"wrote {path}")
-    return 0
+    return EXIT_EQUIVALENT if c.equivalent else EXIT_NOT_EQUIVALENT

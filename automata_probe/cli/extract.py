@@ -74,7 +74,7 @@ def _cex(r) -> str:  # noqa: ANN001 - MethodResult
     c = r.comparison
     if c.counterexample is None:
         return "-"
-    return f"{format_word(c.counterexample)} (truth {'accepts' if c.truth_accepts_counterexample else 'rejects'})"
+    return f"{format_word(c.counterexample, c.alphabet)} (truth {'accepts' if c.truth_accepts_counterexample else 'rejects'})"
 
 
 def _notes(r) -> str:  # noqa: ANN001 - MethodResult
@@ -128,7 +128,7 @@ def _print_table(report) -> None:  # noqa: ANN001 - ExtractionReport
         rows.append((r.method, str(r.states), "yes" if r.equivalent else "no", _cex(r), f"{r.seconds:.1f}s", _notes(r)))
     m = report.model
     model_cex = "-" if m.counterexample is None else (
-        ("" if m.counterexample_is_shortest else "~") + format_word(m.counterexample)
+        ("" if m.counterexample_is_shortest else "~") + format_word(m.counterexample, report.truth.alphabet)
     )
     rows.append(("model", "-", "-", model_cex, "-", m.verdict.split(" (")[-1].rstrip(")")))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]

@@ -5,12 +5,14 @@
     probe-states model.pt --dfa tomita4 --target monoid # the syntactic monoid element
     probe-states model.pt --json r.json --plot r.png    # r.png + r_length/_confusion/_pca.png
 
-Prints one row per site (embedding, each layer's SSM state and output, the
-final norm): held-out accuracy of a linear probe at the training lengths and
-in each longer bin, then, at the training lengths, the majority baseline, the
-same architecture untrained, the control task (a random function of the last
-few letters, Hewitt & Liang 2019) and selectivity = accuracy - control. Each
-cell is mean±std over the seeds. Also ``automata-probe probe``.
+Prints a table with one block per site (embedding, each layer's SSM state and
+output, the final norm) and one row per length bin (the training lengths, then
+each longer bin): held-out accuracy of a linear probe, the majority baseline,
+the same architecture untrained, the control task (a random function of the
+last few letters, Hewitt & Liang 2019) and selectivity = accuracy - control.
+Each cell is mean±std over the seeds. Under the table, the best site (marked
+``*``: the highest held-out accuracy at the training lengths, ties broken by
+the longer bins) is named. Also ``automata-probe probe``.
 
 Errors (missing or foreign file, a checkpoint that would run code, a DFA over
 another alphabet, an unknown site) are one line on stderr and exit status 2.
@@ -127,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
     print(format_header(report))
     print()
     print(format_table(report))
+    print()
+    print(report.best_site_summary())
     if args.json:
         report.to_json(args.json)
         print(f"\nwrote {args.json}")
@@ -168,6 +172,6 @@ def format_header(report: Any) -> str:
 
 
 def format_table(report: Any) -> str:
-    """One row per site (columns described in the module docstring)."""
+    """One block of rows per site, one row per bin (columns described in the module docstring)."""
     return report.table()
 

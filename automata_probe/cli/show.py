@@ -19,9 +19,16 @@ from pathlib import Path
 from ..algebra import classify
 from ..automata import language_from_regex, load_language
 from ..automata.dfa import DFA
-from ..errors import MonoidTooLargeError
+from ..errors import LanguageNotFoundError, MonoidTooLargeError, excerpt
 from ..viz.drawing import save_dfa_figure
-from .star_free import alphabet_text, render_evidence, render_predictions, render_reasons
+from .star_free import (
+    add_size_arguments,
+    alphabet_text,
+    render_evidence,
+    render_predictions,
+    render_reasons,
+    size_limits,
+)
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -38,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-monoid", type=int, default=2_000_000, metavar="N", help="cap on the monoid size (default 2,000,000)"
     )
+    add_size_arguments(p)
 
 
 def transition_table(dfa: DFA, *, max_rows: int = 60, max_columns: int = 16) -> list[str]:
@@ -69,9 +77,18 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.name) == bool(args.regex):
         print("error: give a language NAME or --regex PATTERN (exactly one)", file=sys.stderr)
         return 2
-    language = load_language(args.name, alphabet=args.alphabet) if args.name else language_from_regex(args.regex, args.alphabet)
+    limits = size_limits(args)
+    if args.name:
+        try:
+            language = load_language(args.name, alphabet=args.alphabet, **limits)
+        except LanguageNotFoundError as e:
+            e.args = (f"{e}; to show a regex, give --regex PATTERN",)
+            raise
+    else:
+        language = language_from_regex(args.regex, args.alphabet, **limits)
     dfa = language.dfa
-    print(f"{language.name}: {language.description}" if language.description else language.name)
+    heading = f"{language.name}: {language.description}" if language.description else language.name
+    print(heading if len(heading) <= 400 else f"{excerpt(heading, 400)} ({len(heading):,} characters)")
     if language.source:
         print(f"source: {language.source}")
     dead = f"; dead state {dfa.dead}" if dfa.dead is not None else "; no dead state"

@@ -7,8 +7,9 @@
 A counter language (``--dfa dyck1``) is not regular: the answer is "not
 star-free (not regular)" with a Myhill-Nerode certificate, exit 1.
 
-Exit status: 0 star-free, 1 not star-free, 2 error (malformed regex, unknown
-language, monoid past ``--max-monoid``...). Also ``automata-probe is-star-free``.
+Exit status: 0 star-free, 1 not star-free, 2 bad input (malformed regex,
+unknown language, a size limit passed: ``--max-monoid``, ``--max-states``,
+``--max-nfa-states``), 3 a bug (never 1). Also ``automata-probe is-star-free``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from ..algebra import classify, non_regular_certificate
 from ..automata import counter_language, language_from_regex, load_language, suite_names
 from ..automata.counter import is_counter_name
 from ..automata.dfa import DFA
+from ..automata.families import DEFAULT_MAX_STATES
+from ..automata.nfa import DEFAULT_MAX_NFA_STATES
 from ..automata.words import format_word
+from ..errors import excerpt
 
 EXIT_STAR_FREE = 0
 EXIT_NOT_STAR_FREE = 1
@@ -48,6 +52,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="stop with an error past N monoid elements (default 2,000,000)",
     )
+    add_size_arguments(p)
+
+
+def add_size_arguments(p: argparse.ArgumentParser) -> None:
+    """``--max-states`` and ``--max-nfa-states``: the limits on building a language."""
+    p.add_argument(
+        "--max-states",
+        type=int,
+        default=DEFAULT_MAX_STATES,
+        metavar="N",
+        help=f"stop with an error past N DFA states: a family, or the automata built for a regex "
+        f"(default {DEFAULT_MAX_STATES:,})",
+    )
+    p.add_argument(
+        "--max-nfa-states",
+        type=int,
+        default=DEFAULT_MAX_NFA_STATES,
+        metavar="N",
+        help=f"stop with an error when a regex's NFA, bounded repetitions written out, passes N states "
+        f"(default {DEFAULT_MAX_NFA_STATES:,})",
+    )
+
+
+def size_limits(args: argparse.Namespace) -> dict[str, int]:
+    """The keyword arguments of :func:`load_language` and :func:`language_from_regex` set by the flags."""
+    return {"max_states": args.max_states, "max_nfa_states": args.max_nfa_states}
 
 
 #: Shown by ``--help`` above the arguments.
@@ -84,8 +114,8 @@ def resolve_language(args: argparse.Namespace):  # -> Language
     """The language named by ``--dfa`` or written as PATTERN."""
 
     if args.dfa:
-        return load_language(args.dfa, alphabet=args.alphabet)
-    return language_from_regex(args.pattern, args.alphabet)
+        return load_language(args.dfa, alphabet=args.alphabet, **size_limits(args))
+    return language_from_regex(args.pattern, args.alphabet, **size_limits(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    if args.max_monoid < 1:
-        print("error: --max-monoid must be at least 1", file=sys.stderr)
-        return 2
+    for flag in ("max_monoid", "max_states", "max_nfa_states"):
+        if getattr(args, flag) < 1:
+            print(f"error: --{flag.replace('_', '-')} must be at least 1", file=sys.stderr)
+            return 2
     if args.dfa and is_counter_name(args.dfa) and "@" not in args.dfa:
         return _not_regular(args)
     language = resolve_language(args)
@@ -157,8 +188,8 @@ def alphabet_text(alphabet: Sequence[str], limit: int = 12) -> str:
     return "{" + ", ".join(alphabet[: limit - 2]) + f", ... ({len(alphabet)} letters)}}"
 
 
-def _word(w: Sequence[str]) -> str:
-    return format_word(tuple(w))
+def _word(w: Sequence[str], alphabet: Sequence[str]) -> str:
+    return format_word(tuple(w), alphabet)
 
 
 def _yes_no(value: bool | None) -> str:
@@ -169,7 +200,10 @@ def render_verdict(language: Any, c: Any) -> str:
     """The human-readable report (what ``is-star-free`` prints)."""
     dfa = language.dfa
     lines = []
-    title = language.name if language.regex != language.name else f"the regex {language.name}"
+    name = language.name
+    if len(name) > 200:
+        name = f"{excerpt(name, 200)} ({len(name):,} characters)"
+    title = name if language.regex != language.name else f"the regex {name}"
     lines.append(f"language     {title}")
     if language.description and language.regex != language.name:
         lines.append(f"             {language.description}")
@@ -190,8 +224,11 @@ def render_evidence(dfa: DFA, c: Any) -> list[str]:
     lines = []
     cert = c.certificate
     if cert is not None:
+        a = dfa.alphabet
+        spaced = "   (letters separated by spaces)" if any(len(letter) > 1 for letter in a) else ""
         lines.append(
-            f"certificate  x = {_word(cert.x)}   w = {_word(cert.w)}   y = {_word(cert.y)}   period p = {cert.period}"
+            f"certificate  x = {_word(cert.x, a)}   w = {_word(cert.w, a)}   y = {_word(cert.y, a)}   "
+            f"period p = {cert.period}{spaced}"
         )
         members = cert.memberships(dfa, _certificate_row(cert))
         row = " ".join("in " if m else "out" for m in members)

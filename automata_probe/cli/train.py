@@ -157,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"stopped: {result.stopped} after {result.steps} steps, {result.wall_time_s:.1f} s of training")
     print()
     print(result.report.table())
+    print(result.report.words_line() + " (automata-probe evaluate draws these words by default)")
     print()
     print(f"wrote {result.checkpoint}")
     return 0

@@ -142,4 +142,4 @@ def sample_batch(
 def words_of_batch(dfa: DFA, batch: Batch) -> list[str]:
     """Readable words of a batch (for logs and error messages)."""
     tok = Tokenizer.for_dfa(dfa)
-    return [format_word(tok.decode(row.tolist())) for row in batch.tokens]
+    return [format_word(tok.decode(row.tolist()), dfa.alphabet) for row in batch.tokens]

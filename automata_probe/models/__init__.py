@@ -18,7 +18,7 @@ from .base import SequenceModel, SiteOutputs
 from .build import build_model
 from .checkpoint import Checkpoint, LoadedModel, load_checkpoint, load_mamba_ssm_checkpoint, resolve_model, save_checkpoint
 from .config import ARCHITECTURES, ModelConfig, config_for
-from .evaluation import BinResult, EvalReport, evaluate
+from .evaluation import BinResult, EvalReport, EvalWords, evaluate, final_table_words
 from .lstm import LSTMModel
 from .mamba import MambaModel, config_from_mamba_ssm, load_mamba_ssm_state_dict, mamba_ssm_available
 from .training import TrainConfig, TrainResult, train
@@ -39,6 +39,8 @@ __all__ = [
     "train",
     "BinResult",
     "EvalReport",
+    "EvalWords",
+    "final_table_words",
     "evaluate",
     "SequenceModel",
     "SiteOutputs",

@@ -1,9 +1,12 @@
 """Evaluation: strict and per-token accuracy of a model per length bin.
 
 *Strict* accuracy counts a word only if every position is right (the papers'
-metric). The words of a bin depend only on ``(seed, lo, hi)``, so the same
-bin always gets the same words, in training's validation, in its final
-table and in ``automata-probe evaluate``.
+metric). The words of a bin depend only on ``(seed, source, n, lo, hi)``, so
+the same settings always draw the same words. Training validates with seed
+``seed + 1`` (:func:`validation_seed`) and writes its final table with seed
+``seed + 2`` (:func:`final_table_seed`); ``automata-probe evaluate`` defaults to
+the words of that final table (:func:`final_table_words`), so it reproduces the
+checkpoint's stored figures.
 """
 
 from __future__ import annotations
@@ -17,10 +20,20 @@ import torch
 
 from ..automata.dfa import DFA
 from ..automata.language import Language, language_and_dfa
-from ..data import Batch, LengthBin, batch_from_indices, default_source, n_outputs, sample_words
-from ..errors import ModelError
+from ..data import SOURCES, Batch, LengthBin, batch_from_indices, default_source, n_outputs, sample_words
+from ..errors import DataError, ModelError
 
-__all__ = ["BinResult", "EvalReport", "evaluate", "position_correct", "eval_words"]
+__all__ = [
+    "BinResult",
+    "EvalReport",
+    "EvalWords",
+    "evaluate",
+    "position_correct",
+    "eval_words",
+    "final_table_seed",
+    "final_table_words",
+    "validation_seed",
+]
 
 
 def position_correct(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
@@ -36,6 +49,69 @@ def _strict_and_token(logits: torch.Tensor, batch: Batch) -> tuple[int, int, int
     ok = position_correct(logits, batch)  # (B, T)
     per_string = (ok | ~batch.mask).all(-1)  # (B,)
     return int(per_string.sum()), int(ok.sum()), int(batch.mask.sum())
+
+
+# ------------------------------------------------------------------- words
+def validation_seed(seed: int) -> int:
+    """Seed of training's validation words for a run with seed ``seed``."""
+    return seed + 1
+
+
+def final_table_seed(seed: int) -> int:
+    """Seed of the words of training's final table (the checkpoint's metrics)."""
+    return seed + 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalWords:
+    """Which words an evaluation draws: seed, word source and words per bin.
+
+    With the same language and bin, the same three draw the same words.
+    """
+
+    seed: int
+    source: str
+    n: int
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise DataError(f"unknown word source {self.source!r}; expected one of {', '.join(SOURCES)}")
+        for name in ("seed", "n"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "n" else 0):
+                raise DataError(f"{name} must be a {'positive' if name == 'n' else 'non-negative'} integer, got {v!r}")
+
+    def describe(self) -> str:
+        """``"seed 2, source language, 1000 per bin"``."""
+        return f"seed {self.seed}, source {self.source}, {self.n} per bin"
+
+
+def final_table_words(train_config: Mapping[str, Any], metrics: Mapping[str, Any], task: str) -> EvalWords | None:
+    """The words of a checkpoint's final table, from what the checkpoint stores.
+
+    Parameters
+    ----------
+    train_config, metrics
+        The checkpoint's ``train_config`` and ``metrics`` dicts.
+    task
+        The checkpoint's task (fixes the default word source).
+
+    Returns
+    -------
+    EvalWords or None
+        The seed, source and n of the stored final table when ``metrics`` is
+        one (older reports lack the source: it is the training source);
+        otherwise what training's final table would use (a run interrupted
+        before it); None when the checkpoint was not trained here.
+    """
+    source = train_config.get("source") or default_source(task)
+    if "bins" in metrics and "seed" in metrics and metrics["bins"]:
+        return EvalWords(seed=int(metrics["seed"]), source=str(metrics.get("source") or source),
+                         n=int(metrics["bins"][0]["n"]))
+    if "seed" in train_config:
+        return EvalWords(seed=final_table_seed(int(train_config["seed"])), source=source,
+                         n=int(train_config.get("final_eval_n", 1000)))
+    return None
 
 
 # -------------------------------------------------------------- evaluation
@@ -60,12 +136,17 @@ class BinResult:
 
 @dataclass(frozen=True, kw_only=True)
 class EvalReport:
-    """Per-bin strict and per-token accuracy of a model on a language."""
+    """Per-bin strict and per-token accuracy of a model on a language.
+
+    ``seed`` and ``source`` say which words were drawn (``source`` is None in
+    reports stored before it was recorded).
+    """
 
     language: str
     task: str
     seed: int
     bins: tuple[BinResult, ...]
+    source: str | None = None
 
     def __getitem__(self, key: LengthBin | tuple[int, int] | str) -> BinResult:
         b = LengthBin.of(key)
@@ -79,6 +160,7 @@ class EvalReport:
             "language": self.language,
             "task": self.task,
             "seed": self.seed,
+            "source": self.source,
             "bins": [r.to_dict() for r in self.bins],
         }
 
@@ -89,7 +171,25 @@ class EvalReport:
             task=d["task"],
             seed=int(d["seed"]),
             bins=tuple(BinResult(**r) for r in d["bins"]),
+            source=d.get("source"),
         )
+
+    @property
+    def words(self) -> EvalWords | None:
+        """The seed, source and n of the words (None if the source was not recorded
+        or the bins drew different numbers of words)."""
+        ns = {r.n for r in self.bins}
+        if self.source is None or len(ns) != 1:
+            return None
+        return EvalWords(seed=self.seed, source=self.source, n=ns.pop())
+
+    def words_line(self) -> str:
+        """One line naming the words: ``"words: seed 2, source language, 1000 per bin"``."""
+        w = self.words
+        if w is not None:
+            return f"words: {w.describe()}"
+        ns = sorted({r.n for r in self.bins})
+        return f"words: seed {self.seed}, source {self.source or 'not recorded'}, {'/'.join(map(str, ns))} per bin"
 
     def table(self) -> str:
         """A plain-text table: bin, strict %, token %, n."""
@@ -107,7 +207,7 @@ class EvalReport:
 
 
 def eval_words(dfa: DFA, b: LengthBin, n: int, *, seed: int, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """The ``n`` evaluation words of bin ``b``: ``(indices, lengths)``, fixed by ``(seed, lo, hi)``."""
+    """The ``n`` evaluation words of bin ``b``: ``(indices, lengths)``, fixed by ``(seed, source, n, lo, hi)``."""
     return sample_words(dfa, b, n, np.random.default_rng([seed, b.lo, b.hi, 0xE7A1]), source=source)
 
 
@@ -187,7 +287,7 @@ def evaluate(
             )
     finally:
         model.train(was_training)
-    return EvalReport(language=name, task=task, seed=seed, bins=tuple(results))
+    return EvalReport(language=name, task=task, seed=seed, bins=tuple(results), source=src)
 
 
 def _check_width(logits: torch.Tensor, dfa: DFA, task: str) -> None:

@@ -56,7 +56,7 @@ from ..data import SOURCES, TASKS, Batch, LengthBin, Tokenizer, check_bins, defa
 from ..data import n_outputs, sample_batch
 from ..errors import AlphabetError, CheckpointError, DataError, ModelError
 from .checkpoint import Checkpoint, save_checkpoint
-from .evaluation import EvalReport, evaluate
+from .evaluation import EvalReport, evaluate, final_table_seed, validation_seed
 
 __all__ = ["TrainConfig", "TrainResult", "train", "task_loss", "lr_at", "STOP_REASONS"]
 
@@ -501,7 +501,7 @@ class _Run:
         config = self.config
         t1 = time.perf_counter()
         rep = evaluate(self.model, self.dfa, [val_bin], config.task, n_per_bin=config.eval_n,
-                       seed=config.seed + 1, source=config.word_source)
+                       seed=validation_seed(config.seed), source=config.word_source)
         self.progress.wall_time_s += time.perf_counter() - t1
         r = rep.bins[0]
         entry = {"step": self.progress.step, "loss": loss, "lr": lr, "val_strict": r.strict, "val_token": r.token}
@@ -538,7 +538,8 @@ class _Run:
         """Evaluate on the training lengths and the test bins, and write the last checkpoint."""
         config = self.config
         report = evaluate(self.model, self.dfa, [bins.train, *bins.test], config.task,
-                          n_per_bin=config.final_eval_n, seed=config.seed + 2, source=config.word_source)
+                          n_per_bin=config.final_eval_n, seed=final_table_seed(config.seed),
+                          source=config.word_source)
         self.save(report.to_dict())
         return report
 

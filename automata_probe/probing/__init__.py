@@ -9,7 +9,7 @@ from .config import ProbeConfig
 from .probe import probe_model
 from .controls import ControlTask, control_window, make_control
 from .labels import TARGETS, Labeler, make_labeler
-from .report import BinScores, ProbeReport, Projection, Score, SiteReport
+from .report import BEST_SITE_RULE, BinScores, ProbeReport, Projection, Score, SiteReport
 from .words import ProbeWords, resolve_source, sample_probe_words
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "SiteReport",
     "Projection",
     "ProbeReport",
+    "BEST_SITE_RULE",
     "ProbeConfig",
     "probe_model",
 ]

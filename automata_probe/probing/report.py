@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,7 @@ import numpy as np
 from ..errors import DataError
 from .labels import check_target
 
-__all__ = ["Score", "BinScores", "SiteReport", "Projection", "ProbeReport"]
+__all__ = ["Score", "BinScores", "SiteReport", "Projection", "ProbeReport", "BEST_SITE_RULE"]
 
 
 def _finite(x: float) -> float | None:
@@ -162,6 +164,11 @@ class SiteReport:
         }
 
 
+#: What :attr:`ProbeReport.best_site` means, in words (printed and stored in the JSON).
+BEST_SITE_RULE = ("highest mean held-out accuracy of the trained model's probe at the training lengths; "
+                  "ties go to the higher mean over the longer bins, then to the earlier site")
+
+
 def _site_rank(site: SiteReport) -> tuple[float, float]:
     longer = [b.accuracy.mean for b in site.longer]
     return site.at_train.accuracy.mean, float(np.mean(longer)) if longer else 0.0
@@ -276,8 +283,13 @@ class ProbeReport:
     @property
     def best_site(self) -> SiteReport:
         """The site with the highest mean held-out accuracy at the training lengths;
-        ties go to the higher mean over the longer bins, then to the earlier site."""
+        ties go to the higher mean over the longer bins, then to the earlier site
+        (:data:`BEST_SITE_RULE`)."""
         return max(self.sites, key=_site_rank)
+
+    def best_site_summary(self) -> str:
+        """A few lines: which site is best, by what rule, and which sites tie with it to the printed precision."""
+        return _best_site_summary(self)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN becomes None)."""
@@ -300,38 +312,16 @@ class ProbeReport:
             "max_features": self.max_features,
             "sites": [s.to_dict() for s in self.sites],
             "projection": self.projection.to_dict() if self.projection is not None else None,
+            "best_site": self.best_site.site,
+            "best_site_rule": BEST_SITE_RULE,
         }
 
     def table(self) -> str:
-        """A plain-text table, one row per site: held-out accuracy per bin, the
-        majority baseline and, with controls, the untrained model, the control
-        task and selectivity (mean±std over seeds)."""
-        report = self
-        lo, hi = report.train_lengths
-        header = ["site", f"acc@{lo}-{hi}"] + [f"acc@{a}-{b}" for a, b in report.test_bins] + ["majority"]
-        if report.controls:
-            header += ["untrained", "control", "selectivity"]
-        if report.mlp:
-            header += ["mlp"]
-        rows = [header]
-        for s in report.sites:
-            b0 = s.at_train
-            row = [s.site if s.n_probe_features == s.n_features else f"{s.site} ({s.n_features}->{s.n_probe_features})"]
-            row += [f"{b.accuracy}" for b in s.bins]
-            row.append(f"{b0.majority}")
-            if report.controls:
-                row += [f"{b0.untrained}", f"{b0.control}", f"{b0.selectivity:+.3f}" if len(report.seeds) == 1
-                        else f"{b0.selectivity.mean:+.3f}±{b0.selectivity.std:.3f}"]
-            if report.mlp:
-                row.append(f"{b0.mlp}")
-            rows.append(row)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-        out = []
-        for j, r in enumerate(rows):
-            out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-            if j == 0:
-                out.append("  ".join("-" * w for w in widths))
-        return "\n".join(out)
+        """A plain-text table, one block of rows per site and one row per length
+        bin: held-out accuracy, the majority baseline and, with controls, the
+        untrained model, the control task and selectivity (mean±std over
+        seeds). The best site is marked ``*`` (see :meth:`best_site_summary`)."""
+        return _format_table(_table_rows(self))
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int | None = 1) -> str:
         """The report as JSON text; also written to ``path`` when given."""
@@ -341,3 +331,72 @@ class ProbeReport:
                 f.write(text + "\n")
         return text
 
+
+# ------------------------------------------------------------------- table
+def _signed(score: Score | None) -> str:
+    """Selectivity: signed mean, then ±std when there are several seeds."""
+    if score is None:
+        return "-"
+    if len(score.values) == 1:
+        return f"{score.mean:+.3f}"
+    return f"{score.mean:+.3f}±{score.std:.3f}"
+
+
+def _plain(score: Score | None) -> str:
+    return "-" if score is None else f"{score}"
+
+
+def _bin_columns(report: ProbeReport) -> list[tuple[str, Callable[[BinScores], str]]]:
+    """The per-bin columns: ``(header, cell(BinScores) -> str)``."""
+    cols: list[tuple[str, Callable[[BinScores], str]]] = [("accuracy", lambda b: _plain(b.accuracy)),
+                                   ("majority", lambda b: _plain(b.majority))]
+    if report.controls:
+        cols += [("untrained", lambda b: _plain(b.untrained)), ("control", lambda b: _plain(b.control)),
+                 ("selectivity", lambda b: _signed(b.selectivity))]
+    if report.mlp:
+        cols.append(("mlp", lambda b: _plain(b.mlp)))
+    return cols
+
+
+def _bin_label(b: BinScores) -> str:
+    lo, hi = b.lengths
+    return f"{lo}-{hi} (train)" if b.at_train_lengths else f"{lo}-{hi}"
+
+
+def _site_label(s: SiteReport, best: bool) -> str:
+    name = s.site if s.n_probe_features == s.n_features else f"{s.site} ({s.n_features}->{s.n_probe_features})"
+    return f"{name} *" if best else name
+
+
+def _table_rows(report: ProbeReport) -> list[list[str]]:
+    """Header, then per site one row per bin (the site named on its first row)."""
+    cols = _bin_columns(report)
+    rows = [["site", "lengths"] + [h for h, _ in cols]]
+    best = report.best_site.site
+    for s in report.sites:
+        for k, b in enumerate(s.bins):
+            rows.append([_site_label(s, s.site == best) if k == 0 else "", _bin_label(b)] + [f(b) for _, f in cols])
+    return rows
+
+
+def _format_table(rows: list[list[str]]) -> str:
+    """Columns padded to width: the first two left-aligned, numbers right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for j, r in enumerate(rows):
+        out.append("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        if j == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in out)
+
+
+def _best_site_summary(report: ProbeReport) -> str:
+    """The best site and what "best" means (its rows in the table are marked ``*``), and the sites tied with it."""
+    best = report.best_site
+    acc = best.at_train.accuracy.mean
+    tied = [s.site for s in report.sites if s is not best and abs(s.at_train.accuracy.mean - acc) < 5e-4]
+    lines = textwrap.wrap(f"* best site: {best.site} (best = {BEST_SITE_RULE})", width=100, subsequent_indent="  ")
+    if tied:
+        lines += textwrap.wrap(f"(tied at {acc:.3f} at the training lengths, to the printed precision: "
+                               f"{', '.join(tied)})", width=100, initial_indent="  ", subsequent_indent="   ")
+    return "\n".join(lines)

@@ -68,6 +68,17 @@ def _rot(v: np.ndarray, degrees: float) -> np.ndarray:
     return np.array([v[0] * math.cos(a) - v[1] * math.sin(a), v[0] * math.sin(a) + v[1] * math.cos(a)])
 
 
+def _edge_labels(g: object, pos: Mapping[int, np.ndarray], ax: object, labels: Mapping[tuple[int, int], str],
+                 connectionstyle: str) -> None:
+    """Letters on the edges, upright: turned along a vertical edge, ``b`` would read as ``q``."""
+    import networkx as nx
+
+    nx.draw_networkx_edge_labels(
+        g, pos, ax=ax, edge_labels=dict(labels), connectionstyle=connectionstyle, rotate=False,
+        font_size=8, bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"),
+    )
+
+
 def draw_dfa(
     ax: object,
     dfa: DFA,
@@ -131,14 +142,8 @@ def draw_dfa(
     nx.draw_networkx_edges(g, pos, edgelist=straight, connectionstyle="arc3,rad=0.08", **edge_kw)
     nx.draw_networkx_edges(g, pos, edgelist=curved, connectionstyle="arc3,rad=0.25", **edge_kw)
     text = {e: ",".join(labels[e]) if not sep else " ".join(labels[e]) for e in labels}
-    nx.draw_networkx_edge_labels(
-        g, pos, ax=ax, edge_labels={e: text[e] for e in straight}, connectionstyle="arc3,rad=0.08",
-        font_size=8, bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"),
-    )
-    nx.draw_networkx_edge_labels(
-        g, pos, ax=ax, edge_labels={e: text[e] for e in curved}, connectionstyle="arc3,rad=0.25",
-        font_size=8, bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"),
-    )
+    _edge_labels(g, pos, ax, {e: text[e] for e in straight}, "arc3,rad=0.08")
+    _edge_labels(g, pos, ax, {e: text[e] for e in curved}, "arc3,rad=0.25")
     for u, _ in loops:  # self-loops: a small arc pointing away from the centre, drawn by hand
         p = pos[u]
         d = p / np.linalg.norm(p) if np.linalg.norm(p) > 0 else np.array([0.0, 1.0])

@@ -2,14 +2,16 @@
 
 Four figures, each from its own function returning a ``matplotlib.figure.Figure``:
 
-- :func:`accuracy_figure`: held-out accuracy per site, grouped bars (trained
-  at the training lengths and in each longer bin, the untrained model, the
-  control task, the MLP probe when computed), the majority baseline as a
-  black tick, error bars = standard deviation over seeds;
+- :func:`accuracy_figure`: held-out accuracy per site, one panel per length
+  bin (the training lengths, then each longer bin), grouped bars (trained,
+  the untrained model, the control task, the MLP probe when computed), the
+  majority baseline as a black tick, the selectivity above each site, the
+  best site marked ``*``, error bars = standard deviation over seeds;
 - :func:`length_figure`: accuracy by prefix length per site (a heatmap, one
   row per site, the end of the training lengths marked);
 - :func:`confusion_figure`: true vs predicted class for one site (default:
   the best), at the training lengths and at the longer lengths, row-normalized;
+  classes no position has (nor is predicted as) are left out and named;
 - :func:`projection_figure`: the 2-D PCA of one site's held-out activations,
   coloured by the true class.
 
@@ -58,43 +60,70 @@ def _short(site: str) -> str:
     return site.replace("layers.", "L").replace(".ssm_state", ".ssm").replace(".resid", ".res")
 
 
-def accuracy_figure(report: "ProbeReport") -> "Figure":
-    """Grouped bars: held-out accuracy per site with its controls."""
-    plt = _pyplot()
+def _bin_series(report: "ProbeReport", k: int) -> list[tuple[str, list[Any], str]]:
+    """The bars of bin ``k``: ``(label, one Score per site, colour)``."""
     sites = report.sites
-    lo, hi = report.train_lengths
-    series: list[tuple[str, list[Any], str]] = [
-        (f"trained, lengths {lo}-{hi}", [s.at_train.accuracy for s in sites], "#1f77b4")
-    ]
-    blues = ["#6baed6", "#9ecae1", "#c6dbef", "#deebf7"]
-    for i, b in enumerate(sites[0].longer):
-        label = f"trained, lengths {b.lengths[0]}-{b.lengths[1]}"
-        series.append((label, [s.longer[i].accuracy for s in sites], blues[i % len(blues)]))
+    series: list[tuple[str, list[Any], str]] = [("trained", [s.bins[k].accuracy for s in sites], "#1f77b4")]
     if report.controls:
-        series.append((f"untrained, lengths {lo}-{hi}", [s.at_train.untrained for s in sites], "#ff7f0e"))
-        label = f"control task (window {report.control_window}), lengths {lo}-{hi}"
-        series.append((label, [s.at_train.control for s in sites], "#2ca02c"))
+        series.append(("untrained (same architecture)", [s.bins[k].untrained for s in sites], "#ff7f0e"))
+        series.append((f"control task (window {report.control_window})", [s.bins[k].control for s in sites],
+                       "#2ca02c"))
     if report.mlp:
-        series.append((f"MLP probe, lengths {lo}-{hi}", [s.at_train.mlp for s in sites], "#9467bd"))
-    n = len(series)
-    width = 0.8 / n
+        series.append(("MLP probe, trained", [s.bins[k].mlp for s in sites], "#9467bd"))
+    return series
+
+
+def _accuracy_panel(ax: Any, report: "ProbeReport", k: int) -> None:
+    """Bin ``k`` of every site: grouped bars, the majority tick, selectivity above each group."""
+    sites = report.sites
+    series = _bin_series(report, k)
+    width = 0.8 / len(series)
     x = np.arange(len(sites))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(sites) + 2.5), 4.6))
     for j, (label, scores, color) in enumerate(series):
         means = [s.mean if s is not None else np.nan for s in scores]
         stds = [s.std if s is not None else 0.0 for s in scores]
         ax.bar(x - 0.4 + width * (j + 0.5), means, width, yerr=stds, capsize=2, label=label, color=color,
                edgecolor="white", linewidth=0.5)
-    maj = [s.at_train.majority.mean for s in sites]
-    ax.hlines(maj, x - 0.42, x + 0.42, colors="black", linewidth=1.5, label=f"majority class, lengths {lo}-{hi}")
+    maj = [s.bins[k].majority.mean for s in sites]
+    ax.hlines(maj, x - 0.42, x + 0.42, colors="black", linewidth=1.5, label="majority class")
+    if report.controls:
+        for xi, s in zip(x, sites):
+            sel = s.bins[k].selectivity
+            if sel is not None:
+                ax.text(xi, 1.03, f"sel {sel.mean:+.3f}", ha="center", va="bottom", fontsize=7)
+    best = report.best_site.site
+    lo, hi = sites[0].bins[k].lengths
+    where = "training lengths, held-out words" if sites[0].bins[k].at_train_lengths else "longer than training"
+    ax.set_title(f"lengths {lo}-{hi} ({where})", fontsize=8, loc="left")
     ax.set_xticks(x)
-    ax.set_xticklabels([s.site for s in sites], rotation=20, ha="right", fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("held-out accuracy")
-    ax.set_title(_title(report), fontsize=9)
+    ax.set_xticklabels([s.site + (" *" if s.site == best else "") for s in sites], rotation=20, ha="right",
+                       fontsize=8)
+    ax.set_ylim(0, 1.14)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.set_ylabel("held-out accuracy", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False)
-    fig.tight_layout()
+
+
+def accuracy_figure(report: "ProbeReport") -> "Figure":
+    """Held-out accuracy per site with its controls: one panel per length bin (the
+    training lengths, then each longer bin), bars for the trained model, the
+    untrained model, the control task (and the MLP probe), the majority
+    baseline as a black tick and the selectivity written above each site."""
+    plt = _pyplot()
+    n_bins = len(report.sites[0].bins)
+    fig, axes = plt.subplots(n_bins, 1, sharex=True, squeeze=False,
+                             figsize=(max(6.0, 1.2 * len(report.sites) + 2.5), 2.7 * n_bins + 1.6))
+    for k in range(n_bins):
+        _accuracy_panel(axes[k, 0], report, k)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=len(labels), frameon=False,
+               bbox_to_anchor=(0.5, 0.03))
+    note = "* best site (highest accuracy at the training lengths)"
+    if report.controls:
+        note += "; sel = selectivity = trained - control"
+    fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=7)
+    fig.suptitle(_title(report), fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
@@ -141,17 +170,36 @@ def length_figure(report: "ProbeReport", *, bucket: int | None = None, min_posit
     return fig
 
 
+def _shown_classes(mats: list[np.ndarray]) -> np.ndarray:
+    """Indices of the classes with a position in some matrix, as true or as predicted class."""
+    used = np.zeros(mats[0].shape[0], dtype=bool)
+    for m in mats:
+        used |= (m.sum(axis=1) > 0) | (m.sum(axis=0) > 0)
+    return np.flatnonzero(used)
+
+
 def confusion_figure(report: "ProbeReport", site: str | None = None) -> "Figure":
-    """True vs predicted class at one site, at the training lengths and beyond (row-normalized)."""
+    """True vs predicted class at one site, at the training lengths and beyond (row-normalized).
+
+    Classes that no held-out position has and that the probe never predicts
+    (in either matrix: the dead state when the words never reach it) are
+    left out; the figure names them.
+    """
     plt = _pyplot()
     s = report.site(site) if site is not None else report.best_site
     mats = [("held-out, training lengths", np.asarray(s.confusion, dtype=float))]
     if report.test_bins:
         mats.append(("longer lengths", np.asarray(s.confusion_longer, dtype=float)))
-    names = list(report.class_names)
+    keep = _shown_classes([m for _, m in mats])
+    if keep.size == 0:  # no positions at all: show every class, empty
+        keep = np.arange(len(report.class_names))
+    dropped = [report.class_names[i] for i in range(len(report.class_names)) if i not in set(keep.tolist())]
+    mats = [(title, m[np.ix_(keep, keep)]) for title, m in mats]
+    names = [report.class_names[i] for i in keep]
     c = len(names)
     size = min(0.5 * c + 2.5, 9)
-    fig, axes = plt.subplots(1, len(mats), figsize=(size * len(mats) + 0.8, size), squeeze=False)
+    fig, axes = plt.subplots(1, len(mats), figsize=(size * len(mats) + 0.8, size + (0.3 if dropped else 0)),
+                             squeeze=False)
     for ax, (title, m) in zip(axes[0], mats):
         rows = m.sum(axis=1, keepdims=True)
         norm = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
@@ -172,7 +220,13 @@ def confusion_figure(report: "ProbeReport", site: str | None = None) -> "Figure"
         acc = np.trace(m) / total if total else float("nan")
         ax.set_title(f"{title}\naccuracy {acc:.3f} over {int(total)} positions", fontsize=8)
     fig.suptitle(f"{s.site}: {report.target} of {report.dfa} (all seeds)", fontsize=9)
-    fig.tight_layout()
+    if dropped:
+        shown = ", ".join(dropped[:8]) + (f" and {len(dropped) - 8} more" if len(dropped) > 8 else "")
+        fig.text(0.5, 0.01, f"not shown (no held-out position, never predicted): {shown}", ha="center",
+                 va="bottom", fontsize=7)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 

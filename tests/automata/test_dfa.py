@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_probe.automata.dfa import DFA, are_equivalent, disagreement_counts, find_counterexample
+from automata_probe.automata.dfa import (
+    DFA,
+    are_equivalent,
+    disagreement_counts,
+    find_counterexample,
+)
 from automata_probe.automata.implicit import ImplicitDFA
 from automata_probe.automata.words import format_word
 from automata_probe.errors import AlphabetError, DFAError, StateSpaceTooLargeError
@@ -111,6 +116,19 @@ def test_multichar_letters_split_on_whitespace():
     assert d.accepts(["push", "pop"])
     assert format_word(("push", "pop")) == "push pop"
     assert format_word(()) == "ε"
+
+
+def test_format_word_is_unambiguous_given_the_alphabet():
+    """Over {a, b, ab} the words (a, b) and (ab,) must not both print as ``ab``."""
+    from automata_probe.automata.words import split_word
+
+    alphabet = ("a", "b", "ab")
+    assert format_word(("a", "b"), alphabet) == "a b"
+    assert format_word(("ab",), alphabet) == "ab"
+    assert format_word(("a", "b"), "ab") == "ab"
+    for word in [("a", "b"), ("ab",), ("ab", "a"), ("b",), ()]:
+        text = format_word(word, alphabet)
+        assert (split_word(text, alphabet) if word else ()) == word
 
 
 # ------------------------------------------------------------- minimization
@@ -270,3 +288,12 @@ def test_equivalence_classes_are_the_myhill_nerode_classes(tomita4):
     classes = doubled.equivalence_classes()
     assert classes.shape == (2 * n,) and len(set(classes.tolist())) == tomita4.minimize().n_states
     assert all(classes[q] == classes[q + n] for q in range(n))
+
+
+def test_product_stops_at_its_state_budget():
+    mod = [DFA.from_table(alphabet=["a"], transitions={i: {"a": (i + 1) % n} for i in range(n)}, start=0,
+                          accept=[0]) for n in (3, 5)]
+    both = mod[0].product(mod[1], lambda x, y: x and y, max_states=15)
+    assert both.n_states == 15 and both.accepts("a" * 15) and not both.accepts("a" * 3)
+    with pytest.raises(StateSpaceTooLargeError, match="more than 14 states"):
+        mod[0].product(mod[1], lambda x, y: x and y, max_states=14)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from automata_probe.algebra import classify
-from automata_probe.errors import LanguageNotFoundError, StateSpaceTooLargeError
 from automata_probe.automata.families import family, family_dfa, family_implicit, group
+from automata_probe.errors import LanguageNotFoundError, StateSpaceTooLargeError
 
 
 def words(alphabet, max_length):

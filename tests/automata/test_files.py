@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
+import tomllib
 
-from automata_probe.automata.dfa import DFA, are_equivalent
-from automata_probe.automata.files import language_toml, write_language_file
-from automata_probe.errors import LanguageFileError
 from automata_probe.automata import (
     load_language,
     suite_dir,
-    suite_names,
 )
+from automata_probe.automata.dfa import DFA, are_equivalent
+from automata_probe.automata.files import language_toml, write_language_file
 from automata_probe.automata.regex import regex_to_dfa
+from automata_probe.errors import LanguageFileError
 
-SUITE = suite_names()
-
-# Sarrof et al.'s star-free column (issue 2, "Done when")
-STAR_FREE = {"tomita1", "tomita2", "tomita4", "tomita7", "d1", "d2", "d3", "d4", "d12", "abcde", "ab_d_bc",
-             "012_02", "flip_flop"}
-NOT_STAR_FREE = {"parity", "aa_star", "aaaa_star", "abab_star", "tomita3", "tomita5", "tomita6"}
-
-TOMITA4 = """\
-name = "tomita4"
-description = "no three consecutive 0s"
-alphabet = ["0", "1"]
-regex = "(1|01|001)*(0|00)?"
-[expect]
-min_states = 4
-[dfa]
-start = "q0"
-accept = ["q0", "q1", "q2"]
-[dfa.transitions]
-q0 = { "0" = "q1", "1" = "q0" }
-q1 = { "0" = "q2", "1" = "q0" }
-q2 = { "1" = "q0" }
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "lang.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8")
-    return p
+from .helpers import SUITE, TOMITA4, write
 
 
 def test_suite_files_with_regex_and_table_were_checked_against_each_other():
@@ -149,3 +119,56 @@ def test_language_file_loads_back_with_load_language(tmp_path) -> None:  # noqa:
     assert lang.dfa == t3
     assert lang.expect["min_states"] == t3.n_states
     assert lang.experiment.train_lengths == (1, 50)
+
+
+# ------------------------------------------------------------ odd files
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (bytes(range(256)) * 2, "not UTF-8 text (byte 0x80 at offset 128)"),
+        (TOMITA4.encode("utf-16"), "it looks like UTF-16: save it as UTF-8"),
+        (TOMITA4.encode("utf-16-be"), "NUL bytes (UTF-16 without a byte-order mark?)"),
+        (b"\xf9\x00\x13\xab" * 10, "not UTF-8 text (byte 0xf9 at offset 0)"),
+        (b"x = " + b"[" * 5_000 + b"]" * 5_000, "nested too deeply"),
+        (TOMITA4.replace('accept = ["q0", "q1", "q2"]', 'accept = [["q0"]]').encode(),
+         "'dfa.accept': must be a list of state names (strings), not one holding ['q0']"),
+        (TOMITA4.replace('accept = ["q0", "q1", "q2"]', 'accept = [{q = 1}]').encode(), "'dfa.accept'"),
+        (TOMITA4.replace('start = "q0"', 'start = ["q0"]').encode(), "dfa.start"),
+        (TOMITA4.replace('"1" = "q0" }\nq2', '"1" = ["q0"] }\nq2').encode(), "target ['q0'] is not a state"),
+        (TOMITA4.replace("(1|01|001)*(0|00)?", "((1{1000}){1000})").encode(), "max_nfa_states"),
+        (TOMITA4.replace('start = "q0"', 'start = "' + "q" * 100_000 + '"').encode(), "qqq…"),
+    ],
+)
+def test_odd_files_are_one_clear_line(tmp_path, content, fragment):
+    p = tmp_path / "odd.toml"
+    p.write_bytes(content)
+    with pytest.raises(LanguageFileError) as info:
+        load_language(str(p))
+    message = str(info.value)
+    assert fragment in message and str(p) in message
+    assert "\n" not in message and len(message) < 500
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path):
+    p = tmp_path / "bom.toml"
+    p.write_bytes(TOMITA4.encode("utf-8-sig"))
+    assert load_language(str(p)).dfa.n_states == 4
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    from automata_probe.automata import files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)
+    p = write(tmp_path, TOMITA4)
+    with pytest.raises(LanguageFileError, match="a language file is at most 100"):
+        load_language(str(p))
+
+
+def test_a_files_regex_gets_the_size_limits(tmp_path):
+    from automata_probe.errors import StateSpaceTooLargeError
+
+    p = write(tmp_path, 'alphabet = "ab"\nregex = "(a|b)*a(a|b){9}"\n')
+    assert load_language(str(p)).dfa.n_states == 1024
+    with pytest.raises(LanguageFileError, match="more than 1,000 states.*--max-states"):
+        load_language(str(p), max_states=1000)
+    assert issubclass(StateSpaceTooLargeError, Exception)

@@ -10,10 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automata_probe.automata.dfa import are_equivalent
-from automata_probe.errors import AlphabetError, RegexError
 from automata_probe.automata.regex import (
-    AnyLetter,
     Alternation,
+    AnyLetter,
     CharClass,
     Complement,
     Concat,
@@ -23,9 +22,11 @@ from automata_probe.automata.regex import (
     Letter,
     Repeat,
     parse_regex,
+    regex_letters,
     regex_to_dfa,
     to_pattern,
 )
+from automata_probe.errors import AlphabetError, RegexError
 
 ABC = "abc"
 MAX_LEN = 5
@@ -304,3 +305,115 @@ def test_random_extended_regexes_agree_with_set_semantics(tree):
 def test_to_pattern_parses_back_to_the_same_language(tree):
     again = parse_regex(to_pattern(tree))
     assert reference(again, ABC, 4) == reference(tree, ABC, 4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.recursive(
+        _leaf("ab"),
+        lambda c: st.one_of(
+            st.lists(c, min_size=2, max_size=3).map(tuple).map(Concat),
+            st.lists(c, min_size=2, max_size=3).map(tuple).map(Alternation),
+            st.tuples(c, st.integers(0, 4), st.one_of(st.none(), st.integers(0, 3))).map(
+                lambda t: Repeat(t[0], t[1], None if t[2] is None else t[1] + t[2])
+            ),
+        ),
+        max_leaves=5,
+    )
+)
+def test_wider_bounded_repetitions_agree_with_python_re(tree):
+    """Bounds up to {4,7}: the copies, the nested optional chain of r{m,n} and the loop of r{m,}."""
+    pattern = to_pattern(tree)
+    dfa = regex_to_dfa(pattern, "ab")
+    compiled = re.compile(python_re(tree, "ab"))
+    for w in all_words("ab", 8):
+        assert dfa.accepts(w) == bool(compiled.fullmatch(w)), (pattern, w)
+
+
+# ------------------------------------------------- depth, size and budgets
+@pytest.mark.parametrize("depth", [164, 5_000])
+def test_deep_nesting_needs_no_python_stack(depth):
+    """Parser and every walk are iterative: nesting costs memory, not the recursion limit."""
+    parens = "(" * depth + "a" + ")" * depth
+    assert regex_to_dfa(parens, "ab") == regex_to_dfa("a", "ab")
+    nested = "(a" + "(ε" * depth + ")" * (depth + 1)  # Concat inside Concat, depth deep
+    assert regex_to_dfa(nested, "ab") == regex_to_dfa("a", "ab")
+    unions = "(a|" * depth + "b" + ")" * depth  # flattened to one union
+    assert regex_to_dfa(unions, "abc") == regex_to_dfa("a|b", "abc")
+    ladder = "(a|b" * 300 + ")" * 300  # a|b(a|b(...)): not flattened (its DFA is a chain: Moore is slow on chains)
+    assert regex_to_dfa(ladder, "ab").accepts("b" * 299 + "a")
+    assert regex_to_dfa("a" + "*" * depth, "ab") == regex_to_dfa("a*", "ab")
+    tildes = "~" * depth + "a"
+    assert regex_to_dfa(tildes, "ab") == regex_to_dfa("~" * (depth % 2) + "a", "ab")
+    tree = parse_regex("~" * depth + "a" + "*" * depth)
+    assert to_pattern(tree).count("~") == depth and regex_letters(tree) == {"a"}
+    assert regex_to_dfa(to_pattern(tree), "ab") == regex_to_dfa("~" * (depth % 2) + "a*", "ab")
+
+
+def test_many_alternatives_are_linear():
+    """a|a|...|a 30,000 times (a quadratic epsilon closure took minutes) and a
+    5,000-word dictionary of 16-letter words (a finite language: a trie)."""
+    assert regex_to_dfa("|".join(["a"] * 30_000)) == regex_to_dfa("a")
+    words = ["".join("ab"[(i >> k) & 1] for k in range(16)) for i in range(5_000)]
+    dfa = regex_to_dfa("|".join(words))
+    assert all(dfa.accepts(w) for w in words[::97])
+    assert not dfa.accepts("b" * 16) and not dfa.accepts(words[0][:-1])
+    assert dfa.count_words(16)[16] == 5_000 and sum(dfa.count_words(16)) == 5_000
+
+
+def test_bounded_repetition_is_built_small():
+    """a{0,1000}: nested optional copies keep the subset construction's sets at two states."""
+    dfa = regex_to_dfa("a{0,1000}", "ab")
+    assert dfa.n_states == 1002 and dfa.accepts("a" * 1000) and not dfa.accepts("a" * 1001)
+    assert regex_to_dfa("(ab){3,}", "ab").accepts("ab" * 7) and not regex_to_dfa("(ab){3,}", "ab").accepts("abab")
+
+
+def test_nested_bounds_are_refused_before_anything_is_built():
+    from automata_probe.automata.regex import nfa_size
+    from automata_probe.errors import StateSpaceTooLargeError
+
+    with pytest.raises(StateSpaceTooLargeError) as info:
+        regex_to_dfa("((a{1000}){1000})")
+    message = str(info.value)
+    assert "at least 2,000,000 states" in message and "max_nfa_states" in message and "--max-nfa-states" in message
+    assert nfa_size(parse_regex("((a{1000}){1000}){1000}")) == 2 * 10**9
+    assert regex_to_dfa("a{1000}", max_nfa_states=2_000).n_states == 1002
+    with pytest.raises(StateSpaceTooLargeError):
+        regex_to_dfa("a{1000}", max_nfa_states=1_999)
+
+
+def test_a_dfa_past_max_states_is_refused_with_the_limit_named():
+    """The n-th letter from the end: 2^(n+1) states (2M for n = 20), refused at max_states."""
+    from automata_probe.errors import StateSpaceTooLargeError
+
+    with pytest.raises(StateSpaceTooLargeError) as info:
+        regex_to_dfa("(a|b)*a(a|b){20}")
+    assert "more than 200,000 states" in str(info.value) and "--max-states" in str(info.value)
+    assert regex_to_dfa("(a|b)*a(a|b){9}", max_states=1024).n_states == 1024
+    with pytest.raises(StateSpaceTooLargeError):
+        regex_to_dfa("(a|b)*a(a|b){9}", max_states=1023)
+    with pytest.raises(StateSpaceTooLargeError, match="intersection"):  # the product of & is budgeted too
+        regex_to_dfa("(.*a.*){30} & (.*b.*){30}", "ab", max_states=500)
+
+
+def test_long_patterns_are_cut_short_in_messages():
+    pattern = "(" + "a" * 100_000
+    with pytest.raises(RegexError) as info:
+        regex_to_dfa(pattern)
+    message = str(info.value)
+    assert len(message) < 200 and "position 0" in message and "100,001 characters" in message
+    with pytest.raises(RegexError) as info:
+        regex_to_dfa("a" * 50_000 + "||" + "b" * 50_000)
+    message = str(info.value)
+    assert "position 50001" in message and "a||b" in message and len(message) < 250
+    with pytest.raises(AlphabetError) as info:
+        regex_to_dfa("c" * 10_000, "ab")
+    assert len(str(info.value)) < 200
+
+
+def test_odd_numbers_in_bounds():
+    """Unicode digits are not bounds, and a bound of 10,000 digits is refused without converting it."""
+    with pytest.raises(RegexError, match="expected a number"):
+        regex_to_dfa("a{²}", "ab")
+    with pytest.raises(RegexError, match="larger than 1000"):
+        regex_to_dfa("a{" + "9" * 10_000 + "}", "ab")

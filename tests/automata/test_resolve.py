@@ -2,50 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from automata_probe.automata.dfa import are_equivalent
-from automata_probe.errors import AlphabetError, LanguageFileError, LanguageNotFoundError
-from automata_probe.automata.families import family_dfa
+from automata_probe.algebra import check_expectations
 from automata_probe.automata import (
     language_from_dfa,
     language_from_regex,
     load_language,
     suite_dir,
-    suite_names,
 )
-from automata_probe.algebra import check_expectations
+from automata_probe.automata.dfa import are_equivalent
+from automata_probe.automata.families import family_dfa
+from automata_probe.errors import (
+    AlphabetError,
+    LanguageFileError,
+    LanguageNotFoundError,
+)
 
-SUITE = suite_names()
-
-# Sarrof et al.'s star-free column (issue 2, "Done when")
-STAR_FREE = {"tomita1", "tomita2", "tomita4", "tomita7", "d1", "d2", "d3", "d4", "d12", "abcde", "ab_d_bc",
-             "012_02", "flip_flop"}
-NOT_STAR_FREE = {"parity", "aa_star", "aaaa_star", "abab_star", "tomita3", "tomita5", "tomita6"}
-
-TOMITA4 = """\
-name = "tomita4"
-description = "no three consecutive 0s"
-alphabet = ["0", "1"]
-regex = "(1|01|001)*(0|00)?"
-[expect]
-min_states = 4
-[dfa]
-start = "q0"
-accept = ["q0", "q1", "q2"]
-[dfa.transitions]
-q0 = { "0" = "q1", "1" = "q0" }
-q1 = { "0" = "q2", "1" = "q0" }
-q2 = { "1" = "q0" }
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "lang.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8")
-    return p
+from .helpers import NOT_STAR_FREE, STAR_FREE, SUITE, TOMITA4, write
 
 
 def test_the_suite_is_complete():
@@ -152,3 +126,26 @@ def test_a_bare_group_name_is_its_word_problem():
     assert load_language("S5").dfa.n_states == 120
     assert load_language("A4xZ5-all").name == load_language("group-A4xZ5-all").name
     assert load_language("D4").name == "d4"  # the suite's Dyck language wins over the dihedral group
+
+
+# ------------------------------------------------------------ odd names
+def test_a_name_too_long_for_a_file_is_an_unknown_language():
+    for name in ("x" * 300, "x" * 300 + ".toml", "a" * 100_000):
+        with pytest.raises((LanguageNotFoundError, LanguageFileError)) as info:
+            load_language(name)
+        assert len(str(info.value)) < 300 and "…" in str(info.value)
+
+
+def test_a_directory_is_named_as_one(tmp_path):
+    (tmp_path / "a.toml").write_text('alphabet = "a"\nregex = "a*"\n')
+    with pytest.raises(LanguageFileError, match=r"is a directory, not a language; .*\(it holds a.toml\)"):
+        load_language(str(tmp_path))
+    (tmp_path / "d.toml").mkdir()
+    with pytest.raises(LanguageFileError, match="d.toml: is a directory, not a language file"):
+        load_language(str(tmp_path / "d.toml"))
+
+
+def test_a_tilde_that_names_no_home_is_just_a_name():
+    """``~(aa)`` (a complement, say) must not ask the system for the home of user "(aa)"."""
+    with pytest.raises(LanguageNotFoundError, match="unknown language '~\\(aa\\)'"):
+        load_language("~(aa)")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from automata_probe.cli import main as automata_probe
 from automata_probe.cli import is_star_free
+from automata_probe.cli import main as automata_probe
 
 
 def run(capsys, fn, *argv):
@@ -42,6 +42,18 @@ def test_aa_star_prints_a_cycling_certificate(capsys):
     assert "alphabet     {a, b}" in out
     assert "w = a" in out and "period p = 2" in out
     assert "in  out in  out" in out
+
+
+def test_certificates_over_long_letters_print_with_separators(tmp_path, capsys):
+    """is-star-free over {a, b, ab}: parity of the letter ab prints w = ab and says letters are spaced."""
+    f = tmp_path / "ab.toml"
+    f.write_text(
+        'alphabet = ["a", "b", "ab"]\n[dfa]\nstart = "e"\naccept = ["e"]\n[dfa.transitions]\n'
+        'e = {a = "e", b = "e", ab = "o"}\no = {a = "o", b = "o", ab = "e"}\n'
+    )
+    assert is_star_free(["--dfa", str(f)]) == 1
+    out = capsys.readouterr().out
+    assert "w = ab " in out and "(letters separated by spaces)" in out
 
 
 def test_dfa_json_is_machine_readable(capsys):
@@ -138,3 +150,40 @@ def test_show_unknown_language_is_exit_2(capsys):
     code, _, err = run(capsys, automata_probe, "show", "grup-S5")
     assert code == 2
     assert "group-S5" in one_line_error(err)
+
+
+# ------------------------------------------------------------ odd inputs
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["show", "a" * 300], "to show a regex, give --regex PATTERN"),
+        (["show", "--regex", "(" * 10 + "a" * 100_000], "never closed at position 9"),
+        (["is-star-free", "--dfa", "x" * 300], "unknown language 'xxx"),
+        (["is-star-free", "((a{1000}){1000})"], "--max-nfa-states"),
+        (["is-star-free", "(a|b)*a(a|b){12}", "--max-states", "5000"], "more than 5,000 states"),
+        (["compare", "~(aa)", "((" + "x" * 300], "as a regex: '(' is never closed at position 1"),
+        (["compare", "a*", "b*", "--max-length", "100000"], "between 0 and 10,000"),
+    ],
+)
+def test_odd_inputs_are_one_line_and_exit_2(capsys, argv, fragment):
+    code, out, err = run(capsys, automata_probe, *argv)
+    assert code == 2, err
+    line = one_line_error(err)
+    assert fragment in line and len(line) < 400
+
+
+def test_a_huge_regex_is_shown_cut_short(capsys):
+    pattern = "|".join("ab"[i % 2] * (i % 7 + 1) for i in range(3_000))
+    code, out, _ = run(capsys, is_star_free, pattern)
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) < 300 and f"({len(pattern):,} characters)" in out
+
+
+def test_files_that_are_not_languages_are_one_line(capsys, tmp_path):
+    utf16 = tmp_path / "utf16.toml"
+    utf16.write_bytes('alphabet = "ab"\nregex = "a*"\n'.encode("utf-16"))
+    for argv in (["show", str(utf16)], ["is-star-free", "--dfa", str(utf16)]):
+        code, _, err = run(capsys, automata_probe, *argv)
+        assert code == 2 and "it looks like UTF-16" in one_line_error(err)
+    code, _, err = run(capsys, automata_probe, "is-star-free", "--dfa", str(tmp_path))
+    assert code == 2 and "is a directory" in one_line_error(err)

@@ -38,10 +38,13 @@ def test_cli_prints_one_row_per_site(tiny_checkpoint, tiny_model, tmp_path, caps
             "--json", str(tmp_path / "r.json")]
     code, out, err = _cli(argv, capsys)
     assert code == 0, err
-    assert "acc@1-8" in out and "acc@9-12" in out and "selectivity" in out
+    assert "1-8 (train)" in out and "9-12" in out and "selectivity" in out
     for site in tiny_model.site_names():
         assert any(line.startswith(site) for line in out.splitlines())
-    assert json.loads((tmp_path / "r.json").read_text())["dfa"] == "tomita4"
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["dfa"] == "tomita4"
+    assert f"* best site: {report['best_site']} (best = highest mean held-out accuracy" in out
+    assert sum(" * " in line for line in out.splitlines()) == 1  # its first row is marked, once
 
 
 def test_cli_is_a_subcommand_too(tiny_checkpoint, capsys):

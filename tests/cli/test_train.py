@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from automata_probe.models.checkpoint import load_checkpoint
 from automata_probe.cli import main
-from automata_probe.data import n_outputs
-from automata_probe.automata.dfa import DFA
-from automata_probe.models import ModelConfig, build_model
-from automata_probe.models.training import TrainConfig
+from automata_probe.models.checkpoint import load_checkpoint
+from automata_probe.models.evaluation import EvalReport, evaluate, final_table_words
 
-
-def _tiny(dfa: DFA, task: str = "next", seed: int = 0, arch: str = "mamba"):
-    cfg = ModelConfig(arch=arch, vocab_size=dfa.n_letters + 2, n_outputs=n_outputs(task, dfa), d_model=16,
-                      n_layers=1, d_state=4, n_heads=2)
-    return build_model(cfg, seed=seed)
-
-
-def _cfg(**kw) -> TrainConfig:
-    base = dict(train_lengths=(1, 8), test_bins=((9, 16),), batch_size=16, max_steps=5, eval_every=5, eval_n=32,
-                final_eval_n=32, checkpoint_every=None, early_stop_evals=None, seed=0, threads=1, warmup_steps=2)
-    base.update(kw)
-    return TrainConfig(**base)
+from ..models.helpers import quick_config, tiny_model
 
 
 def test_cli_train_then_evaluate(tmp_path, capsys):
@@ -62,8 +47,8 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, tomita4, argv, message
     ckpt = tmp_path / "m.pt"
     from automata_probe.models.checkpoint import save_checkpoint
 
-    save_checkpoint(ckpt, model=_tiny(tomita4), language_name="tomita4", alphabet=tomita4.alphabet, dfa=tomita4,
-                    task="next", train_config=_cfg().to_dict())
+    save_checkpoint(ckpt, model=tiny_model(tomita4), language_name="tomita4", alphabet=tomita4.alphabet, dfa=tomita4,
+                    task="next", train_config=quick_config().to_dict())
     argv = [a.format(tmp=tmp_path, ckpt=ckpt) for a in argv]
     code = main(argv)
     err = capsys.readouterr().err.strip()
@@ -103,3 +88,31 @@ def test_ctrl_c_keeps_the_checkpoint_and_resume_continues(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming from step {saved.steps}" in resumed.stdout
     assert load_checkpoint(out).steps == saved.steps + 2
+
+
+def test_evaluate_reproduces_a_fresh_checkpoints_final_table(tmp_path, capsys):
+    """Same words, same figures: ``evaluate CKPT`` draws the final table's words (seed + 2, training's source)."""
+    out = tmp_path / "t7.pt"
+    assert main(["train", "--dfa", "tomita7", "-o", str(out), "--steps", "60", "--layers", "1", "--d-model", "8",
+                 "--d-state", "4", "--batch-size", "16", "--eval-every", "30", "--eval-n", "8", "--final-n", "200",
+                 "--train-lengths", "1", "4", "--test-bins", "5-8", "--threads", "1", "--no-progress",
+                 "--seed", "3", "--words", "mixed"]) == 0
+    trained = capsys.readouterr().out
+    assert "words: seed 5, source mixed, 200 per bin (automata-probe evaluate" in trained
+    stored = EvalReport.from_dict(load_checkpoint(out).metrics)
+    assert any(0 < r.strict < 1 for r in stored.bins)  # a figure other words would change
+    assert main(["evaluate", str(out), "--threads", "1"]) == 0
+    text = capsys.readouterr().out
+    assert stored.table() in text and stored.table() in trained
+    assert "words: seed 5, source mixed, 200 per bin\n" in text
+    assert "its stored figures are reproduced exactly" in text
+    # the library call with the stored words gives the stored report, to the last bit
+    ckpt = load_checkpoint(out)
+    words = final_table_words(ckpt.train_config, ckpt.metrics, ckpt.task)
+    again = evaluate(ckpt.build_model(), ckpt.dfa, [(1, 4), (5, 8)], ckpt.task, n_per_bin=words.n,
+                     seed=words.seed, source=words.source)
+    assert again.bins == stored.bins
+    # other words are named as such, with the flag that made them differ
+    assert main(["evaluate", str(out), "--seed", "0", "--threads", "1"]) == 0
+    assert "not the words of the checkpoint's final table, which used seed 5, source mixed, 200 per bin: --seed" \
+        in capsys.readouterr().out

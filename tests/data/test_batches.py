@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from automata_probe.automata.dfa import DFA
 from automata_probe.data import (
     Tokenizer,
     batch_from_indices,
     batch_from_words,
 )
-from automata_probe.automata.dfa import DFA
 from automata_probe.errors import DataError
 
 

@@ -8,15 +8,15 @@ import math
 import numpy as np
 import pytest
 
-from automata_probe.data import sampling
+from automata_probe.automata.dfa import DFA
 from automata_probe.data import (
     lengths_with_words,
     sample_batch,
     sample_in_language,
     sample_uniform,
     sample_words,
+    sampling,
 )
-from automata_probe.automata.dfa import DFA
 from automata_probe.errors import DataError
 
 

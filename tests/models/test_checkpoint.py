@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from automata_probe.automata.dfa import DFA
+from automata_probe.cli import main
+from automata_probe.errors import CheckpointError
+from automata_probe.models import ModelConfig, build_model
 from automata_probe.models.checkpoint import (
     FORMAT_VERSION,
     Checkpoint,
@@ -15,10 +19,6 @@ from automata_probe.models.checkpoint import (
     load_mamba_ssm_checkpoint,
     save_checkpoint,
 )
-from automata_probe.cli import main
-from automata_probe.automata.dfa import DFA
-from automata_probe.errors import CheckpointError
-from automata_probe.models import ModelConfig, build_model
 
 
 @pytest.fixture

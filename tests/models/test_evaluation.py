@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-
 import pytest
 import torch
 
-from automata_probe.data import Tokenizer, batch_from_words, n_outputs, targets_from_states
 from automata_probe.automata.dfa import DFA
-from automata_probe.models import ModelConfig, build_model
-from automata_probe.models.evaluation import EvalReport, evaluate, position_correct
+from automata_probe.data import (
+    Tokenizer,
+    batch_from_words,
+    n_outputs,
+    targets_from_states,
+)
+from automata_probe.errors import DataError
+from automata_probe.models.evaluation import (
+    EvalReport,
+    EvalWords,
+    evaluate,
+    final_table_seed,
+    final_table_words,
+    position_correct,
+)
 from automata_probe.models.training import task_loss
 
-
-def _tiny(dfa: DFA, task: str = "next", seed: int = 0, arch: str = "mamba"):
-    cfg = ModelConfig(arch=arch, vocab_size=dfa.n_letters + 2, n_outputs=n_outputs(task, dfa), d_model=16,
-                      n_layers=1, d_state=4, n_heads=2)
-    return build_model(cfg, seed=seed)
+from .helpers import tiny_model
 
 
 class Oracle(torch.nn.Module):
@@ -67,7 +74,35 @@ def test_evaluate_strict_vs_token(tomita4, task):
 
 
 def test_evaluate_is_seeded_per_bin(tomita4):
-    model = _tiny(tomita4)
+    model = tiny_model(tomita4)
     a = evaluate(model, tomita4, [(1, 5), (6, 9)], "next", n_per_bin=40, seed=1)
     b = evaluate(model, tomita4, [(6, 9)], "next", n_per_bin=40, seed=1)
     assert a.bins[1] == b.bins[0]
+
+
+def test_report_records_its_words_and_reads_older_reports(tomita4):
+    rep = evaluate(Oracle(tomita4, "member"), tomita4, [(1, 5), (6, 9)], "member", n_per_bin=30, seed=4)
+    assert rep.source == "mixed" and rep.words == EvalWords(seed=4, source="mixed", n=30)
+    assert rep.words_line() == "words: seed 4, source mixed, 30 per bin"
+    assert EvalReport.from_dict(rep.to_dict()) == rep
+    old = rep.to_dict()
+    del old["source"]  # metrics stored before the source was recorded
+    older = EvalReport.from_dict(old)
+    assert older.source is None and older.words is None
+    assert older.words_line() == "words: seed 4, source not recorded, 30 per bin"
+
+
+def test_final_table_words_from_what_a_checkpoint_stores():
+    report = {"seed": 9, "source": "uniform", "bins": [{"n": 64}]}
+    train_config = {"seed": 7, "source": None, "final_eval_n": 500}
+    assert final_table_words(train_config, report, "next") == EvalWords(seed=9, source="uniform", n=64)
+    # older metrics lack the source: it is the training source
+    assert final_table_words({"seed": 7, "source": "mixed"}, {"seed": 9, "bins": [{"n": 64}]}, "next") == \
+        EvalWords(seed=9, source="mixed", n=64)
+    # interrupted before the final table: what the final table would have used
+    assert final_table_words(train_config, {"step": 5, "loss": 0.1}, "next") == \
+        EvalWords(seed=final_table_seed(7), source="language", n=500)
+    assert final_table_words(train_config, {}, "state") == EvalWords(seed=9, source="mixed", n=500)
+    assert final_table_words({}, {}, "next") is None  # not trained here
+    with pytest.raises(DataError, match="word source"):
+        EvalWords(seed=0, source="all", n=1)

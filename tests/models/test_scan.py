@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 import torch
 from hypothesis import given, settings
@@ -11,38 +10,11 @@ from hypothesis import strategies as st
 from automata_probe.errors import ModelError
 from automata_probe.models.scan import (
     selective_scan,
-    selective_scan_ref,
     selective_scan_chunked_states,
+    selective_scan_ref,
     selective_scan_states,
     transition,
 )
-
-ARCHS = ("mamba", "lstm", "transformer")
-
-# mamba_ssm 2.x MambaLMHeadModel(d_model=64, n_layer=2, vocab_size=5) (pad_vocab_size_multiple=8,
-# rms_norm=True) minus lm_head, plus our head; from reference/measurements.md
-MAMBA_SSM_PARAMS = {
-    "backbone.embedding.weight": (8, 64),
-    **{
-        f"backbone.layers.{i}.{name}": shape
-        for i in range(2)
-        for name, shape in {
-            "norm.weight": (64,),
-            "mixer.in_proj.weight": (256, 64),
-            "mixer.conv1d.weight": (128, 1, 4),
-            "mixer.conv1d.bias": (128,),
-            "mixer.x_proj.weight": (4 + 32, 128),
-            "mixer.dt_proj.weight": (128, 4),
-            "mixer.dt_proj.bias": (128,),
-            "mixer.A_log": (128, 16),
-            "mixer.D": (128,),
-            "mixer.out_proj.weight": (64, 128),
-        }.items()
-    },
-    "backbone.norm_f.weight": (64,),
-    "head.weight": (3, 64),
-    "head.bias": (3,),
-}
 
 
 def scan_inputs(b, length, e, n, seed, dtype=torch.float64):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
 
-from automata_probe.models.checkpoint import load_checkpoint
-from automata_probe.data import n_outputs
 from automata_probe.automata.dfa import DFA
 from automata_probe.errors import DataError, ModelError
-from automata_probe.models import ModelConfig, build_model
+from automata_probe.models.checkpoint import load_checkpoint
 from automata_probe.models.training import TrainConfig, lr_at, train
+
+from .helpers import quick_config, tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +24,6 @@ def ends_in_a() -> DFA:
         accept=["y"],
         name="ends_in_a",
     )
-
-
-def _tiny(dfa: DFA, task: str = "next", seed: int = 0, arch: str = "mamba"):
-    cfg = ModelConfig(arch=arch, vocab_size=dfa.n_letters + 2, n_outputs=n_outputs(task, dfa), d_model=16,
-                      n_layers=1, d_state=4, n_heads=2)
-    return build_model(cfg, seed=seed)
-
-
-def _cfg(**kw) -> TrainConfig:
-    base = dict(train_lengths=(1, 8), test_bins=((9, 16),), batch_size=16, max_steps=5, eval_every=5, eval_n=32,
-                final_eval_n=32, checkpoint_every=None, early_stop_evals=None, seed=0, threads=1, warmup_steps=2)
-    base.update(kw)
-    return TrainConfig(**base)
 
 
 def test_lr_schedule():
@@ -63,40 +49,40 @@ def test_train_config_validates_and_roundtrips():
 
 def test_wrong_head_width_is_an_error(tomita4):
     with pytest.raises(ModelError, match="needs 4"):
-        train(_tiny(tomita4, "next"), tomita4, TrainConfig(task="state", train_lengths=(1, 5), test_bins=(),
+        train(tiny_model(tomita4, "next"), tomita4, TrainConfig(task="state", train_lengths=(1, 5), test_bins=(),
                                                          max_steps=1))
 
 
 def test_test_bins_must_not_overlap(tomita4):
     cfg = TrainConfig(train_lengths=(1, 10), test_bins=((5, 20),), max_steps=1)
     with pytest.raises(DataError, match="5-20 overlap the training lengths 1-10"):
-        train(_tiny(tomita4), tomita4, cfg)
+        train(tiny_model(tomita4), tomita4, cfg)
 
 
 def test_same_seed_same_run(tomita4):
     runs = []
     for _ in range(2):
-        r = train(_tiny(tomita4, seed=5), tomita4, _cfg(seed=5))
+        r = train(tiny_model(tomita4, seed=5), tomita4, quick_config(seed=5))
         runs.append(r)
     a, b = runs
     assert a.history == b.history and a.report == b.report
     for (k, v), (_, w) in zip(a.model.state_dict().items(), b.model.state_dict().items()):
         assert torch.equal(v, w), k
-    c = train(_tiny(tomita4, seed=6), tomita4, _cfg(seed=6))
+    c = train(tiny_model(tomita4, seed=6), tomita4, quick_config(seed=6))
     assert c.history[0]["loss"] != a.history[0]["loss"]
 
 
 def test_tiny_model_learns_a_two_state_language(ends_in_a):
-    cfg = _cfg(max_steps=300, eval_every=25, early_stop_evals=2, lr=1e-2, batch_size=32, final_eval_n=200)
-    r = train(_tiny(ends_in_a, seed=0), ends_in_a, cfg)
+    cfg = quick_config(max_steps=300, eval_every=25, early_stop_evals=2, lr=1e-2, batch_size=32, final_eval_n=200)
+    r = train(tiny_model(ends_in_a, seed=0), ends_in_a, cfg)
     assert r.stopped == "converged", r.history[-3:]
     assert r.report[(1, 8)].strict == 1.0
     assert r.report[(9, 16)].strict == 1.0
 
 
 def test_resume_matches_an_uninterrupted_run(tomita4, tmp_path):
-    cfg = _cfg(max_steps=20, eval_every=5, checkpoint_every=10)
-    full = train(_tiny(tomita4, seed=2), tomita4, cfg, checkpoint_path=tmp_path / "full.pt")
+    cfg = quick_config(max_steps=20, eval_every=5, checkpoint_every=10)
+    full = train(tiny_model(tomita4, seed=2), tomita4, cfg, checkpoint_path=tmp_path / "full.pt")
     assert full.steps == 20 and full.stopped == "max_steps"
 
     def interrupt(step, report):  # Ctrl-C during the validation at step 15
@@ -104,7 +90,7 @@ def test_resume_matches_an_uninterrupted_run(tomita4, tmp_path):
             raise KeyboardInterrupt
 
     path = tmp_path / "cut.pt"
-    cut = train(_tiny(tomita4, seed=2), tomita4, cfg, checkpoint_path=path, on_eval=interrupt)
+    cut = train(tiny_model(tomita4, seed=2), tomita4, cfg, checkpoint_path=path, on_eval=interrupt)
     assert (cut.stopped, cut.steps, cut.last_checkpoint_step, cut.report) == ("interrupted", 15, 10, None)
     saved = load_checkpoint(path)
     assert saved.steps == 10  # the step-10 checkpoint is intact
@@ -119,5 +105,5 @@ def test_resume_matches_an_uninterrupted_run(tomita4, tmp_path):
 
 @pytest.mark.parametrize("arch", ["lstm", "transformer"])
 def test_one_loop_for_every_arch(tomita4, arch):
-    r = train(_tiny(tomita4, arch=arch), tomita4, _cfg(max_steps=3, eval_every=3))
+    r = train(tiny_model(tomita4, arch=arch), tomita4, quick_config(max_steps=3, eval_every=3))
     assert r.steps == 3 and np.isfinite(r.history[-1]["loss"])

@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from automata_probe.probing import ProbeConfig, ProbeReport, probe_model
-
-
-@pytest.fixture(scope="module")
-def tiny_model():
-    from automata_probe.models import ModelConfig, build_model
-
-    return build_model(ModelConfig(arch="mamba", vocab_size=4, n_outputs=3, d_model=8, n_layers=1, d_state=2), seed=0)
-
+from automata_probe.probing import ProbeConfig, probe_model
 
 SMALL = dict(n_train=12, n_test=6, train_lengths=(1, 8), test_bins=[(9, 12)])
-
-
-@pytest.fixture(scope="module")
-def tiny_report(tiny_model, tomita4) -> ProbeReport:
-    return probe_model(tiny_model, tomita4, ProbeConfig(seeds=(0, 1), mlp=True, **SMALL))
 
 
 def test_report_is_well_formed(tiny_report, tiny_model):
