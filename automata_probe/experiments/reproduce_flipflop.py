@@ -54,7 +54,7 @@ class FlipFlopBudget:
                 raise ParameterError(f"{name} must be positive, got {getattr(self, name)}")
 
 
-QUICK_FLIP_FLOP = FlipFlopBudget(d_model=32, steps=1500, eval_every=100, n_val=250)
+QUICK_FLIP_FLOP = FlipFlopBudget(d_model=32, steps=800, eval_every=100, n_val=250)
 FULL_FLIP_FLOP = FlipFlopBudget()
 
 

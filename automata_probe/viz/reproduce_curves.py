@@ -46,7 +46,9 @@ def plot_flip_flop(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> P
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(title="validation set", fontsize=7, title_fontsize=7)
     ours.set_ylabel(f"test error (%), 0 drawn at {_FLOOR}")
-    fig.suptitle("Flip-flop language modelling, T = 512, read bits only", fontsize=10)
+    lengths = sorted({int(json.loads(r["params"]).get("length", 512)) for r in ok}) or [512]
+    fig.suptitle(f"Flip-flop language modelling, T = {'/'.join(map(str, lengths))} (published: T = 512), "
+                 "read bits only", fontsize=10)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)
