@@ -158,36 +158,55 @@ confusion_figure(mixed, site=mixed.best_site.site)"""),
     ],
     "03_extraction_and_comparison": [
         ("md", """\
-# 03 · Extract an automaton from the model and compare it with the truth
+# 03 · Extract an automaton from the model: fidelity to the model, then the truth
 
-Three ways: from the best probe's predictions, by clustering hidden states (no labels),
-and black-box with L* / KV (AALpy) where the model answers membership queries. Each
-result is compared with the true DFA exactly, over the product automaton."""),
+Four ways: from the best probe's predictions, by clustering hidden states (no labels),
+black-box with L* / KV / L# (AALpy) where the model answers membership queries, and RPNI
+from the model's own labels. Each result is first scored against the **model** (every
+word up to length 14, then sampled words at the training and longer lengths: uniform,
+language and near-miss words, with a 95% interval), and only then compared with the true
+DFA, exactly, over the product automaton. The model itself is checked against the truth
+first; each method says whether the model computes the truth (up to the lengths checked),
+computes something else that the method found, or whether the method is not faithful."""),
         ("code", SETUP),
         ("code", TRAIN_TOMITA4),
         ("code", """\
 from automata_probe.experiments.extraction import ExtractionConfig, extract_all
 
-config = ExtractionConfig(max_length=12 if QUICK else 20, seed=0, n_words=200 if QUICK else 600)
+config = ExtractionConfig(seed=0, n_words=200 if QUICK else 600, fidelity_words=300 if QUICK else 1200,
+                          seconds=60 if QUICK else 120, max_length=45 if QUICK else None)
 report = extract_all(checkpoint, language, config)
+print(f"the model against the truth: {report.model.summary()}")
+print()
 for r in report.results:
-    print(f"{r.method:8} {r.dfa.n_states:2} states  {r.seconds:6.1f} s  {r.comparison.verdict}")
-print(f"the model itself: {report.model.verdict}")"""),
+    print(f"{r.method:8} {r.states or '-':>2} states  {r.seconds:6.1f} s  {r.verdict}")
+print()
+print(report.summary)"""),
         ("code", """\
 from automata_probe.automata import format_word
 
 for r in report.results:
-    c = r.comparison
-    cex = "none" if c.counterexample is None else format_word(c.counterexample)
-    rates = ", ".join(f"{rate:.3f}" for rate in c.rates[:13])
-    print(f"{r.method:8} equivalent={c.equivalent}  shortest counterexample: {cex}")
-    print(f"         disagreement rate by length 0..12: {rates}")"""),
+    if r.failed:
+        print(f"{r.method:8} failed: {r.failure}")
+        continue
+    f, c = r.fidelity, r.comparison
+    bins = "; ".join(row.describe() for row in f.sampled_rows)
+    print(f"{r.method:8} fidelity: every word up to {f.exact_up_to} agrees: "
+          f"{all(row.disagreements == 0 for row in f.exact_rows)}; {bins}")
+    cex = "none" if c.counterexample is None else format_word(c.counterexample, c.alphabet)
+    print(f"         equivalent to the truth: {c.equivalent}; shortest counterexample: {cex}")"""),
         ("code", """\
 from IPython.display import Image
+from automata_probe.viz import plot_fidelity
+
+fids = {"truth": report.model, **{r.method: r.fidelity for r in report.results if not r.failed}}
+Image(filename=str(plot_fidelity(fids, OUT / "nb03_fidelity.png")))"""),
+        ("code", """\
 from automata_probe.compare import compare
 from automata_probe.viz.drawing import draw_comparison
 
-best = next((r for r in report.results if r.comparison.equivalent), report.results[0])
+done = [r for r in report.results if not r.failed]
+best = next((r for r in done if r.faithful and r.equivalent), done[0])
 cmp = compare(language.dfa, best.dfa)
 print(cmp.verdict)
 Image(filename=str(draw_comparison(language.dfa, best.dfa, OUT / "nb03_comparison.png", mapping=cmp.mapping,

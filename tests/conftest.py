@@ -25,6 +25,16 @@ def tomita4() -> DFA:
     ).minimize()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` run only when asked for (``pytest -m slow``); the default suite skips them."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def tiny_model():
     """An untrained one-layer Mamba over tomita4's tokens: small enough to probe in a second."""

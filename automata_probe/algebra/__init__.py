@@ -1,24 +1,79 @@
-"""Algebra: the syntactic monoid, star-freeness with certificates, groups, circuit classes, predictions."""
+"""Algebra: the syntactic monoid, star-freeness with certificates, groups, circuit classes, predictions,
+Green's relations, varieties decided with evidence, and the Krohn-Rhodes (holonomy) decomposition.
 
-from .certificates import Certificate
-from .classification import Classification, classify, is_star_free
-from .expectations import check_expectations
-from .groups import GroupInfo
-from .monoid import Monoid, transition_monoid
-from .nonregular import NonRegularCertificate, non_regular_certificate
-from .predictions import CITATIONS, Prediction
+The names below are loaded from their modules on first use (PEP 562):
+``is-star-free`` imports the monoid and its classification, not Green's
+relations, the varieties or the holonomy decomposition.
+"""
+
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module of this package that defines it.
+_HOMES = {
+    "Certificate": "certificates",
+    "Classification": "classification",
+    "classify": "classification",
+    "is_star_free": "classification",
+    "EquationViolation": "equations",
+    "check_expectations": "expectations",
+    "DClass": "green",
+    "GreenRelations": "green",
+    "green_relations": "green",
+    "GroupInfo": "groups",
+    "EmulationCheck": "holonomy",
+    "Holonomy": "holonomy",
+    "HolonomyComponent": "holonomy",
+    "HolonomyLevel": "holonomy",
+    "holonomy": "holonomy",
+    "Monoid": "monoid",
+    "NonRegularCertificate": "nonregular",
+    "non_regular_certificate": "nonregular",
+    "transition_monoid": "monoid",
+    "CITATIONS": "predictions",
+    "Prediction": "predictions",
+    "decide_varieties": "varieties",
+    "CLASSES": "verdicts",
+    "ClassVerdict": "verdicts",
+    "Varieties": "verdicts",
+}
 
 __all__ = [
     "CITATIONS",
+    "CLASSES",
     "Certificate",
+    "ClassVerdict",
     "Classification",
+    "DClass",
+    "EmulationCheck",
+    "EquationViolation",
+    "GreenRelations",
     "GroupInfo",
+    "Holonomy",
+    "HolonomyComponent",
+    "HolonomyLevel",
     "Monoid",
-    "NonRegularCertificate",
-    "non_regular_certificate",
     "Prediction",
+    "Varieties",
     "classify",
+    "decide_varieties",
+    "green_relations",
+    "holonomy",
     "is_star_free",
     "transition_monoid",
     "check_expectations",
+    "NonRegularCertificate",
+    "non_regular_certificate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

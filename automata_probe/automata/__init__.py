@@ -1,15 +1,50 @@
-"""Automata: the DFA type, regexes, generated families, language files and name resolution."""
+"""Automata: the DFA type, regexes, generated families, language files and name resolution.
 
-from .dfa import DFA, align_alphabet, are_equivalent, disagreement_counts, find_counterexample
-from .implicit import ImplicitDFA
-from .words import Word, format_word, split_word
-from .counter import COUNTER_LANGUAGES, CounterLanguage, CounterMachine, counter_language
-from .families import FAMILIES, family, family_dfa
-from .files import language_toml, read_language_file, write_language_file
-from .language import DEFAULT_EXPERIMENT, Experiment, Language
-from .nfa import Fragment, NFABuilder
-from .regex import regex_to_dfa
-from .resolve import language_from_dfa, language_from_regex, load_language, suite_dir, suite_names
+The names below are loaded from their modules on first use (PEP 562): a
+command imports only what it needs, so ``is-star-free '(ab)*'`` does not pay
+for language files, families or formats it never touches.
+"""
+
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module of this package that defines it.
+_HOMES = {
+    "DFA": "dfa",
+    "align_alphabet": "dfa",
+    "are_equivalent": "dfa",
+    "disagreement_counts": "dfa",
+    "find_counterexample": "dfa",
+    "ImplicitDFA": "implicit",
+    "Word": "words",
+    "format_word": "words",
+    "split_word": "words",
+    "COUNTER_LANGUAGES": "counter",
+    "CounterLanguage": "counter",
+    "CounterMachine": "counter",
+    "counter_language": "counter",
+    "FAMILIES": "families",
+    "family": "families",
+    "family_dfa": "families",
+    "language_toml": "files",
+    "read_language_file": "files",
+    "write_language_file": "files",
+    "read_att": "formats",
+    "read_dot": "formats",
+    "write_att": "formats",
+    "write_dot": "formats",
+    "Fragment": "nfa",
+    "NFABuilder": "nfa",
+    "DEFAULT_EXPERIMENT": "language",
+    "Experiment": "language",
+    "Language": "language",
+    "regex_to_dfa": "regex",
+    "language_from_dfa": "resolve",
+    "language_from_regex": "resolve",
+    "load_language": "resolve",
+    "suite_dir": "resolve",
+    "suite_names": "resolve",
+}
 
 __all__ = [
     "DFA",
@@ -31,6 +66,10 @@ __all__ = [
     "language_toml",
     "read_language_file",
     "write_language_file",
+    "read_att",
+    "read_dot",
+    "write_att",
+    "write_dot",
     "DEFAULT_EXPERIMENT",
     "Experiment",
     "Language",
@@ -43,3 +82,15 @@ __all__ = [
     "suite_dir",
     "suite_names",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

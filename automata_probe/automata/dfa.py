@@ -368,7 +368,7 @@ class DFA:
                 if t not in dead:
                     targets.setdefault(t, []).append(a)
             for t, letters in targets.items():
-                label = ",".join(letters).replace('"', '\\"')
+                label = ",".join(letters).replace("\\", "\\\\").replace('"', '\\"')
                 lines.append(f'  {q} -> {t} [label="{label}"];')
         lines.append("}")
         return "\n".join(lines) + "\n"

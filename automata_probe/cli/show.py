@@ -3,11 +3,14 @@
     automata-probe show tomita4
     automata-probe show tomita4 --png tomita4.png --dot tomita4.dot
     automata-probe show --regex '(ab)*' --alphabet abc
+    automata-probe show tomita3 --green --png t3.png     # Green's relations: D-classes as egg-boxes
 
 Prints the transition table of the minimal DFA (start state marked ``->``,
 accepting states ``*``, the dead state ``dead``), then the monoid summary of
 ``is-star-free``. ``--png`` draws the automaton (networkx + matplotlib),
-``--dot`` writes Graphviz source.
+``--dot`` writes Graphviz source. ``--green`` prints Green's relations of the
+syntactic monoid (each D-class as an egg-box: rows R-classes, columns
+L-classes, ``*`` marks idempotents) and makes ``--png`` draw the egg-boxes.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..automata import language_from_regex, load_language
 from ..automata.dfa import DFA
 from ..errors import LanguageNotFoundError, MonoidTooLargeError, excerpt
 from ..viz.drawing import save_dfa_figure
+from .green import render_green, save_green
 from .star_free import (
     add_size_arguments,
     alphabet_text,
@@ -41,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--png", type=Path, metavar="FILE", help="draw the automaton to this PNG file")
     p.add_argument("--dot", type=Path, metavar="FILE", help="write Graphviz source to this file")
     p.add_argument("--show-dead", action="store_true", help="draw the dead state too (--png, --dot)")
+    p.add_argument("--green", action="store_true", help="print Green's relations; --png draws the egg-box diagrams")
     p.add_argument("--rows", type=int, default=60, metavar="N", help="print at most N states of the table (default 60)")
     p.add_argument(
         "--max-monoid", type=int, default=2_000_000, metavar="N", help="cap on the monoid size (default 2,000,000)"
@@ -107,10 +112,17 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         for line in render_predictions(c):
             print(line)
+    if args.green:
+        print()
+        for line in render_green(dfa, max_monoid=args.max_monoid):
+            print(line)
     if args.dot:
         args.dot.write_text(dfa.to_dot(hide_dead=not args.show_dead), encoding="utf-8")
         print(f"\nwrote {args.dot}")
-    if args.png:
+    if args.png and args.green:
+        save_green(dfa, args.png, title=f"{language.name}: {language.description}", max_monoid=args.max_monoid)
+        print(f"wrote {args.png}")
+    elif args.png:
         save_dfa_figure(dfa, args.png, hide_dead=not args.show_dead, title=f"{language.name}: {language.description}"[:80])
         print(f"wrote {args.png}")
     return 0

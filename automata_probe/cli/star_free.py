@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dfa and is_counter_name(args.dfa) and "@" not in args.dfa:
         return _not_regular(args)
     language = resolve_language(args)
-    _hint_if_name(args)
+    hint_if_name(args)
     c = classify(language.dfa, max_monoid=args.max_monoid)
     if args.json:
         print(json.dumps(verdict_dict(language, c), indent=2, ensure_ascii=False))
@@ -150,12 +150,11 @@ def _not_regular(args: argparse.Namespace) -> int:
     return EXIT_NOT_STAR_FREE
 
 
-def _hint_if_name(args: argparse.Namespace) -> None:
-    """A PATTERN that is also a suite name was probably meant as ``--dfa``."""
+def hint_if_name(args: argparse.Namespace) -> None:
+    """A PATTERN that is also a suite name was probably meant as ``--dfa``: say so on stderr."""
     if not args.pattern or args.dfa:
         return
     try:
-
         if args.pattern in suite_names():
             print(
                 f"note: {args.pattern!r} is read as a regex; use --dfa {args.pattern} for the language of that name",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import AutomataProbeError
+from ..progress import Progress
 
 __all__ = ["Job", "SweepResult", "run_sweep", "read_results", "grid"]
 
@@ -225,7 +226,7 @@ def run_sweep(
         ``"process"`` (this machine) or ``"ray"`` (Ray, if installed: a running
         cluster when ``RAY_ADDRESS`` is set, else a local one).
     progress
-        Show a tqdm progress bar.
+        Show progress: a bar on a terminal, a line every 5% in a log.
     """
     keys = [j.key for j in jobs]
     if len(set(keys)) != len(keys):
@@ -239,18 +240,14 @@ def run_sweep(
     appender = _CsvAppender(path, existing)
     log.info("sweep: %d jobs, %d already done, %d to run", len(jobs), len(jobs) - len(todo), len(todo))
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="job")
+    bar = Progress(len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="job") if progress else None
 
     def finished(row: dict[str, Any]) -> None:
         appender.append(row)
         if row["status"] != "ok":
             log.warning("job %s failed: %s", row["key"], row["error"])
         if bar is not None:
-            bar.set_postfix_str(row["key"][:40])
+            bar.set_postfix(last=row["key"][:40])
             bar.update(1)
 
     cores = os.cpu_count() or 1

@@ -1,12 +1,15 @@
-"""Active learning: L* or Kearns-Vazirani through AALpy, the oracle answering.
+"""Active learning: L*, KV or L# through AALpy, the oracle answering.
 
-:func:`learn_dfa` runs L* (Angluin 1987) or KV through AALpy (Muskardin et
-al. 2022); membership queries go to a :class:`~automata_probe.extraction.oracles.MembershipOracle`
-through a cached system-under-learning wrapper. The equivalence oracle tests
-every word up to a length and random walks from every hypothesis state, a
-bounded number of words per round, rounds and membership queries
-(:class:`LearningBudget`), so the cost is bounded even when the model's
-language is not regular.
+:func:`learn_dfa` runs L* (Angluin 1987), Kearns-Vazirani or L#
+(Vaandrager et al. 2022) through AALpy (Muskardin et al. 2022); membership
+queries go to a :class:`~automata_probe.extraction.oracles.MembershipOracle`
+through a system-under-learning wrapper that caches every prefix in a
+:class:`~automata_probe.extraction.oracles.PrefixCache`. Equivalence queries
+are answered by :class:`~automata_probe.extraction.equivalence.CounterexampleSearch`,
+which looks where the model is used (the training and longer lengths, the
+language's words and their near-misses, the model's hidden states); every cost
+is bounded by a :class:`~automata_probe.extraction.equivalence.LearningBudget`,
+the wall time included, and a run that stops at a budget says so.
 
 AALpy is optional: ``pip install automata-probe[learn]``.
 """
@@ -15,16 +18,17 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..automata.dfa import DFA
-from ..automata.words import format_word
 from ..errors import AutomataProbeError, DataError
-from .oracles import Letters, MembershipOracle, prefix_acceptance
+from .equivalence import CounterexampleSearch, LearningBudget, describe_stop
+from .oracles import MembershipOracle, PrefixCache, prefix_acceptance
 from .tables import tidy_dfa
 
 __all__ = ["ALGORITHMS", "LearningBudget", "ActiveLearningResult", "learn_dfa", "dfa_from_aalpy"]
@@ -32,53 +36,7 @@ __all__ = ["ALGORITHMS", "LearningBudget", "ActiveLearningResult", "learn_dfa", 
 log = logging.getLogger(__name__)
 
 #: The active learners, by name.
-ALGORITHMS = ("lstar", "kv")
-
-
-@dataclass(frozen=True, kw_only=True)
-class LearningBudget:
-    """Bounds on the cost of :func:`learn_dfa`.
-
-    The equivalence oracle: each equivalence query tests (1) every word of
-    length ``<= exhaustive_length`` (all prefixes of the words of exactly that
-    length) and (2) for every hypothesis state, ``walks_per_state`` words: the
-    state's shortest access word followed by a random suffix of length
-    ``1..walk_length``. Every prefix of every test word is compared, and the
-    shortest disagreeing prefix is returned. Cost per round: at most
-    ``k^exhaustive_length + walks_per_state * n_states`` words.
-
-    The learner: at most ``max_rounds`` equivalence queries and
-    ``max_queries`` distinct membership queries (a model that is not a small
-    DFA makes L* ask without end); a hypothesis with more than ``max_states``
-    states is not tested further. When a budget runs out, the last
-    hypothesis is returned and the result says it did not converge.
-
-    ``exhaustive_length=None`` picks the largest length with at most
-    ``exhaustive_words`` words.
-    """
-
-    exhaustive_length: int | None = None
-    exhaustive_words: int = 2048
-    walks_per_state: int = 200
-    walk_length: int = 30
-    max_rounds: int = 30
-    max_states: int = 100
-    max_queries: int = 5000
-
-    def __post_init__(self) -> None:
-        for f in ("exhaustive_words", "walks_per_state", "walk_length", "max_rounds", "max_states", "max_queries"):
-            if getattr(self, f) < 1:
-                raise DataError(f"{f} must be >= 1, got {getattr(self, f)}")
-        if self.exhaustive_length is not None and self.exhaustive_length < 0:
-            raise DataError(f"exhaustive_length must be >= 0, got {self.exhaustive_length}")
-
-    def length_for(self, k: int) -> int:
-        if self.exhaustive_length is not None:
-            return self.exhaustive_length
-        n = 0
-        while k ** (n + 1) <= self.exhaustive_words:
-            n += 1
-        return n
+ALGORITHMS = ("lstar", "kv", "lsharp")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,17 +48,23 @@ class ActiveLearningResult:
     dfa
         The learnt DFA (minimal, canonical).
     algorithm
-        ``"lstar"`` or ``"kv"``.
+        ``"lstar"``, ``"kv"`` or ``"lsharp"``.
     rounds
         Equivalence queries asked.
     membership_queries
-        Distinct words the learner asked the oracle (cache misses of the
-        system-under-learning wrapper).
+        Distinct words the learner asked the oracle.
     test_words
-        Words the equivalence oracle ran, all rounds together.
+        Words the equivalence search ran, all rounds together.
     converged
-        The last hypothesis passed the equivalence test; False when a budget
-        (rounds or states) stopped learning.
+        The last hypothesis passed every stage of the equivalence search.
+    stop_reason
+        None when converged; else the budget that stopped learning
+        (``time``, ``queries``, ``rounds``, ``states``, ``test words``): the
+        hypothesis is unverified.
+    counterexamples
+        ``(word, stage)`` for each counterexample the search returned.
+    seconds
+        Wall time.
     """
 
     dfa: DFA
@@ -109,8 +73,23 @@ class ActiveLearningResult:
     membership_queries: int
     test_words: int
     converged: bool
+    stop_reason: str | None = None
+    counterexamples: tuple[tuple[tuple[str, ...], str], ...] = field(default=())
+    seconds: float = 0.0
+    refuted: bool = False
+
+    @property
+    def status(self) -> str:
+        """``"converged"``, ``"unverified: time budget spent"`` (nothing found
+        against the last hypothesis, but the search stopped early) or
+        ``"refuted: queries budget spent"`` (the last hypothesis has a
+        counterexample the learner had no budget to use)."""
+        return describe_stop(self.stop_reason, self.refuted)
 
     def to_dict(self) -> dict[str, Any]:
+        stages: dict[str, int] = {}
+        for _, stage in self.counterexamples:
+            stages[stage] = stages.get(stage, 0) + 1
         return {
             "algorithm": self.algorithm,
             "states": self.dfa.n_states,
@@ -118,10 +97,17 @@ class ActiveLearningResult:
             "membership_queries": self.membership_queries,
             "test_words": self.test_words,
             "converged": self.converged,
+            "stop_reason": self.stop_reason,
+            "status": self.status,
+            "refuted": self.refuted,
+            "counterexamples_by_stage": stages,
+            "counterexamples": ["".join(w) if all(len(a) == 1 for a in w) else " ".join(w)
+                                for w, _ in self.counterexamples],
+            "seconds": self.seconds,
         }
 
 
-def _require_aalpy() -> Any:
+def require_aalpy() -> Any:
     try:
         import aalpy  # noqa: F401
         from aalpy import learning_algs
@@ -165,8 +151,12 @@ def dfa_from_aalpy(automaton: Any, alphabet: Sequence[str], *, name: str = "") -
     return dfa.minimize()
 
 
-class _QueryBudgetExhausted(Exception):
-    """Raised inside AALpy's loop when the membership-query budget is spent."""
+class _BudgetExhausted(Exception):
+    """Raised inside AALpy's loop when the membership-query or time budget is spent."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _CachedSUL:
@@ -174,27 +164,40 @@ class _CachedSUL:
     into AALpy's ``SUL`` by :func:`_aalpy_classes`).
 
     ``step(None)`` answers the empty word (AALpy's convention for DFAs);
-    answers are cached per word, and ``query`` asks all prefixes at once.
+    ``query(word)`` answers every prefix of ``word`` from one walk of the
+    prefix cache, asking the oracle for the whole word when it is not known.
+    ``n_words`` counts distinct words asked; past ``max_queries`` of them, or
+    past ``deadline``, :class:`_BudgetExhausted` stops the learner.
     """
 
     num_queries: int
     num_steps: int
 
-    def __init__(self, oracle: MembershipOracle, max_queries: int) -> None:
+    def __init__(self, oracle: MembershipOracle, max_queries: int, deadline: float | None) -> None:
         super().__init__()
         self.oracle = oracle
+        self.letters = tuple(oracle.alphabet)
+        self.index = {a: i for i, a in enumerate(self.letters)}
         self.max_queries = max_queries
-        self.cache: dict[Letters, bool] = {}
+        self.deadline = deadline
+        self.cache = PrefixCache(len(self.letters))
+        self.n_words = 0
         self._prefix: list[str] = []
 
-    def ask(self, words: Sequence[Letters]) -> list[bool]:
-        missing = list(dict.fromkeys(w for w in words if w not in self.cache))
-        if missing and len(self.cache) + len(missing) > self.max_queries:
-            raise _QueryBudgetExhausted(len(self.cache))
-        if missing:
-            answers = np.asarray(self.oracle.accepts_batch(missing), dtype=bool)
-            self.cache.update(zip(missing, answers.tolist()))
-        return [self.cache[w] for w in words]
+    def answers(self, word: tuple) -> np.ndarray:
+        """``(L + 1,)`` acceptance of every prefix of ``word``."""
+        idx = [self.index[a] for a in word]
+        known = self.cache.prefixes(idx)
+        if known is not None:
+            return known
+        if self.n_words >= self.max_queries:
+            raise _BudgetExhausted("queries")
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise _BudgetExhausted("time")
+        self.n_words += 1
+        acc = np.asarray(prefix_acceptance(self.oracle, [tuple(word)])[0], dtype=bool)
+        self.cache.put(idx, acc)
+        return acc
 
     def pre(self) -> None:
         self._prefix = []
@@ -205,125 +208,73 @@ class _CachedSUL:
     def step(self, letter: Any) -> bool:
         if letter is not None:
             self._prefix.append(letter)
-        return self.ask([tuple(self._prefix)])[0]
+        return bool(self.answers(tuple(self._prefix))[-1])
 
     def query(self, word: tuple) -> list:
-        self.pre()
         self.num_queries += 1
-        word = tuple(word)
-        if not word:
-            out = self.ask([()])
-        else:
-            self.num_steps += len(word)
-            out = self.ask([word[: t + 1] for t in range(len(word))])
-        self.post()
-        return out
+        self.num_steps += len(word)
+        acc = self.answers(tuple(word))
+        return [bool(acc[0])] if not word else [bool(a) for a in acc[1:]]
 
 
-class _BudgetEquivalence:
-    """Bounded-cost equivalence oracle; see :class:`LearningBudget` (mixed into
-    AALpy's ``Oracle`` by :func:`_aalpy_classes`)."""
+class _SearchOracle:
+    """AALpy's equivalence oracle over a :class:`CounterexampleSearch` (mixed
+    into AALpy's ``Oracle`` by :func:`_aalpy_classes`)."""
 
-    def __init__(
-        self, alphabet: list, sul: Any, oracle: MembershipOracle, budget: LearningBudget, seed: int
-    ) -> None:
+    def __init__(self, alphabet: list, sul: Any, search: CounterexampleSearch,
+                 on_round: Callable[[CounterexampleSearch, DFA], None] | None) -> None:
         super().__init__(alphabet, sul)  # type: ignore[call-arg]
-        self.oracle = oracle
-        self.budget = budget
-        self.rng = np.random.default_rng(seed)
+        self.search = search
         self.letters = tuple(alphabet)
-        self.rounds = 0
-        self.test_words = 0
-        self.converged = False
-        self.last_hypothesis: DFA | None = None
-        n = budget.length_for(len(self.letters))
-        grid = np.indices((len(self.letters),) * n).reshape(n, -1).T if n else np.zeros((1, 0), int)
-        self.exhaustive = [tuple(self.letters[i] for i in row) for row in grid]
-
-    def _tests(self, hyp: DFA) -> list[Letters]:
-        """Every exhaustive word, then random walks from each state's access word."""
-        tests = list(self.exhaustive)
-        for u in _access_words(hyp):
-            lens = self.rng.integers(1, self.budget.walk_length + 1, size=self.budget.walks_per_state)
-            for L in lens:
-                v = self.rng.integers(0, len(self.letters), size=int(L))
-                tests.append(u + tuple(self.letters[i] for i in v))
-        return tests
+        self.on_round = on_round
 
     def find_cex(self, hypothesis: Any) -> tuple | None:
-        self.rounds += 1
         hyp = dfa_from_aalpy(hypothesis, self.letters)
-        self.last_hypothesis = hyp
-        if hyp.n_states > self.budget.max_states:
-            log.warning("hypothesis has %d states > max_states=%d; stopping", hyp.n_states, self.budget.max_states)
-            self.converged = False
-            return None
-        tests = self._tests(hyp)
-        self.test_words += len(tests)
-        best = _shortest_disagreement(hyp, tests, prefix_acceptance(self.oracle, tests))
-        self.converged = best is None
-        if best is not None:
-            log.debug("round %d: counterexample %s", self.rounds, format_word(best))
-        return best
-
-
-def _shortest_disagreement(hyp: DFA, tests: Sequence[Letters], got: Sequence[np.ndarray]) -> Letters | None:
-    """The shortest prefix of a test word on which ``hyp`` and the oracle's answers differ."""
-    best: Letters | None = None
-    for w, acc in zip(tests, got):
-        want = hyp.accept_mask[hyp.run(w)]  # (L+1,)
-        bad = np.flatnonzero(want != np.asarray(acc, dtype=bool))
-        if bad.size:
-            cex = w[: int(bad[0])]
-            if best is None or len(cex) < len(best):
-                best = cex
-    return best
+        cex = self.search.find(hyp)
+        if self.on_round is not None:
+            self.on_round(self.search, hyp)
+        return cex
 
 
 @lru_cache(maxsize=1)
 def _aalpy_classes() -> tuple[type, type]:
     """The SUL and equivalence-oracle classes (AALpy is imported lazily)."""
-    _require_aalpy()
+    require_aalpy()
     from aalpy.base import SUL, Oracle
 
     class OracleSUL(_CachedSUL, SUL):
         __doc__ = _CachedSUL.__doc__
 
-    class BudgetEqOracle(_BudgetEquivalence, Oracle):
-        __doc__ = _BudgetEquivalence.__doc__
+    class SearchEqOracle(_SearchOracle, Oracle):
+        __doc__ = _SearchOracle.__doc__
 
-    return OracleSUL, BudgetEqOracle
-
-
-def _access_words(dfa: DFA) -> list[Letters]:
-    """The shortest (BFS, alphabet order) word reaching each reachable state."""
-    access: dict[int, Letters] = {dfa.start: ()}
-    queue = [dfa.start]
-    for q in queue:
-        for i, r in enumerate(dfa.transitions[q]):
-            if r not in access:
-                access[r] = access[q] + (dfa.alphabet[i],)
-                queue.append(r)
-    return [access[q] for q in queue]
+    return OracleSUL, SearchEqOracle
 
 
 def _run_learner(
     learning_algs: Any, algorithm: str, letters: list, sul: Any, eq: Any, budget: LearningBudget
-) -> tuple[DFA, bool]:
-    """Run AALpy with Python's ``random`` seeded by the caller: (hypothesis, query budget spent)."""
+) -> tuple[DFA, str | None]:
+    """Run AALpy (Python's ``random`` seeded by the caller): (hypothesis, the budget that stopped it)."""
+    common = dict(automaton_type="dfa", max_learning_rounds=budget.max_rounds, print_level=0,
+                  cache_and_non_det_check=False)  # the SUL caches every prefix itself, in a trie
     try:
-        run = learning_algs.run_Lstar if algorithm == "lstar" else learning_algs.run_KV
-        hypothesis = run(letters, sul, eq, automaton_type="dfa", max_learning_rounds=budget.max_rounds, print_level=0)
-        return dfa_from_aalpy(hypothesis, letters), False
-    except _QueryBudgetExhausted:
-        if eq.last_hypothesis is None:
-            raise DataError(
-                f"{algorithm} spent its budget of {budget.max_queries} membership queries before its first "
-                "hypothesis; raise max_queries"
-            ) from None
-        log.warning("%s: membership-query budget of %d spent; returning the last hypothesis",
-                    algorithm, budget.max_queries)
-        return eq.last_hypothesis, True
+        if algorithm == "lstar":
+            hypothesis = learning_algs.run_Lstar(letters, sul, eq, **common)
+        elif algorithm == "kv":
+            hypothesis = learning_algs.run_KV(letters, sul, eq, **common)
+        else:
+            if not hasattr(learning_algs, "run_Lsharp"):
+                raise AutomataProbeError("L# needs AALpy >= 1.5; pip install -U aalpy")
+            hypothesis = learning_algs.run_Lsharp(letters, sul, eq, **common)
+        return dfa_from_aalpy(hypothesis, letters), None
+    except _BudgetExhausted as stop:
+        last = eq.search.last_hypothesis
+        if last is None:
+            what = (f"{budget.max_queries} membership queries" if stop.reason == "queries"
+                    else f"{budget.seconds:g} seconds")
+            raise DataError(f"{algorithm} spent its budget of {what} before its first hypothesis; raise it") from None
+        log.warning("%s: %s budget spent; returning the last hypothesis, unverified", algorithm, stop.reason)
+        return last, stop.reason
 
 
 def learn_dfa(
@@ -333,57 +284,85 @@ def learn_dfa(
     budget: LearningBudget | None = None,
     seed: int = 0,
     name: str = "",
+    reference: DFA | None = None,
+    seeds: Sequence[Sequence[str]] = (),
+    on_round: Callable[[dict[str, Any]], None] | None = None,
 ) -> ActiveLearningResult:
-    """Learn a DFA from membership queries with L* or KV (through AALpy).
+    """Learn a DFA from membership queries with L*, KV or L# (through AALpy).
 
     Parameters
     ----------
     oracle
         Answers membership queries (:class:`~automata_probe.extraction.oracles.DFAOracle`,
-        :class:`~automata_probe.extraction.oracles.ModelOracle`).
+        :class:`~automata_probe.extraction.oracles.ModelOracle`); with a
+        ``hidden_states`` method the equivalence search also looks inside.
     algorithm
-        ``"lstar"`` (Angluin's L*, Rivest-Schapire counterexample processing)
-        or ``"kv"`` (Kearns-Vazirani).
+        ``"lstar"`` (Angluin's L*, Rivest-Schapire counterexample processing),
+        ``"kv"`` (Kearns-Vazirani) or ``"lsharp"`` (L#).
     budget
-        Bounds on the equivalence oracle (default :class:`LearningBudget()`).
+        Bounds on the equivalence search and the learner (default :class:`LearningBudget()`).
     seed
-        Seeds the equivalence oracle's random walks (and Python's ``random``
-        for AALpy's internals, restored afterwards).
+        Seeds the equivalence search (and Python's ``random`` for AALpy's
+        internals, restored afterwards).
+    reference
+        The truth: its words and their near-misses are tested in ``budget.test_bins``.
+    seeds
+        Words tested first in every equivalence query (the model's known
+        errors, so the learner has to account for them).
+    on_round
+        Called after each equivalence query with ``round``, ``states``,
+        ``queries``, ``test words`` and ``seconds``.
 
     Raises
     ------
     AutomataProbeError
         When AALpy is not installed.
+    DataError
+        An unknown algorithm, or a budget spent before the first hypothesis.
     """
     if algorithm not in ALGORITHMS:
-        raise DataError(f"unknown learning algorithm {algorithm!r}; expected lstar or kv")
-    learning_algs = _require_aalpy()
+        raise DataError(f"unknown learning algorithm {algorithm!r}; expected one of {', '.join(ALGORITHMS)}")
+    learning_algs = require_aalpy()
     budget = budget or LearningBudget()
-    OracleSUL, BudgetEqOracle = _aalpy_classes()
+    OracleSUL, SearchEqOracle = _aalpy_classes()
     letters = list(oracle.alphabet)
-    sul = OracleSUL(oracle, budget.max_queries)
-    eq = BudgetEqOracle(letters, sul, oracle, budget, seed)
+    t0 = time.perf_counter()
+    deadline = None if budget.seconds is None else t0 + budget.seconds
+    sul = OracleSUL(oracle, budget.max_queries, deadline)
+    search = CounterexampleSearch(oracle, budget, reference=reference, seeds=seeds, seed=seed, deadline=deadline)
+
+    def report(s: CounterexampleSearch, hyp: DFA) -> None:
+        if on_round is not None:
+            on_round({"round": s.rounds, "states": hyp.n_states, "queries": sul.n_words,
+                      "test words": s.test_words, "seconds": time.perf_counter() - t0})
+
+    eq = SearchEqOracle(letters, sul, search, report)
     state = random.getstate()
     random.seed(seed)
     try:
-        learnt, exhausted = _run_learner(learning_algs, algorithm, letters, sul, eq, budget)
+        learnt, stopped = _run_learner(learning_algs, algorithm, letters, sul, eq, budget)
     finally:
         random.setstate(state)
+    if stopped is None:
+        stopped = search.stop_reason
+    if stopped is None and (search.refuted or search.last_hypothesis is None
+                            or learnt.minimize() != search.last_hypothesis.minimize()):
+        # AALpy stopped at max_learning_rounds (KV counts its internal refinements too):
+        # what it returns was never tested, or failed its test
+        stopped = "rounds"
     result = ActiveLearningResult(
         dfa=tidy_dfa(learnt, name),
         algorithm=algorithm,
-        rounds=eq.rounds,
-        membership_queries=len(sul.cache),
-        test_words=eq.test_words,
-        converged=eq.converged and not exhausted,
+        rounds=search.rounds,
+        membership_queries=sul.n_words,
+        test_words=search.test_words,
+        converged=stopped is None,
+        stop_reason=stopped,
+        counterexamples=tuple(search.found),
+        seconds=time.perf_counter() - t0,
+        refuted=stopped is not None and search.refuted,
     )
-    log.info(
-        "%s: %d states after %d rounds, %d membership queries, %d test words%s",
-        algorithm,
-        result.dfa.n_states,
-        result.rounds,
-        result.membership_queries,
-        result.test_words,
-        "" if result.converged else " (budget reached)",
-    )
+    log.info("%s: %d states after %d rounds, %d membership queries, %d test words, %.1fs; %s",
+             algorithm, result.dfa.n_states, result.rounds, result.membership_queries, result.test_words,
+             result.seconds, result.status)
     return result

@@ -20,6 +20,7 @@ from ..errors import DataError
 
 __all__ = [
     "Letters",
+    "PrefixCache",
     "MembershipOracle",
     "DFAOracle",
     "ModelOracle",
@@ -30,6 +31,90 @@ __all__ = [
 
 #: A word as a tuple of letters (:func:`automata_probe.automata.dfa.split_word`).
 Letters = tuple[str, ...]
+
+
+class PrefixCache:
+    """Known answers for words and all their prefixes, in a trie.
+
+    A dictionary keyed by every prefix of every queried word holds ``L^2 / 2``
+    letters for one word of length ``L``: at ``L = 250`` a few thousand words
+    took gigabytes. The trie holds one node per distinct prefix, as rows of a
+    numpy array: ``O(total letters)`` memory, about 13 bytes per node for a
+    binary alphabet.
+
+    Parameters
+    ----------
+    k
+        Alphabet size; words are given as letter indices ``0..k-1``.
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k = int(k)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every answer."""
+        self._children = np.full((1024, self.k), -1, dtype=np.int32)  # (capacity, k); -1: no child
+        self._label = np.full(1024, -1, dtype=np.int8)  # (capacity,); -1 unknown, 0 rejected, 1 accepted
+        self.n_nodes = 1  # node 0 is the empty word
+
+    def __len__(self) -> int:
+        """Nodes (distinct prefixes) stored."""
+        return self.n_nodes
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._children.nbytes + self._label.nbytes)
+
+    def _node(self, word: Sequence[int]) -> int:
+        """The node of ``word``, or -1 when it was never stored."""
+        node = 0
+        children = self._children
+        for a in word:
+            node = int(children[node, a])
+            if node < 0:
+                return -1
+        return node
+
+    def _grow(self) -> None:
+        cap = 2 * len(self._children)
+        self._children = np.concatenate([self._children, np.full_like(self._children, -1)])[:cap]
+        self._label = np.concatenate([self._label, np.full_like(self._label, -1)])[:cap]
+
+    def get(self, word: Sequence[int]) -> int:
+        """1 (accepted), 0 (rejected) or -1 (not known)."""
+        node = self._node(word)
+        return -1 if node < 0 else int(self._label[node])
+
+    def prefixes(self, word: Sequence[int]) -> np.ndarray | None:
+        """The ``(L + 1,)`` answers for every prefix of ``word``, or None when one is not known."""
+        out = np.empty(len(word) + 1, dtype=bool)
+        node = 0
+        children, label = self._children, self._label
+        for t in range(len(word) + 1):
+            if label[node] < 0:
+                return None
+            out[t] = label[node] == 1
+            if t < len(word):
+                node = int(children[node, word[t]])
+                if node < 0:
+                    return None
+        return out
+
+    def put(self, word: Sequence[int], labels: np.ndarray) -> None:
+        """Store the ``(L + 1,)`` answers for every prefix of ``word`` (length ``L``)."""
+        node = 0
+        self._label[0] = labels[0]
+        for t, a in enumerate(word):
+            nxt = int(self._children[node, a])
+            if nxt < 0:
+                if self.n_nodes == len(self._children):
+                    self._grow()
+                nxt = self.n_nodes
+                self._children[node, a] = nxt
+                self.n_nodes += 1
+            self._label[nxt] = labels[t + 1]
+            node = nxt
 
 @runtime_checkable
 class MembershipOracle(Protocol):
@@ -82,6 +167,12 @@ class DFAOracle:
             return np.zeros(0, dtype=bool)
         states = self.dfa.run_indices(idx)  # (B, Lmax+1)
         return self.dfa.accept_mask[states[np.arange(len(words)), lengths]]
+
+    def hidden_states(self, words: Sequence[Word]) -> list[np.ndarray]:
+        """The "activation" along each word: the one-hot DFA state, ``(L + 1, n_states)``
+        per word (what a white-box search sees of a perfect model)."""
+        eye = np.eye(self.dfa.n_states, dtype=np.float32)
+        return [eye[np.asarray(self.dfa.run(w))] for w in words]
 
 
 def acceptance_from_outputs(
@@ -184,8 +275,12 @@ class ModelOracle:
     device
         Torch device for the forward passes.
     max_cache
-        Cached answers kept at most; the cache is emptied when it would grow
-        past this (answers are recomputed, never wrong).
+        Cached prefixes kept at most (a :class:`PrefixCache`, about 13 bytes
+        each); the cache is emptied when it would grow past this (answers are
+        recomputed, never wrong).
+    site
+        The site whose activations :meth:`hidden_states` returns (default:
+        the model's last site, e.g. ``final``).
 
     Attributes
     ----------
@@ -202,7 +297,8 @@ class ModelOracle:
         dfa: DFA | None = None,
         batch_size: int = 256,
         device: str = "cpu",
-        max_cache: int = 2_000_000,
+        max_cache: int = 20_000_000,
+        site: str | None = None,
     ) -> None:
         if task not in TASKS:
             raise DataError(f"unknown task {task!r}; expected next, member or state")
@@ -215,8 +311,9 @@ class ModelOracle:
         self.alphabet = tuple(tokenizer.alphabet)
         self.batch_size = int(batch_size)
         self.device = device
-        self.cache: dict[Letters, bool] = {}
+        self.cache = PrefixCache(len(self.alphabet))
         self.max_cache = int(max_cache)
+        self.site = site
         self.n_forward_words = 0
         self._encoder = Tokenizer(alphabet=self.alphabet)  # word -> ids; unknown letters raise
 
@@ -259,27 +356,67 @@ class ModelOracle:
         letters = [split_word(w, self.alphabet) for w in words]
         encoded = [self._indices(w) for w in letters]
         outs = self._forward(encoded)
-        if len(self.cache) + sum(len(w) + 1 for w in letters) > self.max_cache:
+        if len(self.cache) + sum(len(w) for w in letters) > self.max_cache:
             self.cache.clear()
         accepted, alive = [], []
-        for w, idx, o in zip(letters, encoded, outs):
+        for idx, o in zip(encoded, outs):
             acc = acceptance_from_outputs(o, idx, self.task, self.dfa)  # (L+1,)
-            for t in range(len(w) + 1):
-                self.cache[w[:t]] = bool(acc[t])
+            self.cache.put(idx, acc)
             accepted.append(acc)
             alive.append(alive_from_outputs(o, idx, self.task))
         return accepted, alive
 
     def prefix_acceptance(self, words: Sequence[Word]) -> list[np.ndarray]:
-        """For each word of length ``L``, the model's ``(L + 1,)`` acceptance of its prefixes."""
-        return self.prefix_readings(words)[0]
+        """For each word of length ``L``, the model's ``(L + 1,)`` acceptance of its prefixes
+        (from the cache where every prefix is known, else from one forward pass)."""
+        encoded = [self._indices(split_word(w, self.alphabet)) for w in words]
+        out: list[np.ndarray | None] = [self.cache.prefixes(i) for i in encoded]
+        missing = [j for j, a in enumerate(out) if a is None]
+        if missing:
+            for j, acc in zip(missing, self.prefix_readings([words[j] for j in missing])[0]):
+                out[j] = acc
+        return out  # type: ignore[return-value]
 
     def accepts_batch(self, words: Sequence[Word]) -> np.ndarray:
         letters = [split_word(w, self.alphabet) for w in words]
-        missing = {w for w in letters if w not in self.cache}
+        encoded = [self._indices(w) for w in letters]
+        known = np.fromiter((self.cache.get(i) for i in encoded), dtype=np.int8, count=len(encoded))
+        missing = {letters[i] for i in np.flatnonzero(known < 0)}
         if missing:
-            self.prefix_acceptance(_maximal_words(missing))
-        return np.fromiter((self.cache[w] for w in letters), dtype=bool, count=len(letters))
+            run = _maximal_words(missing)
+            answers = {w: acc[-1] for w, acc in zip(run, self.prefix_acceptance(run))}
+            for i in np.flatnonzero(known < 0):  # a prefix of a run word: its answer is on that run
+                w = letters[i]
+                known[i] = answers[w] if w in answers else self.cache.get(encoded[i])
+        if (known < 0).any():  # the cache was emptied in between: ask those again, without it
+            for i in np.flatnonzero(known < 0):
+                known[i] = self.prefix_acceptance([letters[i]])[0][-1]
+        return known.astype(bool)
+
+    def hidden_states(self, words: Sequence[Word]) -> list[np.ndarray]:
+        """The model's activation at :attr:`site` along each word: ``(L + 1, F)`` per word
+        (row ``t`` after reading ``[BOS, w1..wt]``), through ``forward_sites``."""
+        import torch
+
+        site = self.site or self.model.site_names()[-1]
+        encoded = [self._indices(split_word(w, self.alphabet)) for w in words]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        result: list[np.ndarray | None] = [None] * len(encoded)
+        was_training = getattr(self.model, "training", False)
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                for s in range(0, len(order), self.batch_size):
+                    chunk = order[s : s + self.batch_size]
+                    tokens, _ = tokens_from_indices(*pad_words([encoded[i] for i in chunk]))  # (B, T)
+                    h = self.model.forward_sites(torch.from_numpy(tokens).to(self.device), sites=[site]).sites[site]
+                    h = h.float().cpu().numpy()  # (B, T, F)
+                    for r, i in enumerate(chunk):
+                        result[i] = h[r, : len(encoded[i]) + 1]
+        finally:
+            if was_training:
+                self.model.train()
+        return result  # type: ignore[return-value]
 
 
 def _maximal_words(words: set[Letters]) -> list[Letters]:

@@ -55,6 +55,7 @@ from ..automata.language import Language, language_and_dfa
 from ..data import SOURCES, TASKS, Batch, LengthBin, Tokenizer, check_bins, default_source, lengths_with_words
 from ..data import n_outputs, sample_batch
 from ..errors import AlphabetError, CheckpointError, DataError, ModelError
+from ..progress import Progress
 from .checkpoint import Checkpoint, save_checkpoint
 from .evaluation import EvalReport, evaluate, final_table_seed, validation_seed
 
@@ -545,15 +546,11 @@ class _Run:
 
 
 class _Bar:
-    """The progress bar of a run (loss, validation accuracy, tokens/s), or nothing."""
+    """The progress of a run (loss, validation accuracy, tokens/s): a bar on a
+    terminal, a line every 5% in a log (:class:`~automata_probe.progress.Progress`)."""
 
     def __init__(self, enabled: bool, total: int, initial: int, name: str) -> None:
-        self.bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, initial=initial, desc=f"train {name}", unit="step", dynamic_ncols=True)
-        self.postfix: dict[str, str] = {}
+        self.bar = Progress(total, initial=initial, desc=f"train {name}", unit="step") if enabled else None
         self.t_window, self.tok_window = time.perf_counter(), 0
 
     def on_step(self, step: int, loss: float, positions: int) -> None:
@@ -562,17 +559,14 @@ class _Bar:
         self.tok_window += positions
         now = time.perf_counter()
         if now - self.t_window > 0.5 or step == 1:
-            self.postfix["loss"] = f"{loss:.4f}"
-            self.postfix["tok/s"] = f"{self.tok_window / max(now - self.t_window, 1e-9):,.0f}"
-            self.bar.set_postfix(self.postfix, refresh=False)
+            tok_s = self.tok_window / max(now - self.t_window, 1e-9)
+            self.bar.set_postfix({"loss": f"{loss:.4f}", "tok/s": f"{tok_s:,.0f}"})
             self.t_window, self.tok_window = now, 0
         self.bar.update(1)
 
     def on_eval(self, r: Any) -> None:
         if self.bar is not None:
-            self.postfix["val strict"] = f"{100 * r.strict:.1f}%"
-            self.postfix["val token"] = f"{100 * r.token:.2f}%"
-            self.bar.set_postfix(self.postfix)
+            self.bar.set_postfix({"val strict": f"{100 * r.strict:.1f}%", "val token": f"{100 * r.token:.2f}%"})
 
     def close(self) -> None:
         if self.bar is not None:
@@ -609,7 +603,8 @@ def train(
         optimizer state, step, RNG states and counters are restored and
         training continues from the next step.
     progress
-        Show a tqdm progress bar (loss, validation accuracy, tokens/s).
+        Show progress (loss, validation accuracy, tokens/s): a bar on a terminal,
+        a line every 5% when stderr is a file or a pipe.
     on_eval
         Called with ``(step, report)`` after each validation.
 

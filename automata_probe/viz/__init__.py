@@ -1,4 +1,4 @@
-"""Pictures: automata side by side, disagreement curves, probe reports, the papers' figures (matplotlib, Agg).
+"""Pictures: automata side by side, disagreement curves, fidelity to a model, probe reports, the papers' figures (matplotlib, Agg).
 
 The names below are loaded from their modules on first use (PEP 562): the
 drawings of automata need neither torch nor the probing stage, so ``show``
@@ -13,7 +13,10 @@ _HOMES = {
     "draw_comparison": "drawing",
     "draw_dfa": "drawing",
     "plot_disagreement": "drawing",
+    "plot_fidelity": "fidelity_plots",
     "save_dfa_figure": "drawing",
+    "draw_egg_box": "eggbox",
+    "save_egg_box_figure": "eggbox",
     "accuracy_figure": "probe_plots",
     "confusion_figure": "probe_plots",
     "length_figure": "probe_plots",

@@ -296,7 +296,8 @@ def plot_disagreement(
         sample (drawn with hollow markers), False where exact.
     log_scale
         Logarithmic y axis; default: when positive rates span more than two
-        decades. Zero rates cannot sit on a log axis and are drawn on the
+        decades or one lies below 1% (a linear axis would hide it); else a
+        linear axis topped by the largest rate. Zero rates cannot sit on a log axis and are drawn on the
         bottom edge with a marker labelled 0.
     """
     import matplotlib
@@ -305,8 +306,8 @@ def plot_disagreement(
     import matplotlib.pyplot as plt
 
     positive = [r for c in curves.values() for r in c if r > 0]
-    if log_scale is None:
-        log_scale = bool(positive) and max(positive) / min(positive) > 100
+    if log_scale is None:  # a rate below 1% would sit on the floor of a linear axis
+        log_scale = bool(positive) and (max(positive) / min(positive) > 100 or min(positive) < 0.01)
     floor = min(positive) / 3 if positive and log_scale else 0.0
     fig, ax = plt.subplots(figsize=(7, 4))
     try:
@@ -332,8 +333,9 @@ def plot_disagreement(
         ax.set_xlabel("word length n")
         ax.set_ylabel("disagreeing words / all words")
         ax.set_title(title, fontsize=10)
-        if not log_scale:
-            ax.set_ylim(-0.02, max(0.1, 1.1 * max(positive, default=0.0)))
+        if not log_scale:  # adaptive: the largest rate fills the axis
+            top = 1.15 * max(positive, default=0.0) or 1.0
+            ax.set_ylim(-0.03 * top, top)
         if not positive:
             ax.text(0.5, 0.5, "no disagreement at any length", transform=ax.transAxes, ha="center", color="#666666")
         if sampled is not None and any(np.any(v) for v in sampled.values()):

@@ -116,3 +116,33 @@ class Tok:
 
     def encode(self, word) -> np.ndarray:  # noqa: ANN001
         return np.array([1] + [2 + self.alphabet.index(a) for a in word], dtype=np.int64)
+
+
+def first_equals_last(name: str = "first_last") -> DFA:
+    """Words over {0, 1} whose last letter equals the first (the empty word too): the
+    state must remember the first letter, as in the issue's 8-state star-free language."""
+    trans = {"s": {"0": "f0l0", "1": "f1l1"}}
+    for f in "01":
+        for last in "01":
+            trans[f"f{f}l{last}"] = {a: f"f{f}l{a}" for a in "01"}
+    return DFA.from_table(alphabet=B, transitions=trans, start="s", accept=["s", "f0l0", "f1l1"], name=name)
+
+
+def forgetful(truth_len: int = 40) -> DFA:
+    """A "model" of :func:`first_equals_last` with a planted error at long words: right up
+    to length ``truth_len``; beyond, it has forgotten the first letter and accepts
+    exactly the words ending in 0 (so it errs on every longer word that starts with 1)."""
+    cap = truth_len + 1
+    states = [("s",)] + [(n, f, last) for n in range(1, cap + 1) for f in "01" for last in "01"]
+    index = {s: i for i, s in enumerate(states)}
+    rows = []
+    for s in states:
+        if s == ("s",):
+            rows.append(tuple(index[(1, a, a)] for a in B))
+        else:
+            n, f, _ = s
+            rows.append(tuple(index[(min(n + 1, cap), f, a)] for a in B))
+    accept = {index[("s",)]} | {index[s] for s in states[1:] if (s[0] < cap and s[1] == s[2])
+                                or (s[0] == cap and s[2] == "0")}
+    return DFA(alphabet=B, transitions=tuple(rows), start=0, accepting=frozenset(accept),
+               name=f"forgetful{truth_len}").minimize()

@@ -23,7 +23,7 @@ def tomita4() -> DFA:
     return tomita(4)
 
 
-@pytest.mark.parametrize("algorithm", ["lstar", "kv"])
+@pytest.mark.parametrize("algorithm", ["lstar", "kv", "lsharp"])
 @pytest.mark.parametrize("n", range(1, 8))
 def test_active_learning_recovers_every_tomita_grammar(n: int, algorithm: str) -> None:
     pytest.importorskip("aalpy")
@@ -55,9 +55,10 @@ def test_active_learning_stops_at_the_query_budget() -> None:
     """A learner that runs out of membership queries returns its last tested hypothesis."""
     pytest.importorskip("aalpy")
     mod12 = DFA(alphabet=B, transitions=tuple(((q + 1) % 12, q) for q in range(12)), start=0, accepting={0})
-    res = learn_dfa(DFAOracle(mod12), algorithm="lstar", budget=LearningBudget(max_queries=40), seed=0)
-    assert not res.converged
-    assert res.membership_queries <= 40 and res.rounds >= 1
+    res = learn_dfa(DFAOracle(mod12), algorithm="lstar", budget=LearningBudget(max_queries=12), seed=0)
+    assert not res.converged and res.stop_reason == "queries"
+    assert res.refuted and res.status == "refuted: queries budget spent"  # its counterexample was never used
+    assert res.membership_queries <= 12 and res.rounds >= 1
     with pytest.raises(DataError, match="before its first hypothesis"):
         learn_dfa(DFAOracle(mod12), algorithm="lstar", budget=LearningBudget(max_queries=2), seed=0)
 

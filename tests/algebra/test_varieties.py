@@ -1,0 +1,285 @@
+"""Every class decision against brute force from the definitions, every certificate re-checked by running the DFA."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from automata_probe.algebra.equations import EquationViolation, parse_equation
+from automata_probe.algebra.strict import DeletionViolation, MinimalForbidden, SubstitutionViolation
+from automata_probe.algebra.testability import (
+    ParameterWitness,
+    definite_key,
+    generalized_definite_key,
+    local_key,
+    piecewise_key,
+    reverse_definite_key,
+    threshold_key,
+)
+from automata_probe.algebra.varieties import decide_varieties
+from automata_probe.algebra.verdicts import CLASSES
+from automata_probe.automata import load_language, regex_to_dfa, suite_names
+from automata_probe.errors import DFAError
+
+from .reference import dfa_from_rows, small_dfas
+from .varieties_reference import Brute, boundary_factors, key_is_sound, memberships
+
+#: The default suite runs thousands of random DFAs across these tests; `-m slow` runs a bigger sweep.
+FAST = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SWEEP = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+KEYS = {
+    "j_trivial": ("piecewise", piecewise_key),
+    "locally_testable": ("local", local_key),
+    "definite": ("definite", definite_key),
+    "reverse_definite": ("reverse_definite", reverse_definite_key),
+    "generalized_definite": ("generalized_definite", generalized_definite_key),
+}
+
+
+def explicit_check(cert, dfa):
+    """Re-check a certificate by running ``dfa`` on explicit words."""
+    if isinstance(cert, EquationViolation):
+        lhs, rhs = cert.sides(dfa)
+        a = dfa.accepts(cert.prefix + lhs + cert.suffix)
+        b = dfa.accepts(cert.prefix + rhs + cert.suffix)
+        return a != b and cert.check(dfa)
+    if isinstance(cert, SubstitutionViolation):
+        for n in range(cert.n_min, cert.n_min + 4 if cert.z else cert.n_min + 1):
+            a, b, c = cert.words(n)
+            if not (dfa.accepts(a) and dfa.accepts(b) and not dfa.accepts(c)):
+                return False
+        return cert.check(dfa)
+    return cert.check(dfa)
+
+
+#: Largest monoid the brute-force reference is built for (it holds an m x m table of int64).
+BRUTE_LIMIT = 400
+
+
+def check_against_brute_force(dfa, max_len=6):
+    v = decide_varieties(dfa, budget=20_000)
+    member = memberships(dfa, max_len if dfa.n_letters < 3 else max_len - 1)
+    for verdict in v.verdicts:
+        if verdict.certificate is not None:
+            assert explicit_check(verdict.certificate, dfa), verdict.key  # the unminimized DFA
+    if v.monoid_size > BRUTE_LIMIT:
+        return v
+    brute = Brute(dfa)
+    small = brute.S.size <= 12
+    for c in CLASSES:
+        verdict = v[c.key]
+        assert verdict.holds is not None, c.key
+        if c.key in ("strictly_local", "strictly_piecewise"):
+            continue
+        if c.key == "dot_depth_one" and not small:
+            continue
+        if c.key == "locally_threshold_testable" and brute.S.size > 20:
+            continue
+        assert verdict.holds == brute.holds(c.key), c.key
+    for verdict in v.verdicts:
+        if verdict.certificate is not None:
+            assert explicit_check(verdict.certificate, dfa), verdict.key  # the unminimized DFA
+        if verdict.lower is not None:
+            assert verdict.lower.check(dfa), verdict.key
+    # parameters: sound on all words up to max_len, and k - 1 shown to fail
+    for key, (family, key_fn) in KEYS.items():
+        verdict = v[key]
+        if verdict.holds and verdict.parameter:
+            k = verdict.parameter["k"]
+            assert key_is_sound(member, lambda w: key_fn(w, k)), key
+            if k > (1 if family == "local" else 0):
+                assert isinstance(verdict.lower, ParameterWitness) and verdict.lower.k == k - 1
+    ltt = v["locally_threshold_testable"]
+    if ltt.holds and ltt.parameter:
+        k, t = ltt.parameter["k"], ltt.parameter["t"]
+        assert key_is_sound(member, lambda w: threshold_key(w, k, t))
+    return v
+
+
+@FAST
+@given(small_dfas(max_states=4))
+def test_classes_match_brute_force_on_random_dfas(dfa):
+    check_against_brute_force(dfa)
+
+
+@pytest.mark.slow
+@SWEEP
+@given(small_dfas(max_states=6))
+def test_classes_match_brute_force_sweep(dfa):
+    check_against_brute_force(dfa, max_len=7)
+
+
+def brute_strictly_local(member, k):
+    """SL_k by definition on the words of ``member``: G from the words of L, then L = {w : factors in G}."""
+    grammar = set().union(*(boundary_factors(w, k) for w, m in member.items() if m))
+    return all(m == (boundary_factors(w, k) <= grammar) for w, m in member.items())
+
+
+@FAST
+@given(small_dfas(max_states=4))
+def test_strict_classes_match_their_definitions(dfa):
+    v = decide_varieties(dfa, budget=20_000)
+    sl, sp = v["strictly_local"], v["strictly_piecewise"]
+    member = memberships(dfa, 6 if dfa.n_letters < 3 else 5)
+    if sl.holds:
+        k = sl.parameter["k"]
+        assert brute_strictly_local(member, k)
+        if k > 1:
+            assert isinstance(sl.lower, SubstitutionViolation) and explicit_check(sl.lower, dfa)
+            assert len(sl.lower.x1) == k - 2 and not sl.lower.z
+    else:
+        assert explicit_check(sl.certificate, dfa)
+    closed = all(member[w[:i] + w[i + 1:]] for w in member if member[w] for i in range(len(w)))
+    longest = max(len(w) for w in member)
+    if sp.holds:
+        assert closed
+        forbidden = [w for w in member if not member[w] and all(member[w[:i] + w[i + 1:]] for i in range(len(w)))]
+        if sp.parameter["k"] < longest:
+            assert max((len(w) for w in forbidden), default=0) == sp.parameter["k"]
+        if sp.lower is not None:
+            assert isinstance(sp.lower, MinimalForbidden) and sp.lower.check(dfa)
+    else:
+        assert isinstance(sp.certificate, DeletionViolation) and sp.certificate.check(dfa)
+        assert not closed or len(sp.certificate.u) + len(sp.certificate.v) + 1 > longest
+
+
+# ------------------------------------------------------------ textbook examples
+def verdicts(pattern, alphabet):
+    dfa = regex_to_dfa(pattern, alphabet)
+    v = decide_varieties(dfa)
+    assert v.check(dfa)
+    return v
+
+
+def test_a_star_b_star_is_2_piecewise_testable():
+    v = verdicts("a*b*", "ab")
+    assert v["j_trivial"].holds and v["j_trivial"].parameter == {"k": 2}
+    lower = v["j_trivial"].lower
+    assert lower.k == 1 and piecewise_key((0, 1), 1) == piecewise_key((1, 0), 1)  # ab in, ba out
+    assert v["strictly_piecewise"].holds and v["strictly_piecewise"].parameter == {"k": 2}
+    assert v["strictly_local"].holds and v["strictly_local"].parameter == {"k": 2}
+
+
+def test_ab_star_is_locally_testable_not_piecewise_testable():
+    v = verdicts("(ab)*", "ab")
+    assert v["locally_testable"].holds and v["locally_testable"].parameter == {"k": 2}
+    assert v["j_trivial"].holds is False and v["da"].holds is False
+    assert v["aperiodic"].holds and v["dot_depth_one"].holds
+    cert = v["j_trivial"].certificate
+    assert isinstance(cert, EquationViolation) and cert.check(regex_to_dfa("(ab)*", "ab"))
+
+
+def test_tomita4_is_strictly_3_local():
+    dfa = load_language("tomita4").dfa
+    v = decide_varieties(dfa)
+    assert v["strictly_local"].holds and v["strictly_local"].parameter == {"k": 3}
+    lower = v["strictly_local"].lower  # not strictly 2-local: a common factor of length 1
+    assert len(lower.x1) == 1 and lower.check(dfa)
+    assert v["locally_testable"].parameter == {"k": 3}
+    assert not v["strictly_piecewise"].holds and not v["da"].holds
+
+
+def test_definite_family():
+    v = verdicts("(a|b)*a", "ab")
+    assert v["definite"].holds and v["definite"].parameter == {"k": 1}
+    assert not v["reverse_definite"].holds and v["generalized_definite"].holds
+    v = verdicts("a(a|b)*", "ab")
+    assert v["reverse_definite"].holds and v["reverse_definite"].parameter == {"k": 1}
+    assert not v["definite"].holds
+    assert v["r_trivial"].holds and not v["l_trivial"].holds and v["da"].holds
+    v = verdicts("ab(a|b)*|b", "ab")
+    assert v["reverse_definite"].parameter == {"k": 2}
+    v = verdicts("(a|b)*ab|b", "ab")
+    assert v["definite"].parameter == {"k": 2}
+
+
+def test_group_and_commutative_languages():
+    v = verdicts("(aa)*", "a")
+    assert v["group"].holds and v["commutative"].holds and not v["aperiodic"].holds
+    s3 = load_language("group-S3").dfa
+    v = decide_varieties(s3)
+    assert v["group"].holds and not v["commutative"].holds and v.check(s3)
+    v = verdicts(".*a.*", "ab")  # contains an a: commutative, piecewise testable, not a group
+    assert v["commutative"].holds and v["j_trivial"].parameter == {"k": 1} and not v["group"].holds
+
+
+def test_dot_depth_and_dyck_depth():
+    """D_1 = (ab)* has dot-depth one; D_2 and D_3 do not (Brzozowski & Knast 1978 use such languages)."""
+    assert decide_varieties(load_language("d1").dfa)["dot_depth_one"].holds
+    for name in ("d2", "d3"):
+        dfa = load_language(name).dfa
+        v = decide_varieties(dfa)
+        assert v["aperiodic"].holds and v["dot_depth_one"].holds is False and v.check(dfa)
+
+
+def test_the_suite_is_decided_and_every_certificate_checks():
+    for name in suite_names():
+        dfa = load_language(name).dfa
+        v = decide_varieties(dfa)
+        assert all(c.holds is not None for c in v.verdicts), name
+        assert v.check(dfa), name
+        # the star-free verdict agrees with classify
+        from automata_probe.algebra import classify
+
+        assert v["aperiodic"].holds == classify(dfa).star_free, name
+
+
+def test_undecided_when_the_product_budget_is_tiny():
+    v = decide_varieties(load_language("d3").dfa, max_products=10)
+    assert v["dot_depth_one"].holds is None and v["aperiodic"].holds is True
+    assert "not decided" in v["dot_depth_one"].evidence
+
+
+def test_the_definite_family_needs_only_the_letters_and_one_idempotent_per_d_class():
+    """d3: 30 elements in S, 10 idempotents in 4 D-classes: S x E(S) (300, 600 products) passes a budget of 250."""
+    dfa = load_language("d3").dfa
+    v = decide_varieties(dfa, max_products=250)
+    for key in ("definite", "reverse_definite", "generalized_definite"):
+        assert v[key].holds is False, key
+        assert explicit_check(v[key].certificate, dfa), key
+    six = regex_to_dfa("(a|b)*a(a|b)(a|b)(a|b)(a|b)(a|b)", "ab")  # 6-definite: LT_7, so (7, 1)-LTT
+    v = decide_varieties(six, max_products=2_000)
+    assert v["definite"].parameter == {"k": 6} and v["generalized_definite"].holds
+    tight = decide_varieties(six, budget=50)  # the LT search runs out: the bound from D_6 is reported
+    lt, ltt = tight["locally_testable"], tight["locally_threshold_testable"]
+    assert lt.holds and lt.parameter is None and "k <= 7 since the language is" in lt.evidence
+    assert ltt.holds and "(7, 1)-locally threshold testable since it is 7-locally testable" in ltt.evidence
+
+
+def test_single_state_languages():
+    for accept in ([0], []):
+        dfa = dfa_from_rows("ab", [[0, 0]], accept)
+        v = decide_varieties(dfa)
+        assert all(c.holds for c in v.verdicts)
+        assert v["j_trivial"].parameter == {"k": 0} and v["strictly_local"].parameter == {"k": 1}
+
+
+def test_equation_parser():
+    eq = parse_equation("(xy)^ω x = (xy)^(ω+1) y^2 1")
+    assert eq.variables == ("x", "y")
+    with pytest.raises(DFAError):
+        parse_equation("xy")
+    with pytest.raises(DFAError):
+        parse_equation("(xy = x")
+    with pytest.raises(DFAError):
+        parse_equation("x^ = x")
+    with pytest.raises(DFAError):
+        EquationViolation(equation="xy = yx", variables=(("x", ("a",)),), prefix=(), suffix=())
+    cert = EquationViolation(equation="xy = yx", variables=(("x", ("a",)), ("y", ("b",))), prefix=(), suffix=())
+    dfa = regex_to_dfa("ab", "ab")
+    assert cert.check(dfa) and cert.sides(dfa) == (("a", "b"), ("b", "a"))
+    assert "fails for x = a, y = b" in str(cert) and cert.to_dict()["variables"] == {"x": ["a"], "y": ["b"]}
+    empty = EquationViolation(equation="xy = yx", variables=(("x", ()), ("y", ("b",))), prefix=(), suffix=(),
+                              semigroup=True)
+    assert not empty.check(dfa)  # a semigroup identity takes non-empty words
+
+
+def test_verdicts_serialize():
+    v = decide_varieties(regex_to_dfa("(ab)*", "ab"))
+    d = v.to_dict()
+    assert d["monoid_size"] == 6 and len(d["classes"]) == len(CLASSES)
+    lt = next(c for c in d["classes"] if c["class"] == "locally_testable")
+    assert lt["holds"] is True and lt["parameter"] == {"k": 2} and lt["lower"]["k"] == 1
+    with pytest.raises(KeyError):
+        v["no such class"]
