@@ -19,6 +19,7 @@ __all__ = [
     "DataError",
     "ModelError",
     "ParameterError",
+    "NotRegularError",
     "excerpt",
 ]
 
@@ -98,3 +99,7 @@ class ModelError(AutomataProbeError, ValueError):
 
 class ParameterError(AutomataProbeError, ValueError):
     """An argument outside its range (a cap below 1, a negative count): the message names it."""
+
+
+class NotRegularError(AutomataProbeError, ValueError):
+    """A non-regular language (a counter language) where a DFA is required: the message says so."""

@@ -27,6 +27,8 @@ _HOMES = {
     "HolonomyLevel": "holonomy",
     "holonomy": "holonomy",
     "Monoid": "monoid",
+    "NonRegularCertificate": "nonregular",
+    "non_regular_certificate": "nonregular",
     "transition_monoid": "monoid",
     "CITATIONS": "predictions",
     "Prediction": "predictions",
@@ -60,6 +62,8 @@ __all__ = [
     "is_star_free",
     "transition_monoid",
     "check_expectations",
+    "NonRegularCertificate",
+    "non_regular_certificate",
 ]
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ..automata.counter import CounterLanguage, CounterMachine
 from ..automata.dfa import DFA
 from ..errors import DFAError, MonoidTooLargeError
 from ._enumeration import (
@@ -55,6 +56,7 @@ from .certificates import (
 )
 from .groups import GroupFacts, GroupInfo, analyse_group
 from .monoid import Monoid, monoid_from_enumeration
+from .nonregular import reject_non_regular
 from .predictions import Prediction, predictions_for
 
 __all__ = ["COMPLEXITY_CLASSES", "Classification", "classify", "is_star_free"]
@@ -152,8 +154,11 @@ def is_star_free(dfa: DFA, *, max_monoid: int = 2_000_000) -> bool:
     without enumerating anything (see :func:`.certificates.preserves_state_order`).
 
     Raises :class:`~automata_probe.errors.MonoidTooLargeError` when the monoid
-    passes ``max_monoid`` elements with no such element found.
+    passes ``max_monoid`` elements with no such element found. A counter
+    language (not regular) is not star-free: the answer is False.
     """
+    if isinstance(dfa, (CounterLanguage, CounterMachine)):
+        return False  # star-free languages are regular; see non_regular_certificate
     d = minimal_dfa(dfa)
     check_max_monoid(max_monoid)
     verdict, _, _ = quick_search(d.transitions, max_monoid=element_cap(d.n_states, max_monoid))
@@ -202,7 +207,13 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
         non-trivial group (every star-free language is such), else
         ``"NC1-complete"`` when some maximal subgroup is not solvable, else
         ``"ACC0"``.
+
+    Raises
+    ------
+    NotRegularError
+        For a counter language: it has no finite monoid to classify.
     """
+    reject_non_regular(dfa, "classify")
     check_max_monoid(max_monoid)
     d = minimal_dfa(dfa)
     cap = element_cap(d.n_states, max_monoid)

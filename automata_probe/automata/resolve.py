@@ -5,7 +5,10 @@
 1. an existing path to a ``.toml`` file;
 2. ``./languages/NAME.toml`` in the working directory;
 3. the suite that ships with the package (:func:`suite_dir`);
-4. a parametric family (:mod:`automata_probe.automata.families`: ``dyck-2-3``,
+4. a counter language bounded at ``B`` (``dyck1@20``, see
+   :mod:`automata_probe.automata.counter`; a bare ``dyck1`` is not regular and
+   raises :class:`~automata_probe.errors.NotRegularError`);
+5. a parametric family (:mod:`automata_probe.automata.families`: ``dyck-2-3``,
    ``Dn-4``, ``group-S5``, ``group-A5-all``, ``mod-3-1``, ...).
 
 Suite names match case-insensitively; an unknown name raises
@@ -23,6 +26,7 @@ from typing import Sequence
 
 from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, excerpt
 from .dfa import DFA
+from .counter import bounded_language, is_counter_name, not_regular_error
 from .families import DEFAULT_MAX_STATES, FAMILY_EXAMPLES, family
 from .files import read_language_file
 from .language import Experiment, Language
@@ -141,6 +145,10 @@ def load_language(
             if found is not None:
                 language = read_language_file(found, **budgets)
                 break
+    if language is None and is_counter_name(text):
+        if "@" not in text:  # a counter language has no DFA; NAME@B is its bounded, regular part
+            raise not_regular_error(text)
+        language = bounded_language(text, max_states=max_states)
     if language is None:
         fam = family(text, max_states=max_states)
         if fam is None and _BARE_GROUP.fullmatch(text):

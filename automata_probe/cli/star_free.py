@@ -4,6 +4,9 @@
     is-star-free '(aa)*' --alphabet ab    # not star-free, with a certificate: exit 1
     is-star-free --dfa tomita3 --json     # the verdict and its evidence as JSON
 
+A counter language (``--dfa dyck1``) is not regular: the answer is "not
+star-free (not regular)" with a Myhill-Nerode certificate, exit 1.
+
 Exit status: 0 star-free, 1 not star-free, 2 bad input (malformed regex,
 unknown language, a size limit passed: ``--max-monoid``, ``--max-states``,
 ``--max-nfa-states``), 3 a bug (never 1). Also ``automata-probe is-star-free``.
@@ -16,8 +19,9 @@ import json
 import sys
 from typing import Any, Sequence
 
-from ..algebra import classify
-from ..automata import language_from_regex, load_language, suite_names
+from ..algebra import classify, non_regular_certificate
+from ..automata import counter_language, language_from_regex, load_language, suite_names
+from ..automata.counter import is_counter_name
 from ..automata.dfa import DFA
 from ..automata.families import DEFAULT_MAX_STATES
 from ..automata.nfa import DEFAULT_MAX_NFA_STATES
@@ -124,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, flag) < 1:
             print(f"error: --{flag.replace('_', '-')} must be at least 1", file=sys.stderr)
             return 2
+    if args.dfa and is_counter_name(args.dfa) and "@" not in args.dfa:
+        return _not_regular(args)
     language = resolve_language(args)
     hint_if_name(args)
     c = classify(language.dfa, max_monoid=args.max_monoid)
@@ -132,6 +138,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_verdict(language, c))
     return EXIT_STAR_FREE if c.star_free else EXIT_NOT_STAR_FREE
+
+
+def _not_regular(args: argparse.Namespace) -> int:
+    """A counter language: not regular, hence not star-free, with its Myhill-Nerode certificate."""
+    cert = non_regular_certificate(counter_language(args.dfa))
+    if args.json:
+        print(json.dumps(cert.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(f"{cert.language}: not star-free (not regular)\n\n{cert.explain()}")
+    return EXIT_NOT_STAR_FREE
 
 
 def hint_if_name(args: argparse.Namespace) -> None:

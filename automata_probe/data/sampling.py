@@ -56,9 +56,15 @@ def _rng(rng: RNGLike) -> np.random.Generator:
 
 def default_source(task: str) -> str:
     """Where training and evaluation words come from for ``task``: the
-    language's own words for ``next`` (Sarrof et al.), else ``mixed`` so that
-    rejected prefixes and the dead state appear."""
-    return "language" if task == "next" else "mixed"
+    language's own words for ``next`` (Sarrof et al.); uniform words for
+    ``state`` (Merrill et al.'s word problems: uniform sequences, so the
+    running product is close to uniform; drawing half the words from the
+    language made half of them end at the identity); ``mixed`` for
+    ``member``, so that rejected prefixes and the dead state appear. For the
+    ``state`` task on a DFA with a dead state, pass ``source="mixed"``."""
+    if task == "next":
+        return "language"
+    return "uniform" if task == "state" else "mixed"
 
 
 # ------------------------------------------------------- exact count tables

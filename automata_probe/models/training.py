@@ -30,9 +30,9 @@ warn-only, for the duration of :func:`train`).
 
 Words are drawn uniformly among the language's words of a uniformly drawn
 length (``source='language'``, as Sarrof et al.: positive strings with
-per-prefix targets) for ``next``; ``member`` and ``state`` mix those with
-uniform words (``source='mixed'``) so that rejected prefixes and the dead
-state appear.
+per-prefix targets) for ``next``; ``member`` mixes those with uniform words
+(``source='mixed'``) so that rejected prefixes and the dead state appear;
+``state`` draws uniform words (Merrill et al.'s word problems).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..algebra import transition_monoid
+from ..automata.counter import bounded_counter_dfa, counter_language, is_counter_name
 from ..automata.dfa import DFA, align_alphabet, run_table
 from ..automata.words import format_word
 from ..data import check_indices, next_patterns
@@ -136,7 +137,10 @@ def make_labeler(
     dfa
         The automaton to probe for (it is minimized here).
     target
-        ``"state"``, ``"monoid"``, ``"member"``, ``"next"``, or a spec from
+        ``"state"``, ``"monoid"``, ``"member"``, ``"next"``, ``"counter"``
+        (a bounded counter language ``NAME@B`` only: the value of its first
+        counter, e.g. the depth of Dyck-1; the labels follow the machine's
+        configurations, not the minimal DFA's states), or a spec from
         :mod:`.targets` (``"partition:live-dead"``, ``"quotient:sign"``, ...).
     alphabet
         The model's letters in tokenizer order (default: the DFA's). It must
@@ -162,6 +166,8 @@ def make_labeler(
     minimal = align_alphabet(dfa, letters, what=what).minimize().with_name(dfa.name or "dfa")
     if kind in ("monoid", "quotient"):
         return _monoid_labeler(minimal, letters, max_monoid, target)
+    if kind == "counter":
+        return _counter_labeler(dfa, minimal, letters)
     n = minimal.n_states
     if target == "state":
         node_class, names = np.arange(n), tuple(_state_name(minimal, q) for q in range(n))
@@ -219,6 +225,21 @@ def _monoid_labeler(minimal: DFA, letters: tuple[str, ...], max_monoid: int, tar
         node_state=np.asarray(monoid.elements[:, minimal.start], dtype=np.int64),
         complement=complement,
     )
+
+
+def _counter_labeler(dfa: DFA, minimal: DFA, letters: tuple[str, ...]) -> Labeler:
+    """The configuration graph of a bounded counter language, a class per value of its first counter."""
+    if not is_counter_name(dfa.name or "") or "@" not in (dfa.name or ""):
+        raise DataError(f"target 'counter' needs a bounded counter language (dyck1@20, ...), not {dfa.name!r}")
+    machine = counter_language(dfa.name).machine
+    graph, configs = bounded_counter_dfa(machine, int(dfa.name.partition("@")[2]))
+    table = graph.table[:, [graph.alphabet.index(a) for a in letters]]
+    values = [c[1][0] if c is not None else -1 for c in configs]
+    top = max(values)
+    node_class = np.array([v if v >= 0 else top + 1 for v in values], dtype=np.int64)
+    names = tuple(str(v) for v in range(top + 1)) + ("rejected",)
+    return Labeler(target="counter", alphabet=letters, table=table, start=graph.start, node_class=node_class,
+                   class_names=names, dfa=minimal)
 
 
 def _state_name(dfa: DFA, q: int) -> str:

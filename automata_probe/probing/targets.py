@@ -32,7 +32,7 @@ from ..errors import DataError
 __all__ = ["TARGETS", "BUILTIN_PARTITIONS", "check_target", "parse_target", "state_classes", "monoid_classes"]
 
 #: The plain targets; ``partition:...`` and ``quotient:...`` specs come on top.
-TARGETS = ("state", "monoid", "member", "next")
+TARGETS = ("state", "monoid", "member", "next", "counter")
 
 #: Partitions every automaton has.
 BUILTIN_PARTITIONS = ("live-dead",)

@@ -26,7 +26,10 @@ _HOMES = {
     "free_run_figure": "causal_plots",
     "heatmap_figure": "causal_plots",
     "plot_intervention_report": "causal_plots",
+    "plot_dyck_memory": "reproduce_curves",
+    "plot_flip_flop": "reproduce_curves",
     "plot_merrill": "reproduce_plots",
+    "plot_merrill_depth": "reproduce_plots",
     "plot_sarrof": "reproduce_plots",
 }
 

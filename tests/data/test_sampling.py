@@ -162,3 +162,16 @@ def test_mixed_source_contains_rejected_words(tomita4):
     accepted = [tomita4.accepts(tomita4.decode(idx[i, : lengths[i]])) for i in range(200)]
     assert 0 < sum(accepted) < 200
     assert ((lengths >= 10) & (lengths <= 20)).all()
+
+
+def test_state_task_words_are_uniform_not_drawn_to_end_at_the_identity():
+    # Merrill et al.'s word problems: uniform sequences. The old "mixed" source
+    # drew half of them from the language (the identity), 51% ending there on A5.
+    from automata_probe.automata import load_language
+    from automata_probe.data import default_source
+
+    assert default_source("state") == "uniform" and default_source("member") == "mixed"
+    a5 = load_language("group-A5-all").dfa
+    idx, lengths = sample_words(a5, (10, 10), 3000, 0, source=default_source("state"))
+    at_identity = np.mean([a5.accepts(a5.decode(row)) for row in idx])
+    assert at_identity < 0.04  # 1/60 expected

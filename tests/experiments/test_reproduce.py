@@ -1,100 +1,166 @@
-"""The papers' experiments: published data, job functions, tables, the CLI."""
+"""The papers' experiments: published data, protocols, job functions, tables, the CLI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from automata_probe.algebra import is_star_free
+from automata_probe.automata import COUNTER_LANGUAGES, load_language
 from automata_probe.cli import main
-from automata_probe.errors import AutomataProbeError
-from automata_probe.automata import load_language
-from automata_probe.experiments.reproduce import (
-    merrill_jobs,
-    MERRILL_GROUPS,
+from automata_probe.experiments.protocols import RECIPES, language_data, word_statistics
+from automata_probe.experiments.published import (
+    PUBLISHED_COUNTER,
     PUBLISHED_SARROF,
+    RELEASE_DATASETS,
+    SARROF_STAR_FREE,
+    TRANSFORMER_NOTES,
+)
+from automata_probe.experiments.reproduce import MERRILL_GROUPS, merrill_job, merrill_jobs
+from automata_probe.experiments.reproduce_sarrof import (
+    RELEASE_GRIDS,
     SARROF_QUICK,
-    Budget,
-    merrill_job,
     run_sarrof,
-    sarrof_jobs,
-    sarrof_table,
+    summarize,
+    table_jobs,
 )
 from automata_probe.experiments.sweep import Job
 from automata_probe.viz.reproduce_plots import plot_sarrof
 
-# Sarrof et al.'s grouping of their 18 languages
-STAR_FREE = {"tomita1", "tomita2", "tomita4", "tomita7", "abcde", "ab_d_bc", "012_02", "d2", "d3", "d4", "d12"}
 
-
-def test_published_table_covers_the_18_languages_and_each_loads():
-    assert len(PUBLISHED_SARROF) == 18
+def test_published_sheet_has_every_row_at_every_depth_and_the_transformer():
+    assert len(PUBLISHED_SARROF) == 18 and len(PUBLISHED_COUNTER) == 9
+    for table, width in ((PUBLISHED_SARROF, 2), (PUBLISHED_COUNTER, 3)):
+        for name, cells in table.items():
+            assert set(cells) == {"mamba1", "mamba2", "mamba3", "transformer"}, name
+            assert all(len(v) == width for v in cells.values()), name
+            assert name in TRANSFORMER_NOTES and name in RELEASE_DATASETS and name in RECIPES
+            assert name in RELEASE_GRIDS, name
     assert set(SARROF_QUICK) <= set(PUBLISHED_SARROF)
+
+
+def test_the_sheets_grouping_matches_our_algebra():
     for name in PUBLISHED_SARROF:
-        assert is_star_free(load_language(name).dfa) == (name in STAR_FREE), name
+        assert is_star_free(load_language(name).dfa) == (name in SARROF_STAR_FREE), name
+    for name in PUBLISHED_COUNTER:
+        assert name in COUNTER_LANGUAGES and not is_star_free(COUNTER_LANGUAGES[name])
 
 
 def test_published_star_free_languages_generalize_and_others_do_not():
-    # the paper's qualitative finding, as data: a guard against typos in the table
+    # the paper's finding, as data: a guard against typos in the table
     for name, cells in PUBLISHED_SARROF.items():
-        best_longer = max(test for _, test in cells.values() if test is not None)
-        if name in STAR_FREE:
-            assert best_longer >= 93, name
-        else:
-            assert best_longer < 30, name
+        best = max(v[1] for k, v in cells.items() if k.startswith("mamba"))
+        assert (best >= 93) == (name in SARROF_STAR_FREE), name
+    for name, cells in PUBLISHED_COUNTER.items():
+        assert all(v[0] >= 99 and v[2] < 20 for k, v in cells.items() if k.startswith("mamba")), name
 
 
-def test_merrill_groups_are_the_three_groups_of_order_60_and_s3():
+def test_tomita3_release_classes_expose_block_parity_and_next_does_not():
+    classes = language_data("tomita3", "release", 0, scale=0.02)
+    plain = language_data("tomita3", "uniform", 0, scale=0.02)
+    assert classes.n_outputs == 3 and plain.n_outputs == 3  # 3 classes vs 3 bits (0, 1, end)
+    # after "1": 0 leads out of the language (q3), so the release's class is '01'
+    word = next(w for w in classes.train.words if w.startswith("1"))
+    row = classes.train.words.index(word)
+    assert classes.class_names[classes.train.targets[row, 1]] == "01"
+
+
+def test_release_words_are_deep_for_d12_and_ours_are_not():
+    release = word_statistics("d12", language_data("d12", "release", 0, scale=0.05).train.words)
+    uniform = word_statistics("d12", language_data("d12", "uniform", 0, scale=0.05).train.words)
+    assert release["reach_max_depth"] > 0.8 and uniform["reach_max_depth"] < 0.25
+
+
+def test_overlapping_release_bins_get_ours_beside_them():
+    data = language_data("ab_d_bc", "release", 0, scale=0.02)
+    names = {s.name: s for s in data.evals}
+    assert names["longer-release"].overlaps and not names["longer"].overlaps
+    assert min(names["longer"].lengths) >= 50
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_release_split_is_in_its_language(name):
+    data = language_data(name, "release", 1, scale=0.01)
+    member = COUNTER_LANGUAGES[name].accepts if name in COUNTER_LANGUAGES else load_language(name).accepts
+    for split in (data.train, *data.evals):
+        assert all(member(w) for w in split.words[:20]), (name, split.name)
+        assert split.mask.sum(axis=1).tolist() == [len(w) for w in split.words]
+
+
+def test_a_tiny_table_runs_summarizes_plots_and_resumes(tmp_path):
+    kw = dict(languages=["tomita1", "parity"], layers=[1], seeds=[0, 1], grid="one", epochs=1, scale=0.02,
+              workers=1, archs=["mamba"])
+    result = run_sarrof(tmp_path, **kw)
+    assert result.ran == 4 and result.failed == 0
+    summary = summarize(result.rows)
+    assert [(r["language"], r["seeds"]) for r in summary] == [("tomita1", 2), ("parity", 2)]
+    parity = summary[1]
+    assert parity["paper"] == (26.95, 0) and parity["star_free"] is False
+    assert 0 <= parity["train"]["min"] <= parity["train"]["mean"] <= parity["train"]["max"] <= 100
+    assert plot_sarrof(summary, tmp_path / "s.png").stat().st_size > 10_000
+    again = run_sarrof(tmp_path, **kw)
+    assert again.ran == 0 and again.skipped == 4
+
+
+def test_jobs_key_on_protocol_cell_and_device():
+    a = table_jobs(["d12"], layers=[1], seeds=[0])
+    assert len(a) == 9  # 3 d_model x 3 lr, the release's D12 grid
+    b = table_jobs(["d12"], protocol_name="uniform", layers=[1], seeds=[0], grid="one", device="cuda")
+    assert b[0].param("protocol") == "uniform" and b[0].param("device") == "cuda" and b[0].key not in {j.key for j in a}
+
+
+def test_merrill_groups_and_the_state_words_are_uniform():
     assert [load_language(g).dfa.n_states for g in MERRILL_GROUPS] == [60, 6, 60, 60]
-
-
-def test_sarrof_jobs_key_on_the_budget():
-    a = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=10))
-    b = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=20))
-    assert a[0].key != b[0].key and a[0].param("task") == "next"
-
-
-def test_jobs_on_another_device_carry_it_in_their_key_and_cpu_keys_stay_put():
-    cpu = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=10))[0]
-    gpu = sarrof_jobs(["tomita4"], [1], budget=Budget(steps=10), device="cuda")[0]
-    assert "device" not in cpu.key and gpu.param("device") == "cuda" and gpu.key != cpu.key
-    assert merrill_jobs(["group-Z60-all"], [1], device="auto")[0].param("device") == "auto"
-    with pytest.raises(AutomataProbeError, match="tpu"):
-        sarrof_jobs(["tomita4"], [1], device="tpu")
-
-
-def test_a_tiny_sarrof_sweep_runs_tabulates_and_plots(tmp_path):
-    budget = Budget(steps=3, d_model=8, batch_size=4, eval_n=4)
-    result = run_sarrof(tmp_path, languages=["tomita1", "parity"], layers=[1], budget=budget, workers=1)
-    assert result.ran == 2 and result.failed == 0
-    rows = sarrof_table(result)
-    assert [r["language"] for r in rows] == ["tomita1", "parity"]
-    assert rows[0]["star_free"] in (True, "True") and rows[1]["star_free"] in (False, "False")
-    assert all(0 <= float(r["ours_test"]) <= 100 for r in rows)
-    assert rows[1]["paper_layers"] == 1 and rows[1]["paper_test"] == 0
-    png = plot_sarrof(rows, tmp_path / "s.png")
-    assert png.stat().st_size > 10_000
-    again = run_sarrof(tmp_path, languages=["tomita1", "parity"], layers=[1], budget=budget, workers=1)
-    assert again.ran == 0 and again.skipped == 2
-
-
-def test_published_depth_falls_back_to_the_deepest_reported(tmp_path):
-    budget = Budget(steps=2, d_model=8, batch_size=4, eval_n=4)
-    rows = sarrof_table(run_sarrof(tmp_path, languages=["tomita5"], layers=[1], budget=budget, workers=1))
-    assert rows[0]["paper_layers"] == 3 and rows[0]["paper_test"] == 0
+    assert merrill_jobs(["group-S3-all"], [1])[0].param("words") == "uniform"
 
 
 def test_merrill_job_reports_accuracy_at_every_length():
     job = Job(language="group-S3-all", arch="lstm", layers=1, seed=0,
               params=(("task", "state"), ("steps", 2), ("d_model", 8), ("batch_size", 4), ("eval_n", 4),
-                      ("max_length", 4)))
+                      ("max_length", 4), ("words", "uniform")))
     out = merrill_job(job)
     assert sorted(k for k in out if k.startswith("acc_len")) == ["acc_len2", "acc_len3", "acc_len4"]
 
 
-def test_cli_rejects_an_unknown_language_before_training(capsys, tmp_path):
-    assert main(["reproduce", "sarrof", "--languages", "tomtia4", "-o", str(tmp_path)]) == 2
+@pytest.mark.parametrize("argv,culprit", [
+    (["reproduce", "sarrof", "--languages", "tomtia4"], "tomtia4"),
+    (["reproduce", "sarrof", "--languages", "dyck1"], "counter language"),
+    (["reproduce", "counter", "--languages", "tomita3"], "regular"),
+    (["reproduce", "sarrof", "--protocol", "unifrom"], "unifrom"),
+    (["reproduce", "sarrof", "--layers", "0"], "--layers"),
+    (["reproduce", "counter", "--scale", "2"], "--scale"),
+])
+def test_cli_rejects_bad_input_in_one_line_before_training(argv, culprit, capsys, tmp_path):
+    assert main(argv + ["-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "tomita4" in err
-    assert not (Path(tmp_path) / "sarrof.csv").exists()
+    assert err.count("\n") == 1 and culprit in err
+    assert not any(Path(tmp_path).iterdir())
+
+
+def test_cli_rejects_an_unknown_experiment(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["reproduce", "sarof"])
+    assert e.value.code == 2
+
+
+def test_counter_table_has_three_bins(tmp_path):
+    result = run_sarrof(tmp_path, kind="counter", languages=["anbn"], layers=[1], seeds=[0], grid="one",
+                        epochs=1, scale=0.1, workers=1, archs=["mamba"])
+    row = summarize(result.rows)[0]
+    assert row["paper"] == (100, 4.1, 0) and {"train", "longer", "longer2"} <= set(row)
+    assert row["bin_longer2"] == "400-600"
+    assert np.isfinite(row["longer2"]["mean"])
+
+
+def test_grid_axes_can_be_chosen_and_cross_scoring_adds_the_other_samplers_bins():
+    jobs = table_jobs(["tomita3"], layers=[1], seeds=[0], d_models=[32], lrs=[1e-3, 3e-4], cross=True)
+    assert sorted((j.param("d_model"), j.param("lr")) for j in jobs) == [(32, 3e-4), (32, 1e-3)]
+    assert all(j.param("cross") for j in jobs)
+    data = language_data("tomita3", "release", 0, scale=0.02, cross=True)
+    names = [s.name for s in data.evals]
+    assert {"train", "longer", "x-train", "x-longer"} <= set(names)
+    released = next(s for s in data.evals if s.name == "train")
+    uniform = next(s for s in data.evals if s.name == "x-train")
+    assert released.tokens.shape[1] != uniform.tokens.shape[1] or not np.array_equal(released.tokens, uniform.tokens)

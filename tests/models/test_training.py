@@ -38,7 +38,7 @@ def test_lr_schedule():
 def test_train_config_validates_and_roundtrips():
     cfg = TrainConfig(task="state", train_lengths=(1, 20), test_bins=((21, 30), (31, 40)), seed=3)
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
-    assert cfg.word_source == "mixed" and TrainConfig().word_source == "language"
+    assert cfg.word_source == "uniform" and TrainConfig().word_source == "language"
     with pytest.raises(ModelError, match="unknown task 'lm'"):
         TrainConfig(task="lm")
     with pytest.raises(ModelError, match="batch_size"):

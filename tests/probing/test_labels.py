@@ -68,3 +68,18 @@ def test_monoid_class_names_use_the_alphabet():
     names = make_labeler(d, "monoid").class_names
     assert len(set(names)) == len(names)
     assert all(" " in name for name in names if len(name) > 2)
+
+
+def test_counter_target_reads_the_depth_of_a_bounded_counter_language():
+    from automata_probe.automata import load_language
+
+    lab = make_labeler(load_language("dyck1@4").dfa, "counter")
+    assert lab.class_names == ("0", "1", "2", "3", "4", "rejected")
+    np.testing.assert_array_equal(lab.word_labels("(()(("), [0, 1, 2, 1, 2, 3])
+    np.testing.assert_array_equal(lab.word_labels("())("), [0, 1, 0, 5, 5])  # below zero: rejected for good
+    np.testing.assert_array_equal(lab.word_labels("((((("), [0, 1, 2, 3, 4, 5])  # past the bound
+
+
+def test_counter_target_needs_a_bounded_counter_language(tomita4):
+    with pytest.raises(DataError, match="bounded counter language"):
+        make_labeler(tomita4, "counter")
