@@ -146,7 +146,8 @@ def _table(report) -> list[str]:  # noqa: ANN001 - ExtractionReport
             continue
         f = r.fidelity
         by_end = {x.hi: x for x in f.sampled_rows}  # a bin's sampled part starts past the enumerated lengths
-        cells = [_agreement(by_end.get(hi), f) for _, hi in report.bins]
+        skipped = {hi for _, hi in f.not_scored}  # the time budget ran out before these bins
+        cells = ["not scored (time)" if hi in skipped else _agreement(by_end.get(hi), f) for _, hi in report.bins]
         first = "-" if f.disagreement is None else (
             f"{format_word(f.disagreement, report.truth.alphabet)} ({len(f.disagreement)}, {f.disagreement_source})")
         truth = "equivalent" if r.equivalent else f"differs at {format_word(r.comparison.counterexample, report.truth.alphabet)}"

@@ -106,7 +106,9 @@ class ExtractionConfig:
         Every word of a length is checked while there are at most this many.
     seconds
         Wall-time budget of each method (the learners stop and say
-        "unverified"; probe and clustering stop trying further sites or k).
+        "unverified"; probe and clustering stop trying further sites or k),
+        and again of each scoring against the model (the sampled bins stop
+        where it runs out, and the verdict names the lengths not scored).
     n_words, word_max_length, exhaustive_words
         The words whose activations feed the probe and the clustering
         (:func:`extraction_words`).
@@ -649,7 +651,7 @@ def _check_fidelity(
 ) -> Fidelity:
     with Progress(plan.planned_words(dfa.n_letters), desc=f"fidelity of {dfa.name or 'automaton'}", unit="word", enabled=progress) as bar:
         return fidelity(dfa, oracle, plan, references=(truth,), extra_words=extra, seed=config.seed + 1,
-                        on_progress=bar.set)
+                        on_progress=bar.set, seconds=config.seconds)
 
 
 def extract_all(

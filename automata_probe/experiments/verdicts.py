@@ -67,6 +67,9 @@ def method_verdict(result: Any, truth: DFA) -> str:
     else:
         text = (f"NOT faithful to the model: first disagreement {f.where()}; agreement {_pct(f)}; "
                 + ("equivalent to " if c.equivalent else "not equivalent to ") + truth.name)
+    if f.not_scored:
+        spans = ", ".join(f"{lo}-{hi}" for lo, hi in f.not_scored)
+        text += f" [scoring's time budget spent: lengths {spans} not scored]"
     if result.unverified:
         text += f" [{result.details.get('status', 'unverified')}]"
     return text

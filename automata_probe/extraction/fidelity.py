@@ -213,6 +213,10 @@ class Fidelity:
         Words checked in all, and the wall time.
     alphabet
         The automaton's alphabet (prints words unambiguously).
+    not_scored, budget
+        The bins (or their remaining lengths) left unscored because the time
+        budget of ``budget`` seconds was spent; a bin cut short keeps its row
+        with the words it scored.
     """
 
     name: str
@@ -226,6 +230,8 @@ class Fidelity:
     test_words: int = 0
     seconds: float = 0.0
     alphabet: tuple[str, ...] | None = None
+    not_scored: tuple[tuple[int, int], ...] = ()
+    budget: float | None = None
 
     @property
     def faithful(self) -> bool:
@@ -264,6 +270,9 @@ class Fidelity:
             more = f" and at {len(bad) - 3} more lengths" if len(bad) > 3 else ""
             parts = [f"agrees on every word up to length {first - 1}; disagrees on {shown}{more}"]
         parts += [r.describe() for r in self.sampled_rows]
+        if self.not_scored:
+            spans = ", ".join(f"{lo}-{hi}" for lo, hi in self.not_scored)
+            parts.append(f"not scored: lengths {spans} (time budget of {self.budget:g} s spent)")
         if self.disagreement is not None:
             parts.append(f"first disagreement {self.where()}")
         return "; ".join(parts)
@@ -282,6 +291,8 @@ class Fidelity:
             "extra_words": list(self.extra_words),
             "test_words": self.test_words,
             "seconds": self.seconds,
+            "not_scored": [list(b) for b in self.not_scored],
+            "budget": self.budget,
             "summary": self.summary(),
         }
 
@@ -335,16 +346,29 @@ def _sampled_words(
 
 
 def _score_bin(
-    dfa: DFA, oracle: MembershipOracle, words: dict[str, list[Letters]], lo: int, hi: int, label: str
+    dfa: DFA, oracle: MembershipOracle, words: dict[str, list[Letters]], lo: int, hi: int, label: str,
+    deadline: float | None = None,
 ) -> tuple[BinAgreement, list[tuple[Letters, str]]]:
-    """(the bin's row, the first disagreeing prefix of each disagreeing word, with its source)."""
+    """(the bin's row, the first disagreeing prefix of each disagreeing word, with its source).
+
+    Past ``deadline`` (a ``time.perf_counter()`` value) the words are asked in
+    chunks of 128 and the row holds the words asked before the time ran out.
+    """
     flat = [w for ws in words.values() for w in ws]
-    got = prefix_acceptance(oracle, flat)
+    if deadline is None:
+        got = prefix_acceptance(oracle, flat)
+    else:
+        got = []
+        for s in range(0, len(flat), 128):
+            got += prefix_acceptance(oracle, flat[s : s + 128])
+            if time.perf_counter() > deadline:
+                break
     found: list[tuple[Letters, str]] = []
     by_source: dict[str, tuple[int, int]] = {}
     i = 0
     for src, ws in words.items():
         d = 0
+        ws = ws[: max(0, len(got) - i)]
         for w in ws:
             acc = np.asarray(got[i], dtype=bool)
             i += 1
@@ -369,6 +393,7 @@ def fidelity(
     extra_words: Sequence[Letters] = (),
     seed: int = 0,
     on_progress: Callable[[int], None] | None = None,
+    seconds: float | None = None,
 ) -> Fidelity:
     """Score ``dfa`` against the model behind ``oracle``: agreement per length and bin.
 
@@ -392,6 +417,11 @@ def fidelity(
         share the uniform, reference and near-miss words.
     on_progress
         Called with the number of words done after each part.
+    seconds
+        Time budget for the sampled bins (None: none). When it is spent, the
+        bin being scored keeps the words scored so far and the later bins are
+        listed in :attr:`Fidelity.not_scored`; the enumerated lengths are
+        always scored in full.
 
     Returns
     -------
@@ -408,12 +438,17 @@ def fidelity(
     rows, first = _enumerated(dfa, oracle, n_exact, on_progress)
     done = dfa.n_letters**n_exact
     found = [] if first is None else [(first, "exact")]
+    deadline = None if seconds is None else t0 + seconds
+    not_scored: list[tuple[int, int]] = []
     for b, ((lo, hi), label) in enumerate(zip(plan.bins, plan.labels)):
         lo = max(lo, n_exact + 1)
         if lo > hi:
             continue
+        if deadline is not None and time.perf_counter() > deadline:
+            not_scored.append((lo, hi))
+            continue
         words = _sampled_words(dfa, lo, hi, plan.words_per_bin, seed, b, references)
-        row, bad = _score_bin(dfa, oracle, words, lo, hi, label)
+        row, bad = _score_bin(dfa, oracle, words, lo, hi, label, deadline)
         rows.append(row)
         found += bad
         done += row.n_words
@@ -442,7 +477,8 @@ def fidelity(
         name=dfa.name or "automaton", exact_up_to=n_exact, rows=tuple(rows), disagreement=best,
         disagreement_is_shortest=shortest, model_accepts=model_accepts, disagreement_source=source,
         extra_words=(len(extra_words), n_extra_bad), test_words=done + len(extra_words),
-        seconds=time.perf_counter() - t0, alphabet=tuple(dfa.alphabet),
+        seconds=time.perf_counter() - t0, alphabet=tuple(dfa.alphabet), not_scored=tuple(not_scored),
+        budget=seconds,
     )
     log.info("fidelity of %s to the model: %s", result.name, result.summary())
     return result

@@ -163,3 +163,34 @@ def _edit_distance(a: tuple, b: tuple) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
         prev = cur
     return prev[-1]
+
+
+class _SlowOracle(DFAOracle):
+    """A DFA oracle that takes ``delay`` seconds per batch: a model too slow for the budget."""
+
+    def __init__(self, dfa: DFA, delay: float) -> None:
+        super().__init__(dfa)
+        self.delay = delay
+
+    def prefix_acceptance(self, words):  # noqa: ANN001, ANN201
+        import time
+
+        time.sleep(self.delay)
+        return super().prefix_acceptance(words)
+
+
+def test_scoring_stops_at_its_time_budget_and_names_what_it_left() -> None:
+    t4 = tomita(4)
+    plan = FidelityPlan(bins=((1, 30), (31, 60), (61, 90)), words_per_bin=600, exact_cap=64)
+    full = fidelity(t4, _SlowOracle(t4, 0.0), plan, seed=0)
+    assert not full.not_scored and [r.n_words for r in full.sampled_rows] == [600, 600, 600]
+    cut = fidelity(t4, _SlowOracle(t4, 0.05), plan, seed=0, seconds=0.2)
+    # the enumerated lengths are scored in full; the first bin stops after a few chunks of 128 words
+    assert cut.exact_up_to == full.exact_up_to
+    assert [r.n_words for r in cut.exact_rows] == [r.n_words for r in full.exact_rows]
+    first = cut.sampled_rows[0]
+    assert 0 < first.n_words < 600 and first.n_words % 128 == 0
+    assert cut.not_scored == ((31, 60), (61, 90))
+    assert cut.max_length == 30 and cut.budget == 0.2
+    assert "not scored: lengths 31-60, 61-90 (time budget of 0.2 s spent)" in cut.summary()
+    assert cut.to_dict()["not_scored"] == [[31, 60], [61, 90]]
