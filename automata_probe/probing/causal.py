@@ -12,13 +12,11 @@ model run free. ``docs/probing.md`` explains the design.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
-import torch
 
 from ..automata.dfa import DFA
 from ..automata.language import Language
@@ -30,6 +28,7 @@ from .causal_run import Accumulator, run_kind
 from .interventions import memory_sites
 from .labels import make_labeler
 from .targets import check_target
+from .threads import thread_limit
 from .triples import sample_triples
 from .words import resolve_source
 
@@ -219,7 +218,7 @@ def intervene(
     if not isinstance(config, InterventionConfig):
         raise ParameterError(f"config must be an InterventionConfig, not a {type(config).__name__}")
     setup = _setup(model_or_checkpoint, dfa, config, alphabet, task)
-    with _thread_limit(config.threads):
+    with thread_limit(config.threads):
         return _run(setup, progress)
 
 
@@ -269,22 +268,6 @@ def _setup(source: Any, dfa: DFA | Language, config: InterventionConfig, alphabe
                  modes=modes, checkpoint=loaded.path,
                  language=loaded.language_name or (language.name if language is not None else ""),
                  dfa_name=dfa.name or "dfa")
-
-
-@contextlib.contextmanager
-def _thread_limit(threads: int | None) -> Iterator[None]:
-    if threads is None:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(threads)
-        with threadpool_limits(limits=threads):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _untrained(setup: Setup, seed: int) -> Any:
@@ -337,7 +320,7 @@ def _run_seed(setup: Setup, seed: int, kinds: Sequence[str], tick: Callable[[str
 
 def _worker(setup: Setup, seed: int, kinds: Sequence[str], queue: Any) -> Accumulator:
     """One seed in a worker process (progress goes back through ``queue``)."""
-    with _thread_limit(setup.config.threads):
+    with thread_limit(setup.config.threads):
         setup.model.eval()
         return _run_seed(setup, seed, kinds, queue.put)
 

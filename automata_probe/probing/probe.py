@@ -9,10 +9,9 @@ The numbers gathered over seeds then become a :class:`ProbeReport`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from .estimators import LinearProbe, MLPProbe
 from .labels import Labeler, make_labeler
 from .reduce import Reducer, project2
 from .report import BinScores, ProbeReport, Projection, Score, SiteReport
+from .threads import thread_limit
 from .words import ProbeWords, resolve_source, sample_probe_words
 
 __all__ = ["probe_model"]
@@ -85,27 +85,8 @@ def probe_model(
         config = ProbeConfig()
     if not isinstance(config, ProbeConfig):
         raise ParameterError(f"config must be a ProbeConfig, not a {type(config).__name__}")
-    with _thread_limit(config.threads):
+    with thread_limit(config.threads):
         return _probe(_prepare(model_or_checkpoint, dfa, config, alphabet))
-
-
-@contextlib.contextmanager
-def _thread_limit(threads: int | None) -> Iterator[None]:
-    """BLAS and torch threads limited to ``threads`` inside the block (None: unchanged)."""
-    if threads is None:
-        yield
-        return
-    import sklearn.linear_model  # noqa: F401  (load scipy's BLAS now: a limit only reaches loaded libraries)
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(threads)
-        with threadpool_limits(limits=threads):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # ------------------------------------------------------------------ set up
