@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..automata import load_language
 from ..data import LengthBin
 from ..errors import DataError
 from ..models.checkpoint import load_checkpoint
@@ -116,15 +115,6 @@ def _workers(args: argparse.Namespace) -> int:
     return workers
 
 
-def language_of(spec: str | None, ckpt: Any) -> Any:
-    """The Language (or DFA) named by ``--dfa``, else the checkpoint's own."""
-    if spec:
-        return load_language(spec)
-    if ckpt.dfa is not None:
-        return ckpt.dfa.with_name(ckpt.language_name)
-    return load_language(ckpt.language_name)
-
-
 def format_header(report: Any) -> str:
     lines = [
         f"{report.checkpoint or 'model'}: {report.model}" + (f", trained on {report.language}" if report.language else "")
@@ -160,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     _check_output(args.plot, "figure")
     config = config_from_args(args)
     ckpt = load_checkpoint(args.checkpoint)
-    language = language_of(args.dfa, ckpt)
+    language = ckpt.language(args.dfa)
     t0, c0 = time.perf_counter(), cpu_seconds()
     report = intervene(ckpt, language, config, progress=not args.no_progress)
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0

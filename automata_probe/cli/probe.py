@@ -24,7 +24,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..automata import load_language
 from ..data import LengthBin
 from ..errors import DataError
 from ..models.checkpoint import load_checkpoint
@@ -107,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     _check_output(args.json, "JSON report")
     _check_output(args.plot, "figure")
     ckpt = load_checkpoint(args.checkpoint)
-    dfa_or_language = _target_language(args.dfa, ckpt)
+    dfa_or_language = ckpt.language(args.dfa)
     train_lengths = None
     if args.train_lengths:
         b = LengthBin.of(args.train_lengths)
@@ -145,16 +144,6 @@ def run(args: argparse.Namespace) -> int:
         written = plot_report(report, args.plot)
         print(("\n" if not args.json else "") + "wrote " + ", ".join(str(p) for p in written))
     return 0
-
-
-def _target_language(spec: str | None, ckpt: Any) -> Any:
-    """The Language (or DFA) to probe for: ``--dfa``, else the checkpoint's own."""
-
-    if spec:
-        return load_language(spec)
-    if ckpt.dfa is not None:
-        return ckpt.dfa.with_name(ckpt.language_name)
-    return load_language(ckpt.language_name)
 
 
 def format_header(report: Any) -> str:

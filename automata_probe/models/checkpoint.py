@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from .._version import __version__
 from ..automata.dfa import DFA
 from ..automata.language import Language
+from ..automata.resolve import load_language
 from ..data import Tokenizer
 from ..errors import AutomataProbeError, CheckpointError, ModelError
 from .build import build_model
@@ -131,6 +132,16 @@ class Checkpoint:
     @property
     def _where(self) -> str:
         return self.path or "(in memory)"
+
+    def language(self, spec: str | None = None) -> "Language | DFA":
+        """The language named by ``spec`` (a suite name, file, regex or family;
+        :func:`~automata_probe.automata.load_language`), else the one this
+        model was trained on: its stored DFA, or its language's name."""
+        if spec:
+            return load_language(spec)
+        if self.dfa is not None:
+            return self.dfa.with_name(self.language_name)
+        return load_language(self.language_name)
 
     def build_model(self):
         """The model with the saved weights loaded, in eval mode, on the CPU."""

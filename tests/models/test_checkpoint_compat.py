@@ -40,3 +40,15 @@ def test_v1_checkpoint_resolves_and_can_resume():
     ckpt = load_checkpoint(FIXTURES / "v1-tomita4-mamba.pt")
     assert ckpt.training_state is not None and ckpt.optimizer_state is not None
     assert ckpt.training_state["step"] == 20
+
+
+def test_a_checkpoint_names_its_language_or_the_one_asked_for():
+    from automata_probe.automata import Language
+    from automata_probe.models.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(FIXTURES / "v1-tomita4-mamba.pt")
+    own = ckpt.language()
+    dfa = own.dfa if isinstance(own, Language) else own
+    assert dfa.name == "tomita4" and dfa.accepts("1001") and not dfa.accepts("1000")
+    other = ckpt.language("parity")
+    assert isinstance(other, Language) and other.name == "parity"
