@@ -433,6 +433,8 @@ class ModelComparison:
         enumerated exactly), or None when none was found.
     counterexample_is_shortest
         True when every length up to the counterexample's was exact.
+    alphabet
+        The truth's alphabet (prints the counterexample unambiguously).
     """
 
     truth_name: str
@@ -440,6 +442,7 @@ class ModelComparison:
     counterexample: tuple[str, ...] | None
     counterexample_is_shortest: bool
     verdict: str = field(default="")
+    alphabet: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.verdict:
@@ -474,7 +477,7 @@ def _model_verdict(m: ModelComparison) -> str:
     qual = "shortest" if m.counterexample_is_shortest else "first found"
     worst = max(m.per_length, key=lambda r: r.rate)
     return (
-        f"disagrees; {qual} counterexample {format_word(m.counterexample)} "
+        f"disagrees; {qual} counterexample {format_word(m.counterexample, m.alphabet)} "
         f"(length {len(m.counterexample)}); worst rate {worst.rate:.3g} at length {worst.length} ({cover})"
     )
 
@@ -551,6 +554,7 @@ def compare_model(
         per_length=tuple(per_length),
         counterexample=cex,
         counterexample_is_shortest=cex_shortest,
+        alphabet=tuple(truth.alphabet),
     )
     log.info("model vs %s: %s", result.truth_name, result.verdict)
     return result

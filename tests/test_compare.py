@@ -232,3 +232,14 @@ def test_cli_compare_a_file_that_is_not_a_dfa(capsys: pytest.CaptureFixture[str]
     bad.write_text('title = "not a language"\n')
     rc, _, err = _cli(["compare", str(bad), "tomita4"], capsys)
     assert rc == 2 and err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_compare_model_prints_words_over_long_letters_apart() -> None:
+    """Over {a, b, ab} the counterexample (a, b) prints as "a b", not as the letter ab."""
+    only_ab = DFA(alphabet=("a", "b", "ab"), transitions=((1, 3, 2), (3, 2, 3), (3, 3, 3), (3, 3, 3)),
+                  start=0, accepting={2})  # exactly the words (a, b) and (ab,)
+    just_ab = DFA(alphabet=("a", "b", "ab"), transitions=((1, 1, 2), (1, 1, 1), (1, 1, 1)), start=0,
+                  accepting={2})  # only (ab,)
+    m = compare_model(only_ab, DFAOracle(just_ab), 3)
+    assert m.counterexample == ("a", "b")
+    assert "counterexample a b (length 2)" in m.verdict
