@@ -166,7 +166,7 @@ class GreenRelations:
         m = self.monoid
 
         def word(i: int) -> str:
-            return format_word(m.word(i))
+            return format_word(m.word(i), m.dfa.alphabet)
 
         return {
             "monoid_size": m.size,

@@ -152,7 +152,7 @@ def _certificate_lines(verdict: ClassVerdict, dfa: DFA, width: int) -> list[str]
             words = _equation_words(cert, dfa)
             out.extend(textwrap.wrap(str(cert), width=width, initial_indent="    ", subsequent_indent="      "))
             for side in ("lhs", "rhs"):
-                word = format_word(tuple(words[f"{side}_word"]))
+                word = format_word(tuple(words[f"{side}_word"]), dfa.alphabet)
                 if len(word) > width - 20:
                     word = word[: width - 23] + "..."
                 out.append(f"      {side}: {word}  {'in' if words[f'{side}_in'] else 'out'}")

@@ -39,7 +39,7 @@ def _egg_box(g: GreenRelations, index: int) -> list[str]:
     if rows * cols > _MAX_TEXT_CELLS:
         return [head, "  (too large to print; --png draws it)"]
     idem = set(d.idempotents)
-    cells = [["/".join(("*" if x in idem else "") + format_word(g.monoid.word(x)) for x in cell[:3])
+    cells = [["/".join(("*" if x in idem else "") + format_word(g.monoid.word(x), g.monoid.dfa.alphabet) for x in cell[:3])
               + ("/..." if len(cell) > 3 else "") for cell in row] for row in d.cells]
     width = max(len(c) for row in cells for c in row)
     bar = "  +" + "+".join("-" * (width + 2) for _ in range(cols)) + "+"

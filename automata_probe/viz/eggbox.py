@@ -35,7 +35,7 @@ def _cell_text(green: GreenRelations, d: DClass, r: int, c: int, limit: int) -> 
     m = green.monoid
     idem = set(d.idempotents)
     cell = d.cells[r][c]
-    words = [("*" if x in idem else "") + format_word(m.word(x)) for x in cell[:limit]]
+    words = [("*" if x in idem else "") + format_word(m.word(x), m.dfa.alphabet) for x in cell[:limit]]
     if len(cell) > limit:
         words.append(f"... ({len(cell)})")
     return "\n".join(words)
