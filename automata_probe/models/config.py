@@ -209,6 +209,20 @@ class ModelConfig:
         m = self.pad_vocab_size_multiple
         return -(-self.vocab_size // m) * m
 
+    def describe(self) -> str:
+        """The model in a few words: ``mamba d_model=64 n_layers=2 d_state=16``,
+        ``deltaproduct d_model=64 n_layers=1 n_heads=4 householders=2 negative_eigenvalues``."""
+        parts = [self.arch, f"d_model={self.d_model}", f"n_layers={self.n_layers}"]
+        if self.arch in ("mamba2", "deltanet", "gated-deltanet", "deltaproduct"):
+            parts.append(f"n_heads={self.n_heads}")
+        if self.arch in ("mamba", "mamba2"):
+            parts.append(f"d_state={self.d_state}")
+        if self.arch == "deltaproduct":
+            parts.append(f"householders={self.householders}")
+        if self.negative_eigenvalues:
+            parts.append("negative_eigenvalues")
+        return " ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of all fields (JSON-able; what a checkpoint stores)."""
         return dataclasses.asdict(self)

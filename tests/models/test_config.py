@@ -47,3 +47,12 @@ def test_config_from_dict_rejects_unknown_keys():
     d = ModelConfig(arch="lstm", vocab_size=5, n_outputs=3).to_dict() | {"n_layer": 2}
     with pytest.raises(ModelError, match="n_layer"):
         ModelConfig.from_dict(d)
+
+
+def test_describe_names_what_sets_the_architecture_apart():
+    from automata_probe.models import ModelConfig
+
+    assert ModelConfig(arch="mamba", vocab_size=4, n_outputs=3).describe() == "mamba d_model=64 n_layers=2 d_state=16"
+    dp = ModelConfig(arch="deltaproduct", vocab_size=4, n_outputs=3, n_layers=1, householders=2,
+                     negative_eigenvalues=True)
+    assert dp.describe() == "deltaproduct d_model=64 n_layers=1 n_heads=4 householders=2 negative_eigenvalues"
