@@ -67,6 +67,16 @@ def default_source(task: str) -> str:
     return "uniform" if task == "state" else "mixed"
 
 
+def stored_source(source: str | None, task: str) -> str:
+    """The word source a checkpoint's training config names. Checkpoints
+    store it resolved; one that stores None was written when the default was
+    the language's words for ``next`` and ``mixed`` for every other task
+    (before ``state`` defaulted to uniform words), so None means that."""
+    if source is not None:
+        return source
+    return "language" if task == "next" else "mixed"
+
+
 # ------------------------------------------------------- exact count tables
 class _CountTable:
     """Exact counts of accepted continuations and the sampling thresholds.

@@ -20,7 +20,7 @@ import torch
 
 from ..automata.dfa import DFA
 from ..automata.language import Language, language_and_dfa
-from ..data import SOURCES, Batch, LengthBin, batch_from_indices, default_source, n_outputs, sample_words
+from ..data import SOURCES, Batch, LengthBin, batch_from_indices, default_source, n_outputs, sample_words, stored_source
 from ..errors import DataError, ModelError
 
 __all__ = [
@@ -104,7 +104,7 @@ def final_table_words(train_config: Mapping[str, Any], metrics: Mapping[str, Any
         otherwise what training's final table would use (a run interrupted
         before it); None when the checkpoint was not trained here.
     """
-    source = train_config.get("source") or default_source(task)
+    source = stored_source(train_config.get("source"), task)
     if "bins" in metrics and "seed" in metrics and metrics["bins"]:
         return EvalWords(seed=int(metrics["seed"]), source=str(metrics.get("source") or source),
                          n=int(metrics["bins"][0]["n"]))

@@ -466,7 +466,7 @@ class _Run:
             alphabet=self.dfa.alphabet,
             dfa=self.dfa,
             task=self.config.task,
-            train_config=self.config.to_dict(),
+            train_config={**self.config.to_dict(), "source": self.config.word_source},  # resolved: defaults change
             metadata={"steps": p.step, "wall_time_s": p.wall_time_s, "seed": self.config.seed},
             metrics=metrics if metrics is not None else (p.history[-1] if p.history else {}),
             optimizer_state=self.optimizer.state_dict(),

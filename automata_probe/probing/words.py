@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..automata.dfa import DFA
-from ..data import SOURCES, default_source, pad_words, sample_words
+from ..data import SOURCES, pad_words, sample_words, stored_source
 from ..errors import DataError
 
 __all__ = ["ProbeWords", "sample_probe_words", "resolve_source"]
@@ -149,7 +149,7 @@ def resolve_source(source: str, dfa: DFA, language_name: str, train_config: Mapp
             raise DataError(f"unknown word source {source!r}; expected auto or one of {', '.join(SOURCES)}")
         return source
     if language_name and dfa.name == language_name and train_config.get("task"):
-        trained = train_config.get("source") or default_source(str(train_config["task"]))
+        trained = stored_source(train_config.get("source"), str(train_config["task"]))
         if trained in SOURCES:
             return trained
     return "mixed"

@@ -70,8 +70,10 @@ def test_ctrl_c_keeps_the_checkpoint_and_resume_continues(tmp_path):
             "--test-bins", "6-7", "--eval-every", "1000", "--checkpoint-every", "2", "--early-stop", "0",
             "--threads", "1", "--no-progress", "--final-n", "8"]
     root = Path(__file__).resolve().parents[2]
+    # a shell's background job (CI run with `&`, nohup) starts with SIGINT ignored, and the child would inherit it
     proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(root)})
+                            env={**os.environ, "PYTHONPATH": str(root)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not out.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)

@@ -107,3 +107,15 @@ def test_resume_matches_an_uninterrupted_run(tomita4, tmp_path):
 def test_one_loop_for_every_arch(tomita4, arch):
     r = train(tiny_model(tomita4, arch=arch), tomita4, quick_config(max_steps=3, eval_every=3))
     assert r.steps == 3 and np.isfinite(r.history[-1]["loss"])
+
+
+def test_a_checkpoint_stores_its_word_source_resolved(tomita4, tmp_path):
+    """Defaults change (the state task's moved from mixed to uniform words): a checkpoint names the source it
+    trained on, and a stored None reads as the default of the versions that wrote it."""
+    from automata_probe.data import stored_source
+
+    train(tiny_model(tomita4, task="state"), tomita4, quick_config(task="state", max_steps=2),
+          checkpoint_path=tmp_path / "s.pt")
+    assert load_checkpoint(tmp_path / "s.pt").train_config["source"] == "uniform"
+    assert stored_source(None, "state") == "mixed" and stored_source(None, "next") == "language"
+    assert stored_source("uniform", "state") == "uniform"
