@@ -246,7 +246,8 @@ Image(filename=str(plot_sarrof(summary, OUT / "nb04_sarrof.png")))"""),
 A fraction of the release's data and epochs is far from its budget: read these as a smoke run
 of the protocol, not as the reproduction. The full table (every row, 1-3 layers, the release's
 grid and 3 seeds) is `automata-probe reproduce sarrof --device cuda`; the README lists what
-has been measured so far, and which divergences have a measured cause."""),
+has been measured so far, and which divergences have a measured cause. (The outputs stored
+in this notebook are from its quick form, `AUTOMATA_PROBE_QUICK=1`.)"""),
     ],
     "05_word_problems": [
         ("md", """\
