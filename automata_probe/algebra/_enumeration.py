@@ -3,20 +3,25 @@
 Froidure & Pin 1997, without the rewriting: the identity (the empty word)
 first, then every element ``w a`` for ``w`` in the previous layer and ``a`` in
 the alphabet, so that each element is reached first by a shortest word (the
-first such word in BFS order, letters in alphabet order). Whole layers are
-stepped and deduplicated at once with numpy (see :mod:`._hashing`).
+first such word in BFS order, letters in alphabet order). Small layers (of a
+DFA of at most 256 states) are stepped as ``bytes`` (see :mod:`._bytelayers`);
+from the first layer of more than ``_BYTE_PRODUCTS`` products on, whole layers
+are stepped and deduplicated at once with numpy (see :mod:`._hashing`). Both
+give the same ids, words and Cayley graph.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from ..automata.dfa import DFA
 from ..errors import DFAError, ParameterError
+from ._bytelayers import MAX_STATES, ByteLayers
 from ._hashing import DictIndex, ElementIndex, HashTable, Packed, RowDict, Rows
 from ._transforms import chunks, nontrivial_group_mask, periodic_mask, small_dtype
 
@@ -52,6 +57,12 @@ _BLOCK_BYTES = 32 << 20
 #: elements, so that the cap bounds the memory of the enumeration as well:
 #: the default 2,000,000 allows about 512 MB of rows whatever the DFA.
 _ELEMENT_BYTES = 256
+
+#: Layers whose products (elements x letters) number at most this are stepped
+#: as ``bytes`` (DFAs of up to 256 states): numpy's fixed cost per call
+#: exceeds the work there. The first larger layer hands the enumeration over
+#: to numpy for good. Measured crossover: see benchmarks/bench_algebra.py.
+_BYTE_PRODUCTS = 1024
 
 
 class _HashCollision(Exception):
@@ -153,15 +164,63 @@ class _Closure:
     """
 
     def __init__(
-        self, dfa: DFA, *, max_monoid: int, check: str, stop_at_periodic: bool, salt: int, exact: bool
+        self,
+        dfa: DFA,
+        *,
+        max_monoid: int,
+        check: str,
+        stop_at_periodic: bool,
+        salt: int,
+        exact: bool,
+        byte_products: int | None = None,
     ) -> None:
-        table = np.asarray(dfa.table)
-        self.n, self.k = table.shape
+        self.transitions = dfa.transitions
+        self.n, self.k = dfa.n_states, dfa.n_letters
         self.packed = self.n <= 16
         self.exact = exact and not self.packed  # packed keys are exact already
         self.name = dfa.name or f"a {self.n}-state DFA"
         self.max_monoid, self.stop_at_periodic = element_cap(self.n, max_monoid), stop_at_periodic
-        self.enc: Packed | Rows = Packed(table) if self.packed else Rows(table, salt)
+        self.salt = salt
+        if check not in ("none", "periodic", "group"):  # pragma: no cover - internal
+            raise ValueError(f"unknown check {check!r}")
+        self.check = check
+        self.look = check != "none"
+        self.total, self.depth = 1, 0
+        self.first_periodic: int | None = None
+        self.next_log = _LOG_EVERY
+        self.cayley_parts: list[np.ndarray] = []
+        byte_products = _BYTE_PRODUCTS if byte_products is None else byte_products
+        self.byte_products = byte_products if self.n <= MAX_STATES else -1
+
+    def run(self) -> Enumeration:
+        if self.byte_products >= self.k:
+            small = ByteLayers(self.transitions)
+            done = self._run_small(small)
+            if done is not None:
+                return done
+            layer = self._adopt(small)
+        else:
+            layer = self._identity_layer()
+        while True:
+            base = self.total - layer.shape[0]  # id of the layer's first element
+            stepped = self._step_packed(layer, base) if self.packed else self._step_rows(layer)
+            if stepped is None:
+                self._log_cap()
+                return self._finish(False)
+            res, new_pos = stepped
+            self.cayley_parts.append(res.reshape(-1))
+            if not new_pos.size:
+                return self._finish(True)
+            start = self._add_layer(new_pos, base)
+            layer = self.store.view()[start:]  # the new layer, as stored
+            if self.look and self._found_periodic(layer, start) and self.stop_at_periodic:
+                return self._finish(False)
+
+    def _setup_numpy(self) -> None:
+        """The encoder, store, hash table and word buffers of the numpy layers
+        (not built when the bytes layers finish the enumeration)."""
+        table = np.asarray(self.transitions, dtype=np.int64).reshape(self.n, self.k)  # (n, k)
+        self.enc: Packed | Rows = Packed(table) if self.packed else Rows(table, self.salt)
         if self.packed:  # the elements: uint64 keys, or padded rows
             self.store = _Buffer((), np.uint64, self.max_monoid)
         else:
@@ -175,39 +234,68 @@ class _Closure:
         self.letters = _Buffer((), np.int32)
         self.parents.extend(np.array([-1], dtype=np.int32))
         self.letters.extend(np.array([-1], dtype=np.int32))
-        if check not in ("none", "periodic", "group"):  # pragma: no cover - internal
-            raise ValueError(f"unknown check {check!r}")
-        self.check = check
-        self.look = check != "none"
-        self.cayley_parts: list[np.ndarray] = []
-        self.total, self.depth = 1, 0
-        self.first_periodic: int | None = None
-        self.next_log = _LOG_EVERY
 
-    def run(self) -> Enumeration:
-        layer = self._identity_layer()
-        while True:
-            base = self.total - layer.shape[0]  # id of the layer's first element
-            stepped = self._step_packed(layer, base) if self.packed else self._step_rows(layer)
-            if stepped is None:
-                log.info(
-                    "the monoid of %s passed the cap of %d elements at word length %d",
-                    self.name,
-                    self.max_monoid,
-                    self.depth + 1,
-                )
-                return self._finish(False)
-            res, new_pos = stepped
-            self.cayley_parts.append(res.reshape(-1))
-            if not new_pos.size:
-                return self._finish(True)
-            start = self._add_layer(new_pos, base)
-            layer = self.store.view()[start:]  # the new layer, as stored
-            if self.look and self._found_periodic(layer, start) and self.stop_at_periodic:
-                return self._finish(False)
+    def _log_cap(self) -> None:
+        log.info(
+            "the monoid of %s passed the cap of %d elements at word length %d",
+            self.name,
+            self.max_monoid,
+            self.depth + 1,
+        )
+
+    def _run_small(self, small: ByteLayers) -> Enumeration | None:
+        """Step layers as ``bytes`` while they are small: the result when
+        that finishes the enumeration, else None (numpy takes over)."""
+        while len(small.frontier) * self.k <= self.byte_products:
+            start = small.total
+            new = small.step(self.max_monoid)
+            if new is None:
+                self.depth = small.depth
+                self._log_cap()
+                return self._finish_small(small, False)
+            if not new:
+                return self._finish_small(small, True)
+            if self.look and self._found_in_rows(_byte_rows(new, self.n), start) and self.stop_at_periodic:
+                return self._finish_small(small, False)
+        return None
+
+    def _finish_small(self, small: ByteLayers, complete: bool) -> Enumeration:
+        flat = np.array(list(chain.from_iterable(small.cayley)), dtype=np.int32)
+        parents, letters = found_at(flat, self.k)
+        return Enumeration(
+            elements=_byte_rows(small.elements(), self.n),
+            parents=parents,
+            letters=letters,
+            cayley=flat.reshape(small.total, self.k) if complete else None,
+            complete=complete,
+            first_periodic=self.first_periodic,
+            index=None,  # built on demand by the Monoid
+        )
+
+    def _adopt(self, small: ByteLayers) -> np.ndarray:
+        """Take over the layers ``small`` enumerated (store, hash table,
+        words, Cayley ids); returns its frontier as a numpy layer."""
+        self._setup_numpy()
+        m = small.total
+        rows = _byte_rows(small.elements(), self.n)
+        stored = self.enc.keys_of(rows) if self.packed else self.enc.pad(rows)  # type: ignore[union-attr]
+        self.store.extend(stored)
+        if self.packed or self.exact:  # exact keys
+            self.hashes.insert(stored, np.arange(m, dtype=np.int32))
+        else:
+            _, new = self.hashes.lookup_insert(self.enc.keys_of(stored), 0)  # type: ignore[arg-type]
+            if new.size != m:
+                raise _HashCollision
+        self.cayley_parts = [np.array(ids, dtype=np.int32) for ids in small.cayley]
+        parents, letters = found_at(np.concatenate(self.cayley_parts), self.k)
+        self.parents.extend(parents[1:])
+        self.letters.extend(letters[1:])
+        self.total, self.depth = m, small.depth
+        return self.store.view()[m - len(small.frontier) :]
 
     def _identity_layer(self) -> np.ndarray:
         """The layer of the empty word, stored and hashed as element 0."""
+        self._setup_numpy()
         identity = np.arange(self.n)[None, :]
         if self.packed:
             layer = self.enc.keys_of(identity.astype(np.uint8))  # (1,) uint64 keys
@@ -286,6 +374,10 @@ class _Closure:
         """Whether the layer (first id ``start``) holds an element that the
         check looks for; records the first."""
         rows = self.enc.rows_of(layer) if self.packed else layer[:, : self.n]  # type: ignore[union-attr]
+        return self._found_in_rows(rows, start)
+
+    def _found_in_rows(self, rows: np.ndarray, start: int) -> bool:
+        """As :meth:`_found_periodic`, for the layer as ``(m, n)`` rows."""
         mask = periodic_mask(rows) if self.check == "periodic" else nontrivial_group_mask(rows)
         found = np.flatnonzero(mask)
         if not found.size:
@@ -311,6 +403,27 @@ class _Closure:
             first_periodic=self.first_periodic,
             index=self._index(elements, stored) if complete else None,
         )
+
+
+def found_at(cayley: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The parents and last letters of the elements (-1 for the identity),
+    from the flat right Cayley graph of the elements stepped so far, in BFS
+    order: element ``j > 0`` was found by the product at the first position
+    ``p`` holding ``j``, ``divmod(p, k)``. Ids are handed out in order of
+    first occurrence, so the running maximum rises (by one) exactly there."""
+    rises = np.flatnonzero(np.diff(np.maximum.accumulate(cayley), prepend=0))
+    parents = np.empty(rises.size + 1, dtype=np.int32)
+    letters = np.empty(rises.size + 1, dtype=np.int32)
+    parents[0] = letters[0] = -1
+    np.floor_divide(rises, k, out=parents[1:], casting="unsafe")
+    np.remainder(rises, k, out=letters[1:], casting="unsafe")
+    return parents, letters
+
+
+def _byte_rows(rows: bytes | list[bytes], n: int) -> np.ndarray:
+    """Rows given as ``bytes`` (one per element, or concatenated) as an ``(m, n)`` uint8 array."""
+    data = rows if isinstance(rows, bytes) else b"".join(rows)
+    return np.frombuffer(data, dtype=np.uint8).reshape(-1, n)
 
 
 def first_periodic(rows: np.ndarray) -> int | None:

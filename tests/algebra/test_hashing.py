@@ -87,7 +87,9 @@ def test_dyck_like_verdicts_take_well_under_a_second():
 
 def test_collisions_are_detected_and_recovered(monkeypatch, s5):
     """A degenerate row hash on the first salt (2 bits kept) must not change
-    the monoid: every key match is verified against the stored rows."""
+    the monoid: every key match is verified against the stored rows (numpy
+    layers from the start: S5 is small enough to be enumerated as bytes)."""
+    monkeypatch.setattr(enumeration, "_BYTE_PRODUCTS", 0)
     real = Rows.keys_of
     first_coef = Rows(np.zeros((s5.n_states, 1), dtype=np.int64), 0).coef[0]
 
@@ -103,7 +105,9 @@ def test_collisions_are_detected_and_recovered(monkeypatch, s5):
 
 def test_restarts_are_bounded_then_exact(monkeypatch, s5, caplog):
     """A hash that collides on every salt: a bounded number of attempts, no
-    recursion, then the exact row dictionary gives the same monoid."""
+    recursion, then the exact row dictionary gives the same monoid (numpy
+    layers from the start)."""
+    monkeypatch.setattr(enumeration, "_BYTE_PRODUCTS", 0)
     calls = []
     real_init = enumeration._Closure.__init__
 
@@ -129,10 +133,11 @@ def test_restarts_are_bounded_then_exact(monkeypatch, s5, caplog):
 def test_hashed_and_exact_enumerations_match_the_brute_force_monoid(dfa):
     """17-64 states, structured rows or uniformly random ones: elements, shortest words and the Cayley
     graph agree with the naive BFS, hashed and exact alike (or the same BFS
-    prefix when the cap of 5,000 elements stops both)."""
+    prefix when the cap of 5,000 elements stops both); numpy layers
+    throughout (``byte_products=0``), the path these rows take past the bytes layers."""
     for exact in (False, True):
         raw = enumeration._Closure(
-            dfa, max_monoid=5_000, check="none", stop_at_periodic=False, salt=1, exact=exact
+            dfa, max_monoid=5_000, check="none", stop_at_periodic=False, salt=1, exact=exact, byte_products=0
         ).run()
         m = raw.elements.shape[0]
         maps, words = naive_monoid(dfa, limit=m + 1)
