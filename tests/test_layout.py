@@ -16,7 +16,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "automata_probe"
 #: The parts of the package in data-flow order (DESIGN.md); each may import the ones before it.
-LAYERS = ("errors", "_version", "progress", "automata", "algebra", "data", "models", "probing", "extraction", "compare",
+LAYERS = ("errors", "_version", "_lazy", "progress", "automata", "algebra", "data", "models", "probing", "extraction", "compare",
           "experiments", "viz", "cli")
 MAX_MODULE_LINES = 800
 MAX_FUNCTION_LINES = 100

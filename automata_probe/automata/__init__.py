@@ -5,8 +5,7 @@ command imports only what it needs, so ``is-star-free '(ab)*'`` does not pay
 for language files, families or formats it never touches.
 """
 
-from importlib import import_module
-from typing import Any
+from .._lazy import lazy_exports
 
 #: Public name -> the module of this package that defines it.
 _HOMES = {
@@ -86,13 +85,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, __all__)
