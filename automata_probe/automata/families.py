@@ -10,7 +10,6 @@ the names of their elements are in the languages guide (``docs/languages.md``).
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import logging
 import math
@@ -415,6 +414,8 @@ def group(spec: str, *, all_elements: bool = False, max_states: int = DEFAULT_MA
     """
     factors = _parse_factors(spec, max_states)
     if factors is None:
+        import difflib  # local: only for an unknown group (startup)
+
         groups = [e for e in FAMILY_EXAMPLES if e.startswith("group-")]
         close = difflib.get_close_matches(f"group-{excerpt(spec, 60)}", groups, n=3, cutoff=0.4)
         raise LanguageNotFoundError(f"group-{excerpt(spec, 60)}", close or groups[:4])

@@ -31,13 +31,8 @@ language and names the shortest word where they differ. Every problem is a
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
-import tempfile
-import tomllib
-from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import AlphabetError, AutomataProbeError, LanguageFileError, RegexError, excerpt
 from .dfa import DFA, find_counterexample
@@ -45,6 +40,9 @@ from .words import format_word
 from .language import DEFAULT_EXPERIMENT, EXPECT_KEYS, Experiment, Language, partition_classes
 from .nfa import DEFAULT_MAX_DFA_STATES, DEFAULT_MAX_NFA_STATES
 from .regex import regex_to_dfa
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["read_language_file", "language_toml", "write_language_file"]
 
@@ -64,6 +62,7 @@ def read_language_file(
     """Read and check one language file (UTF-8 TOML; a regex in it is compiled
     under ``max_states`` and ``max_nfa_states``, see
     :func:`~automata_probe.automata.regex.regex_to_dfa`)."""
+    from pathlib import Path  # local: not on the regex path (startup)
     path = Path(path)
     where = excerpt(str(path), 200)
     data = _load_toml(path, where)
@@ -77,6 +76,7 @@ def read_language_file(
 
 def _load_toml(path: Path, where: str) -> dict[str, Any]:
     """The TOML document in ``path``; every way it can fail is a LanguageFileError."""
+    import tomllib  # local: not on the regex path (startup)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise LanguageFileError(f"{where}: {path.stat().st_size:,} bytes; a language file is at most {MAX_FILE_BYTES:,}")
@@ -119,6 +119,7 @@ def _string(data: Mapping[str, Any], key: str, path: Path, default: str | None =
 
 
 def _parse(data: Mapping[str, Any], path: Path, budgets: dict[str, int]) -> Language:
+    import difflib  # local: only for an unknown key
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         close = difflib.get_close_matches(unknown[0], sorted(_TOP_KEYS), n=1)
@@ -248,6 +249,7 @@ def _parse_table(table: Any, alphabet: tuple[str, ...], name: str, path: Path) -
 
 
 def _parse_expect(table: Any, path: Path, dfa: DFA) -> dict[str, Any]:
+    import difflib  # local: only for an unknown key
     if not isinstance(table, dict):
         raise _fail(path, "expect", "must be a table")
     out: dict[str, Any] = {}
@@ -292,6 +294,7 @@ def _parse_experiment(table: Any, path: Path) -> Experiment:
 
 # ----------------------------------------------------------------- writing
 def _toml_str(s: str) -> str:
+    import json  # local: only when writing
     # JSON string escapes are valid TOML basic-string escapes
     return json.dumps(s, ensure_ascii=False)
 
@@ -370,6 +373,7 @@ def write_language_file(
     experiment: dict[str, Any] | None = None,
 ) -> Path:
     """Write :func:`language_toml` to ``path`` (atomically) and return the path."""
+    from pathlib import Path  # local: not on the regex path (startup)
     p = Path(path)
     text = language_toml(
         dfa, name=name, description=description, source=source, expect=expect, experiment=experiment
@@ -381,6 +385,8 @@ def write_language_file(
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``:
     a reader never sees half a file, and a failed write leaves the old one."""
+    from pathlib import Path  # local: not on the regex path (startup)
+    import tempfile  # local: only when writing
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -8,13 +8,15 @@ Files, names and families become languages in :mod:`automata_probe.automata.reso
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from ..errors import AlphabetError, DataError, LanguageFileError
 from .dfa import DFA
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["Experiment", "Language", "EXPECT_KEYS", "DEFAULT_EXPERIMENT", "language_and_dfa", "partition_classes"]
 

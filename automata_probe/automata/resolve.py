@@ -17,12 +17,9 @@ Suite names match case-insensitively; an unknown name raises
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import replace
-from importlib import resources
-from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..errors import AlphabetError, LanguageFileError, LanguageNotFoundError, excerpt
 from .dfa import DFA
@@ -32,6 +29,9 @@ from .files import read_language_file
 from .language import Experiment, Language
 from .nfa import DEFAULT_MAX_NFA_STATES
 from .regex import regex_to_dfa
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["load_language", "language_from_regex", "language_from_dfa", "suite_names", "suite_dir"]
 
@@ -44,6 +44,8 @@ def suite_dir() -> Path:
     an editable install it is the repository's ``languages/`` next to the
     package.
     """
+    from pathlib import Path  # local: not on the regex path (startup)
+    from importlib import resources  # local: only for --dfa (startup)
     packaged = resources.files("automata_probe") / "languages"
     if packaged.is_dir():
         return Path(str(packaged))
@@ -77,6 +79,7 @@ def _is_dir(path: Path) -> bool:
 
 def _as_path(text: str) -> Path:
     """``text`` as a path, ``~`` expanded where it names a home directory (``~(ab)*`` does not)."""
+    from pathlib import Path  # local: not on the regex path (startup)
     try:
         return Path(text).expanduser()
     except RuntimeError:
@@ -130,6 +133,7 @@ def load_language(
     StateSpaceTooLargeError
         A family larger than ``max_states``.
     """
+    from pathlib import Path  # local: not on the regex path (startup)
     text = str(spec)
     path = _as_path(text)
     budgets = {"max_states": max_states, "max_nfa_states": max_nfa_states}
@@ -188,6 +192,8 @@ _BARE_GROUP = re.compile(r"[SAZD]\d+(x[SAZD]\d+)*(-all)?")
 
 
 def _closest(name: str) -> list[str]:
+    from pathlib import Path  # local: not on the regex path (startup)
+    import difflib  # local: only for an unknown name (startup)
     try:
         suite = suite_names()
     except LanguageFileError:

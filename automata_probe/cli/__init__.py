@@ -21,15 +21,16 @@ import logging
 import os
 import platform
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .._version import __version__
 from ..errors import AutomataProbeError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Success; for ``is-star-free`` and ``compare``, the verdict yes (star-free, equivalent).
 EXIT_OK = 0
@@ -57,6 +58,11 @@ class HelpFormatter(argparse.HelpFormatter):
     """Wraps prose paragraphs of a description or epilog, and keeps paragraphs
     with indented lines (examples, the exit-status table) as written."""
 
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        # argparse measures the terminal with shutil, an import that every run
+        # paid (argparse builds a formatter for each add_argument)
+        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
+
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         out = []
         for paragraph in text.split("\n\n"):
@@ -65,6 +71,20 @@ class HelpFormatter(argparse.HelpFormatter):
             else:
                 out.append(super()._fill_text(paragraph, width, indent))
         return "\n\n".join(out)
+
+
+def _terminal_columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it ($COLUMNS, then stdout, then 80)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def prefer_huge_pages() -> None:
@@ -129,6 +149,8 @@ def report_bug(error: BaseException, args: argparse.Namespace) -> int:
 
 
 def _save_traceback(text: str) -> Path | None:
+    import tempfile  # local: only after a bug (startup)
+    from pathlib import Path
     stamp = time.strftime("%Y%m%d-%H%M%S")
     header = (
         f"automata-probe {__version__}, Python {platform.python_version()} on {platform.platform()}\n"
@@ -238,7 +260,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for c in COMMANDS:
         if command not in (c.name, *c.aliases):
-            sub.add_parser(c.name, aliases=list(c.aliases), help=c.help)
+            sub.add_parser(c.name, aliases=list(c.aliases), help=c.help, formatter_class=HelpFormatter)
             continue
         module = importlib.import_module(f"{__name__}.{c.module}")
         p = sub.add_parser(

@@ -15,7 +15,7 @@ unknown language, a size limit passed: ``--max-monoid``, ``--max-states``,
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 from typing import Any, Sequence
 
@@ -27,6 +27,7 @@ from ..automata.families import DEFAULT_MAX_STATES
 from ..automata.nfa import DEFAULT_MAX_NFA_STATES
 from ..automata.words import format_word
 from ..errors import excerpt
+from . import HelpFormatter
 
 EXIT_STAR_FREE = 0
 EXIT_NOT_STAR_FREE = 1
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="is-star-free",
         description="Decide whether a regular language is star-free (its syntactic monoid is aperiodic) "
         "and print the evidence. Exit 0 star-free, 1 not, 2 error.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,  # run_standalone's too; argparse's own imports shutil (startup)
         epilog="examples:\n  is-star-free '(ab)*'\n  is-star-free '(aa)*' --alphabet ab\n"
         "  is-star-free --dfa tomita3 --json",
     )
@@ -134,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
     hint_if_name(args)
     c = classify(language.dfa, max_monoid=args.max_monoid)
     if args.json:
+        import json  # local: only for --json (startup)
+
         print(json.dumps(verdict_dict(language, c), indent=2, ensure_ascii=False))
     else:
         print(render_verdict(language, c))
@@ -144,6 +147,8 @@ def _not_regular(args: argparse.Namespace) -> int:
     """A counter language: not regular, hence not star-free, with its Myhill-Nerode certificate."""
     cert = non_regular_certificate(counter_language(args.dfa))
     if args.json:
+        import json  # local: only for --json (startup)
+
         print(json.dumps(cert.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(f"{cert.language}: not star-free (not regular)\n\n{cert.explain()}")
@@ -152,8 +157,8 @@ def _not_regular(args: argparse.Namespace) -> int:
 
 def hint_if_name(args: argparse.Namespace) -> None:
     """A PATTERN that is also a suite name was probably meant as ``--dfa``: say so on stderr."""
-    if not args.pattern or args.dfa:
-        return
+    if not args.pattern or args.dfa or not re.fullmatch(r"[\w.+-]+", args.pattern):
+        return  # a pattern with regex operators names no language (and listing the suite costs startup)
     try:
         if args.pattern in suite_names():
             print(
