@@ -14,6 +14,7 @@ numpy layers, so the ids, shortest words and Cayley graph are identical
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from itertools import count, islice, repeat
 from typing import Sequence
@@ -36,10 +37,10 @@ class ByteLayers:
     id order; in a mapped layer a missing key gets the next id (a
     ``defaultdict`` over a counter), so one lookup per product both
     deduplicates and numbers it.
-    ``cayley`` holds one flat list per stepped layer (position ``i * k + a``
-    for the layer's element ``i`` and letter ``a``): concatenated, it is the
-    right Cayley graph in BFS order, and the first occurrence of each id in
-    it says which product found the element (``parent, letter =
+    ``cayley`` holds the ids of the products of the stepped layers (position
+    ``i * k + a`` for element ``i`` and letter ``a``): the right Cayley graph
+    in BFS order, flat; the first occurrence of each id in it says which
+    product found the element (``parent, letter =
     divmod(position, k)``; see ``_enumeration.found_at``).
     ``frontier`` is the last layer, not yet stepped.
     """
@@ -52,7 +53,7 @@ class ByteLayers:
         self.tables = [bytes([row[a] for row in transitions]) + pad for a in range(self.k)]
         identity = bytes(range(n))
         self.index: defaultdict[bytes, int] = defaultdict(None, {identity: 0})
-        self.cayley: list[list[int]] = []
+        self.cayley = array("i")  # C ints: 32 bits wherever numpy runs
         self.frontier: list[bytes] = [identity]
         self.total = 1
         self.depth = 0
@@ -78,7 +79,7 @@ class ByteLayers:
             for _ in new:
                 index.popitem()  # the newest keys: the unfinished layer
             return None
-        self.cayley.append(ids)
+        self.cayley.extend(ids)
         self.total += len(new)
         self.depth += bool(new)
         self.frontier = new

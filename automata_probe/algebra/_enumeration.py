@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -260,7 +259,7 @@ class _Closure:
         return None
 
     def _finish_small(self, small: ByteLayers, complete: bool) -> Enumeration:
-        flat = np.array(list(chain.from_iterable(small.cayley)), dtype=np.int32)
+        flat = np.frombuffer(small.cayley, dtype=np.int32)
         parents, letters = found_at(flat, self.k)
         return Enumeration(
             elements=_byte_rows(small.elements(), self.n),
@@ -286,8 +285,8 @@ class _Closure:
             _, new = self.hashes.lookup_insert(self.enc.keys_of(stored), 0)  # type: ignore[arg-type]
             if new.size != m:
                 raise _HashCollision
-        self.cayley_parts = [np.array(ids, dtype=np.int32) for ids in small.cayley]
-        parents, letters = found_at(np.concatenate(self.cayley_parts), self.k)
+        self.cayley_parts = [np.array(small.cayley, dtype=np.int32)]
+        parents, letters = found_at(self.cayley_parts[0], self.k)
         self.parents.extend(parents[1:])
         self.letters.extend(letters[1:])
         self.total, self.depth = m, small.depth
