@@ -260,7 +260,7 @@ class _Closure:
 
     def _finish_small(self, small: ByteLayers, complete: bool) -> Enumeration:
         flat = np.frombuffer(small.cayley, dtype=np.int32)
-        parents, letters = found_at(flat, self.k)
+        parents, letters = found_at(flat, self.k, small.total)
         return Enumeration(
             elements=_byte_rows(small.elements(), self.n),
             parents=parents,
@@ -286,7 +286,7 @@ class _Closure:
             if new.size != m:
                 raise _HashCollision
         self.cayley_parts = [np.array(small.cayley, dtype=np.int32)]
-        parents, letters = found_at(self.cayley_parts[0], self.k)
+        parents, letters = found_at(self.cayley_parts[0], self.k, m)
         self.parents.extend(parents[1:])
         self.letters.extend(letters[1:])
         self.total, self.depth = m, small.depth
@@ -404,18 +404,19 @@ class _Closure:
         )
 
 
-def found_at(cayley: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The parents and last letters of the elements (-1 for the identity),
+def found_at(cayley: np.ndarray, k: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The parents and last letters of the ``m`` elements (-1 for the identity),
     from the flat right Cayley graph of the elements stepped so far, in BFS
     order: element ``j > 0`` was found by the product at the first position
     ``p`` holding ``j``, ``divmod(p, k)``. Ids are handed out in order of
-    first occurrence, so the running maximum rises (by one) exactly there."""
-    rises = np.flatnonzero(np.diff(np.maximum.accumulate(cayley), prepend=0))
-    parents = np.empty(rises.size + 1, dtype=np.int32)
-    letters = np.empty(rises.size + 1, dtype=np.int32)
+    first occurrence, so the running maximum rises (by one) exactly there.
+    Every element but the identity occurs (it was found by a product)."""
+    # the running maximum first reaches j where j first occurs
+    found = np.searchsorted(np.maximum.accumulate(cayley), np.arange(1, m))
+    parents = np.empty(found.size + 1, dtype=np.int32)
+    letters = np.empty(found.size + 1, dtype=np.int32)
     parents[0] = letters[0] = -1
-    np.floor_divide(rises, k, out=parents[1:], casting="unsafe")
-    np.remainder(rises, k, out=letters[1:], casting="unsafe")
+    parents[1:], letters[1:] = np.divmod(found, k)
     return parents, letters
 
 
