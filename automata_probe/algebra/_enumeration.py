@@ -59,9 +59,13 @@ _ELEMENT_BYTES = 256
 
 #: Layers whose products (elements x letters) number at most this are stepped
 #: as ``bytes`` (DFAs of up to 256 states): numpy's fixed cost per call
-#: exceeds the work there. The first larger layer hands the enumeration over
-#: to numpy for good. Measured crossover: see benchmarks/bench_algebra.py.
-_BYTE_PRODUCTS = 1024
+#: exceeds the work there (about 0.1 µs a product as bytes, against a fixed
+#: cost of some 100 µs a layer with numpy). The first larger layer hands the
+#: enumeration over to numpy for good. Measured under load on 2 cores, on
+#: monoids of 429 to 58,786 elements: 1,024 to 8,192 are within noise of
+#: each other; 4,096 was best or near it on the random 10-state DFA (9,593
+#: elements) and Catalan(11).
+_BYTE_PRODUCTS = 4096
 
 
 class _HashCollision(Exception):
