@@ -114,6 +114,8 @@ def check_output_dir(path: str | None, what: str) -> None:
     """Fail before any work when the folder ``path`` would be written in does not exist."""
     if path is None:
         return
+    from pathlib import Path  # local: not on is-star-free's path (startup)
+
     parent = Path(path).expanduser().resolve().parent
     if not parent.is_dir():
         raise DataError(f"cannot write {what} {path}: directory {parent} does not exist")
