@@ -129,7 +129,7 @@ class AlgebraContext:
         prefix, suffix = separating_context(self.dfa, lhs, rhs)
         cert = EquationViolation(
             equation=equation, variables=tuple(sorted(words.items())), prefix=prefix, suffix=suffix,
-            semigroup=semigroup,
+            semigroup=semigroup, alphabet=self.dfa.alphabet,
         )
         if not cert.check(self.dfa):  # pragma: no cover - internal invariant
             raise DFAError(f"internal error: the certificate for {equation} does not re-check")

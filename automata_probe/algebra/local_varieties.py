@@ -78,7 +78,7 @@ def definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
         s, e = int(A[bad[0][0]]), int(E[bad[0][1]])
         return ClassVerdict(
             key="definite", holds=False,
-            evidence=f"{format_word(ctx.word(s, True))} times the idempotent {format_word(ctx.word(e, True))} "
+            evidence=f"{format_word(ctx.word(s, True), ctx.dfa.alphabet)} times the idempotent {format_word(ctx.word(e, True), ctx.dfa.alphabet)} "
             "is not that idempotent",
             certificate=ctx.violation("y x^ω = x^ω", {"x": e, "y": s}, semigroup=True),
         )
@@ -122,7 +122,7 @@ def reverse_definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
         e, s = int(E[bad[0][0]]), int(A[bad[0][1]])
         return ClassVerdict(
             key="reverse_definite", holds=False,
-            evidence=f"the idempotent {format_word(ctx.word(e, True))} times {format_word(ctx.word(s, True))} "
+            evidence=f"the idempotent {format_word(ctx.word(e, True), ctx.dfa.alphabet)} times {format_word(ctx.word(s, True), ctx.dfa.alphabet)} "
             "is not that idempotent",
             certificate=ctx.violation("x^ω y = x^ω", {"x": e, "y": s}, semigroup=True),
         )
@@ -181,7 +181,7 @@ def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassV
         e, s = int(E[bad[0][0]]), int(S[bad[0][1]])
         return ClassVerdict(
             key="generalized_definite", holds=False,
-            evidence=f"e s e is not e for e = {format_word(ctx.word(e, True))}, s = {format_word(ctx.word(s, True))}",
+            evidence=f"e s e is not e for e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)}, s = {format_word(ctx.word(s, True), ctx.dfa.alphabet)}",
             certificate=ctx.violation("x^ω y x^ω = x^ω", {"x": e, "y": s}, semigroup=True),
         )
     upper = _upper(out, [("definite", 0, "the language is {k}-definite"),
@@ -221,7 +221,7 @@ def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdi
             s = int(source[bad[0]])
             return ClassVerdict(
                 key="locally_testable", holds=False,
-                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True))} is not idempotent",
+                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)} is not idempotent",
                 certificate=ctx.violation("x^ω y x^ω y x^ω = x^ω y x^ω", {"x": e, "y": s}, semigroup=True),
             )
         ab = ctx.mul(local[:, None], local[None, :])
@@ -230,7 +230,7 @@ def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdi
             i, j = (int(v) for v in bad2[0])
             return ClassVerdict(
                 key="locally_testable", holds=False,
-                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True))} is not commutative",
+                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)} is not commutative",
                 certificate=ctx.violation(
                     "x^ω y x^ω z x^ω = x^ω z x^ω y x^ω",
                     {"x": e, "y": int(source[i]), "z": int(source[j])}, semigroup=True,
@@ -279,8 +279,8 @@ def locally_threshold_testable(
             ids = {"x": e, "z": f, "y": int(ps[i]), "t": int(qs[j]), "u": int(ps[k])}
             return ClassVerdict(
                 key="locally_threshold_testable", holds=False,
-                evidence=f"p q r and r q p differ for p, r in eSf, q in fSe (e = {format_word(ctx.word(e, True))}, "
-                f"f = {format_word(ctx.word(f, True))})",
+                evidence=f"p q r and r q p differ for p, r in eSf, q in fSe (e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)}, "
+                f"f = {format_word(ctx.word(f, True), ctx.dfa.alphabet)})",
                 certificate=ctx.violation("x^ω y z^ω t x^ω u z^ω = x^ω u z^ω t x^ω y z^ω", ids, semigroup=True),
             )
     k, t, lower, note = _threshold_search(ctx, lt, budget, _lt_upper(out or {}) if lt.holds else None)
@@ -374,8 +374,8 @@ def dot_depth_one(ctx: AlgebraContext) -> ClassVerdict:
             ids = {"x": e, "y": f, "p": int(ps[a_i]), "q": int(qs[b_j]), "r": int(ps[c_i]), "s": int(qs[d_j])}
             return ClassVerdict(
                 key="dot_depth_one", holds=False,
-                evidence=f"Knast's identity fails for e = {format_word(ctx.word(e, True))}, "
-                f"f = {format_word(ctx.word(f, True))}",
+                evidence=f"Knast's identity fails for e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)}, "
+                f"f = {format_word(ctx.word(f, True), ctx.dfa.alphabet)}",
                 certificate=ctx.violation(eq, ids, semigroup=True),
             )
     return ClassVerdict(

@@ -28,7 +28,7 @@ Strict locality and strict piecewise testability live in :mod:`.strict`.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
 
 from ..automata.dfa import DFA
@@ -156,6 +156,9 @@ class ParameterWitness:
     u: tuple[str, ...]
     v: tuple[str, ...]
     t: int = 1
+    #: The language's alphabet, when known: it decides how words print (over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def key(self, dfa: DFA, word: Sequence[str]) -> Hashable:
         w = tuple(dfa.encode(word).tolist())
@@ -172,7 +175,8 @@ class ParameterWitness:
         return out
 
     def __str__(self) -> str:
-        return f"{format_word(self.u)} (in) and {format_word(self.v)} (out)"
+        letters = self.alphabet or (*self.u, *self.v)
+        return f"{format_word(self.u, letters)} (in) and {format_word(self.v, letters)} (out)"
 
 
 def _key_by_definition(family: str, w: Word, k: int, t: int) -> Hashable:
@@ -276,7 +280,7 @@ def _witness(dfa: DFA, family: str, k: int, t: int, a: tuple, b: tuple, parent: 
     u, v = _path(dfa, a, parent, letter), _path(dfa, b, parent, letter)
     if a[1] not in dfa.accepting:
         u, v = v, u
-    return ParameterWitness(family=family, k=k, t=t, u=u, v=v)
+    return ParameterWitness(family=family, k=k, t=t, u=u, v=v, alphabet=dfa.alphabet)
 
 
 def _co_accessible(dfa: DFA) -> set[int]:

@@ -214,15 +214,24 @@ def test_dot_depth_and_dyck_depth():
 
 
 def test_the_suite_is_decided_and_every_certificate_checks():
+    """Every class has a "no" somewhere in the suite, and each such certificate re-checks by running the DFA
+    on explicit words (the sides of the equation in their context, the substituted words, the deleted letter)."""
+    refuted = set()
     for name in suite_names():
         dfa = load_language(name).dfa
         v = decide_varieties(dfa)
         assert all(c.holds is not None for c in v.verdicts), name
         assert v.check(dfa), name
+        for verdict in v.verdicts:
+            for cert in (verdict.certificate, verdict.lower):
+                if cert is not None:
+                    assert explicit_check(cert, dfa), (name, verdict.key)
+            refuted |= {verdict.key} if verdict.holds is False else set()
         # the star-free verdict agrees with classify
         from automata_probe.algebra import classify
 
         assert v["aperiodic"].holds == classify(dfa).star_free, name
+    assert refuted == {c.key for c in CLASSES}
 
 
 def test_undecided_when_the_product_budget_is_tiny():
@@ -283,3 +292,47 @@ def test_verdicts_serialize():
     assert lt["holds"] is True and lt["parameter"] == {"k": 2} and lt["lower"]["k"] == 1
     with pytest.raises(KeyError):
         v["no such class"]
+
+
+def _with_long_letter(dfa):
+    """``dfa`` over ``a, b`` with a third letter ``ab`` that reads ``a`` then ``b``."""
+    rows = [(*r, dfa.transitions[r[0]][1]) for r in dfa.transitions]
+    return dfa_from_rows(("a", "b", "ab"), rows, dfa.accepting, start=dfa.start)
+
+
+def _words_of(cert):
+    """Every word (a tuple of letters) a certificate carries, but its alphabet."""
+    from dataclasses import fields
+
+    out = []
+    for f in fields(cert):
+        value = getattr(cert, f.name)
+        if f.name == "variables":
+            out.extend(w for _, w in value)
+        elif f.name != "alphabet" and isinstance(value, tuple):
+            out.append(value)
+    return out
+
+
+@pytest.mark.parametrize("pattern", ["(ab)*", "a*b*", "(a|b)*ab", "b*ab*ab*", "a(a|b)*"])
+def test_certificates_print_words_with_the_alphabet(pattern):
+    """Over the letters a, b, ab, the word (a, b) prints ``a b`` and (ab,) prints ``ab``: every
+    certificate and witness text spaces its words, and still re-checks by running the DFA."""
+    base = regex_to_dfa(pattern, "ab")
+    assert base.alphabet == ("a", "b")
+    dfa = _with_long_letter(base)
+    v = decide_varieties(dfa)
+    seen = 0
+    for verdict in v.verdicts:
+        for cert in (verdict.certificate, verdict.lower):
+            if cert is None:
+                continue
+            assert explicit_check(cert, dfa), verdict.key
+            assert cert.alphabet == ("a", "b", "ab"), verdict.key
+            text = str(cert)
+            for w in _words_of(cert):
+                if len(w) > 1:
+                    assert " ".join(w) in text, (verdict.key, w, text)
+                    seen += 1
+        assert "ab and ba" not in verdict.evidence  # the commutativity text spaces its two-letter words
+    assert seen > 0
