@@ -24,7 +24,7 @@ from ..automata.words import format_word
 from .context import AlgebraContext, least_parameter
 from .strict import strictly_local, strictly_piecewise
 from .testability import check_parameter
-from .verdicts import ClassVerdict
+from .verdicts import ClassVerdict, bounds_fields
 
 __all__ = [
     "definite",
@@ -186,12 +186,17 @@ def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassV
         )
     upper = _upper(out, [("definite", 0, "the language is {k}-definite"),
                          ("reverse_definite", 0, "the language is {k}-reverse definite")])
-    k, lower, note = least_parameter(ctx.dfa, "generalized_definite", range(0, S.size + 1), budget, upper=upper)
+    order = (S.size, f"|S| = {S.size}: every word of |S| letters has a factor mapped to an idempotent, "
+                     "and LI satisfies x^ω y z^ω = x^ω z^ω (Pin 1986, Varieties of Formal Languages)")
+    if upper is None or order[0] < upper[0]:
+        upper = order
+    k, lower, note, bounds = least_parameter(ctx.dfa, "generalized_definite", range(0, S.size + 1), budget,
+                                             upper=upper)
     found = f"{k}-generalized definite (least k, by search{'; ' + note if note else ''})" if k is not None else note
     return ClassVerdict(
         key="generalized_definite", holds=True,
         evidence=f"e s e = e for all {S.size} s in S and every idempotent e ({_reps(ctx)}); {found}",
-        parameter={"k": k} if k is not None else None, lower=lower,
+        parameter={"k": k} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
 
 
@@ -237,14 +242,23 @@ def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdi
                 ),
             )
     upper = _lt_upper(out)
-    k, lower, note = least_parameter(ctx.dfa, "local", range(1, max(ctx.dfa.n_states ** 2, 2) + 2), budget,
-                                     upper=upper)
+    order = trahtman_bound(ctx.dfa.n_states)
+    if upper is None or order[0] < upper[0]:
+        upper = order
+    k, lower, note, bounds = least_parameter(ctx.dfa, "local", range(1, order[0] + 1), budget, upper=upper)
     found = f"{k}-locally testable (least k, by search{'; ' + note if note else ''})" if k is not None else note
     return ClassVerdict(
         key="locally_testable", holds=True,
         evidence=f"every local monoid eSe is idempotent and commutative ({_reps(ctx)}); {found}",
-        parameter={"k": k} if k is not None else None, lower=lower,
+        parameter={"k": k} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
+
+
+def trahtman_bound(n: int) -> tuple[int, str]:
+    """The order of local testability a locally testable language with an ``n``-state (complete,
+    minimal) DFA cannot exceed: ``(n^2 - n)/2 + 1``, sharp (Trahtman 1998, LNCS 1436; TCS 231, 2000)."""
+    k = (n * n - n) // 2 + 1
+    return k, f"its minimal DFA has {n} states and the LT order is at most (n^2 - n)/2 + 1 = {k} (Trahtman 2000)"
 
 
 def locally_threshold_testable(
@@ -283,13 +297,16 @@ def locally_threshold_testable(
                 f"f = {format_word(ctx.word(f, True), ctx.dfa.alphabet)})",
                 certificate=ctx.violation("x^ω y z^ω t x^ω u z^ω = x^ω u z^ω t x^ω y z^ω", ids, semigroup=True),
             )
-    k, t, lower, note = _threshold_search(ctx, lt, budget, _lt_upper(out or {}) if lt.holds else None)
+    lt_upper = _lt_upper(out or {}) if lt.holds else None
+    if lt.holds and lt.bounds and lt.bounds["k"][1] is not None and (lt_upper is None or lt.bounds["k"][1] < lt_upper[0]):
+        lt_upper = (lt.bounds["k"][1], lt.bounds_by)  # LT_k for some k <= this, by a theorem
+    k, t, lower, note, bounds = _threshold_search(ctx, lt, budget, lt_upper)
     found = (f"({k}, {t})-locally threshold testable (least k, then least t, by search{note})" if k is not None
-             else note)
+             else note.lstrip("; "))
     return ClassVerdict(
         key="locally_threshold_testable", holds=True,
         evidence=f"aperiodic, and p q r = r q p for p, r in eSf and q in fSe ({_reps(ctx)}); {found}",
-        parameter={"k": k, "t": t} if k is not None else None, lower=lower,
+        parameter={"k": k, "t": t} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
 
 
@@ -301,7 +318,8 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int, lt_upp
     smaller k is only an improvement and gets what is left of the budget
     (``budget`` bounds the pairs explored over the whole search). Without an
     LT order, ``lt_upper = (k, why)`` (a k with the language LT_k) caps k.
-    Returns ``(k, t, lower, note)``.
+    Returns ``(k, t, lower, note, bounds)``; when a smaller k was left
+    undecided by the budget, k and t are None and ``bounds`` says where k lies.
     """
     t_max = ctx.dfa.n_states + 1
     k_lt = lt.parameter["k"] if lt.holds and lt.parameter else None
@@ -314,8 +332,12 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int, lt_upp
     skipped = []
     for k in range(1, k_max + 1):
         if k == k_lt or (bound and k == k_max):
-            note = f"; k = {', '.join(map(str, skipped))} not excluded (search budget)" if skipped else ""
-            return k, 1, None, note + ("; (k, 1) from the LT order" if k == k_lt else bound)
+            why = "; (k, 1) from the LT order" if k == k_lt else bound
+            if skipped:  # a smaller k is possible: k is only bounded
+                note = (f"; ({k}, 1)-locally threshold testable{why}, k = {', '.join(map(str, skipped))} "
+                        "not excluded (search budget)")
+                return None, None, None, note, (skipped[0], k, f"the language is ({k}, 1)-LTT{why}")
+            return k, 1, None, why, None
         ok, _ = check_parameter(ctx.dfa, "threshold", k, t=t_max, budget=max(budget - sum(spent), 0), spent=spent)
         if ok is None:
             skipped.append(k)
@@ -329,15 +351,22 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int, lt_upp
             ok_t, witness = check_parameter(ctx.dfa, "threshold", k, t=t, budget=max(budget - sum(spent), 0),
                                             spent=spent)
             if ok_t:
-                note = f"; k = {', '.join(map(str, skipped))} not excluded (search budget)" if skipped else ""
-                return k, t, lower, note
+                if skipped:
+                    return None, None, None, (f"; ({k}, {t})-locally threshold testable, k = "
+                                              f"{', '.join(map(str, skipped))} not excluded (search budget)"), (
+                        skipped[0], k, f"the language is ({k}, {t})-LTT (checked exactly)")
+                return k, t, lower, "", None
             if ok_t is None:
                 break
             lower = witness
-        return None, None, None, f"k = {k} works with t = {t_max}; the least t passed the search budget"
+        return None, None, None, f"k = {k} works with t = {t_max}; the least t passed the search budget", (
+            skipped[0] if skipped else k, k, f"the language is ({k}, {t_max})-LTT (checked exactly)")
+    first = skipped[0] if skipped else k_max + 1
     if bound:
-        return None, None, None, f"no (k, t) with k < {k_max} found within the search budget of {budget:,}{bound}"
-    return None, None, None, f"no (k, t) with k <= {k_max}, t <= {t_max} found within the search budget of {budget:,}"
+        return None, None, None, f"no (k, t) with k < {k_max} found within the search budget of {budget:,}{bound}", (
+            first, k_max, f"the language is {k_max}-locally testable ({lt_upper[1]}), so ({k_max}, 1)-LTT")
+    return None, None, None, (f"no (k, t) with k <= {k_max}, t <= {t_max} found within the search budget of "
+                              f"{budget:,}"), (first, None, "no theorem bounds k here (the search stops at n^2 + 1)")
 
 
 # ------------------------------------------------------------ dot-depth one

@@ -59,7 +59,7 @@ from .local_varieties import (
     strict_piecewise_testability,
 )
 from .monoid import transition_monoid
-from .verdicts import CLASSES, ClassVerdict, Varieties
+from .verdicts import CLASSES, ClassVerdict, Varieties, bounds_fields
 
 __all__ = ["decide_varieties"]
 
@@ -237,11 +237,11 @@ def _j_trivial(ctx: AlgebraContext, out: dict[str, ClassVerdict], budget: int) -
     sp = out["strictly_piecewise"]
     if sp.holds and sp.parameter and sp.parameter["k"] < depth:
         upper = (sp.parameter["k"], f"the language is SP_{sp.parameter['k']}, inside PT_{sp.parameter['k']}")
-    k, lower, note = least_parameter(ctx.dfa, "piecewise", range(0, depth + 1), budget, upper=upper)
+    k, lower, note, bounds = least_parameter(ctx.dfa, "piecewise", range(0, depth + 1), budget, upper=upper)
     found = f"{k}-piecewise testable (least k, by search{'; ' + note if note else ''})" if k is not None else note
     return ClassVerdict(
         key="j_trivial", holds=True, evidence=f"all {ctx.green.n_d} J-classes are singletons; {found}",
-        parameter={"k": k} if k is not None else None, lower=lower,
+        parameter={"k": k} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
 
 

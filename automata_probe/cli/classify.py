@@ -105,6 +105,9 @@ def _verdict_text(verdict: ClassVerdict) -> str:
         return "no"
     if verdict.parameter:
         return "yes, " + ", ".join(f"{k} = {val}" for k, val in verdict.parameter.items())
+    if verdict.bounds:
+        return "yes, " + ", ".join(f"{lo} <= {k} <= {hi}" if hi is not None else f"{k} >= {lo}"
+                                   for k, (lo, hi) in verdict.bounds.items())
     return "yes"
 
 
@@ -158,6 +161,12 @@ def _certificate_lines(verdict: ClassVerdict, dfa: DFA, width: int) -> list[str]
                 out.append(f"      {side}: {word}  {'in' if words[f'{side}_in'] else 'out'}")
         else:
             out.extend(textwrap.wrap(str(cert), width=width, initial_indent="    ", subsequent_indent="      "))
+    if verdict.bounds:
+        for name, (lo, hi) in verdict.bounds.items():
+            top = f"at most {hi}" if hi is not None else "no upper bound known"
+            out.extend(textwrap.wrap(
+                f"{verdict.name}: the least {name} is a bound, not settled by the search: at least {lo}, {top} "
+                f"({verdict.bounds_by})", width=width, initial_indent="  ", subsequent_indent="    "))
     if lower is not None and verdict.parameter:
         k = verdict.parameter.get("k")
         out.append(f"  {verdict.name}: not smaller than k = {k}")

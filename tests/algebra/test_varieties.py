@@ -336,3 +336,56 @@ def test_certificates_print_words_with_the_alphabet(pattern):
                     seen += 1
         assert "ab and ba" not in verdict.evidence  # the commutativity text spaces its two-letter words
     assert seen > 0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_a_to_the_k_as_a_subword_is_exactly_k_piecewise_testable(k):
+    """At least k a's: k-PT (the subword a^k decides) and not (k-1)-PT (a^k in, a^(k-1) out share their
+    (k-1)-subwords). The search proves k - 1 fails; Klíma & Polák's depth bound (the minimal DFA is a chain
+    of depth k) proves k works."""
+    dfa = regex_to_dfa("b*" + "ab*" * k + "(a|b)*", "ab")
+    j = decide_varieties(dfa)["j_trivial"]
+    assert j.parameter == {"k": k} and j.bounds is None and "Klíma & Polák" in j.evidence
+    if k > 1:
+        assert j.lower.k == k - 1 and explicit_check(j.lower, dfa)
+    # a search budget too small to refute k - 1 leaves k bounded, and says so with the theorem
+    tight = decide_varieties(dfa, budget=30)["j_trivial"]
+    if tight.parameter is None:
+        lo, hi = tight.bounds["k"]
+        assert lo <= k == hi and "depth" in tight.bounds_by and "Klíma & Polák 2013" in tight.bounds_by
+        d = tight.to_dict()
+        assert d["parameter"] is None and d["parameter_bounds"] == {"k": {"at_least": lo, "at_most": k,
+                                                                         "exact": lo == k}}
+    else:
+        assert tight.parameter == {"k": k}
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_a_to_the_k_as_a_factor_is_exactly_k_locally_testable(k):
+    """a^k as a factor: k-LT, and not (k-1)-LT (a^k in, a^(k-1) out have the same (k-1)-key). When the budget
+    stops the search, Trahtman's bound (n^2 - n)/2 + 1 on the LT order of an n-state DFA caps k."""
+    dfa = regex_to_dfa("(a|b)*" + "a" * k + "(a|b)*", "ab")
+    lt = decide_varieties(dfa)["locally_testable"]
+    assert lt.parameter == {"k": k} and lt.bounds is None
+    if k > 1:
+        assert lt.lower.k == k - 1 and explicit_check(lt.lower, dfa)
+    tight = decide_varieties(dfa, budget=5)["locally_testable"]
+    n = dfa.minimize().n_states
+    if tight.parameter is None:
+        lo, hi = tight.bounds["k"]
+        assert lo <= k <= hi == (n * n - n) // 2 + 1 and "Trahtman" in tight.bounds_by
+        assert "at_most" in tight.to_dict()["parameter_bounds"]["k"]
+
+
+def test_classify_prints_a_bound_as_a_bound(tmp_path):
+    """The table says ``2 <= k <= 4`` and the certificate section names the theorem, where the search ran out."""
+    from automata_probe.algebra import classify as classify_star_free
+    from automata_probe.automata import language_from_regex
+    from automata_probe.cli.classify import render
+
+    language = language_from_regex("b*" + "ab*" * 5 + "(a|b)*", "ab")
+    v = decide_varieties(language.dfa, budget=30)
+    text = "\n".join(render(language, v, classify_star_free(language.dfa)))
+    lo, hi = v["j_trivial"].bounds["k"]
+    assert f"yes, {lo} <= k <= {hi}" in text and "is a bound, not settled by the search" in text
+    assert "Klíma & Polák 2013" in text
