@@ -109,3 +109,35 @@ def test_languages_with_classes(capsys):
     sl = header.index("SL") + 1  # the alphabet "0 1" takes two cells
     assert row[sl] == "3"
     assert "a number is the least parameter found" in out
+
+
+def test_both_forms_name_a_language_everywhere(capsys):
+    """A language by name: positional for show and convert, --dfa for all four; a regex: positional for
+    classify and decompose, --regex for all three. Each pair prints the same; bad mixes are one line, exit 2."""
+    pairs = [
+        (("show", "tomita3"), ("show", "--dfa", "tomita3")),
+        (("convert", "tomita4", "--to", "att"), ("convert", "--dfa", "tomita4", "--to", "att")),
+        (("classify", "(ab)*", "--alphabet", "ab"), ("classify", "--regex", "(ab)*", "--alphabet", "ab")),
+        (("decompose", "(aa)*", "--alphabet", "ab"), ("decompose", "--regex", "(aa)*", "--alphabet", "ab")),
+        (("show", "--regex", "(ab)*", "--alphabet", "ab"), ("show", "--regex", "(ab)*", "--alphabet", "ab")),
+    ]
+    for old, new in pairs:
+        code_old, out_old, _ = run(capsys, automata_probe, *old)
+        code_new, out_new, _ = run(capsys, automata_probe, *new)
+        assert code_old == code_new == 0 and out_old == out_new and out_old, new
+    code, out, _ = run(capsys, automata_probe, "classify", "--dfa", "tomita7", "--json")
+    assert code == 0 and json.loads(out)["language"] == "tomita7"
+    bad = [
+        ("show", "tomita3", "--dfa", "tomita4"),
+        ("show", "--dfa", "tomita3", "--regex", "ab"),
+        ("show",),
+        ("classify", "(ab)*", "--regex", "ab"),
+        ("classify", "--regex", "(ab)*", "--dfa", "tomita3"),
+        ("decompose", "a*", "--regex", "b*"),
+        ("convert", "tomita4", "--dfa", "tomita3", "--to", "att"),
+        ("convert", "--to", "att"),
+        ("show", "--dfa", "no-such-language"),
+    ]
+    for argv in bad:
+        code, _, err = run(capsys, automata_probe, *argv)
+        assert code == 2 and one_line_error(err), argv
