@@ -97,6 +97,10 @@ def test_show_green_prints_egg_boxes_and_draws_them(capsys, tmp_path):
     assert code == 0
     assert "6 D-classes (5 regular)" in out and "group H-classes Z2" in out and "not regular" in out
     assert png.exists() and png.stat().st_size > 5000
+    assert "D3 (J-order level 3): 16 elements, 4 R x 4 L" in out  # its level in the J-order, not a rank
+    code, out, _ = run(capsys, automata_probe, "show", "--dfa", "group-S3", "--green")
+    assert code == 0 and "6 elements: 1 D-class (1 regular), 1 R-class, 1 L-class, 1 H-class, 1 idempotent" in out
+    assert "group H-classes S3" in out
 
 
 def test_languages_with_classes(capsys):
