@@ -37,9 +37,10 @@ CLASSES: tuple[ClassInfo, ...] = (
               "Eilenberg 1976; Brzozowski & Fich 1980: R-trivial syntactic monoid"),
     ClassInfo("l_trivial", "L-trivial", "y(xy)^ω = (xy)^ω", "Eilenberg 1976: L-trivial syntactic monoid"),
     ClassInfo("j_trivial", "piecewise testable (J-trivial)", "(xy)^ω x = (xy)^ω = y(xy)^ω",
-              "Simon 1975: piecewise testable iff the syntactic monoid is J-trivial; k-PT for k the depth of the "
-              "minimal DFA (Klíma & Polák 2013); the least k is coNP-complete to decide for k >= 4 "
-              "(Klíma, Kunc & Polák 2014; Masopust & Thomazo 2015), hence a search with these bounds"),
+              "Simon 1975: piecewise testable iff the syntactic monoid is J-trivial; k-PT decided exactly by "
+              "single-letter insertions (Simon's lemmas; polynomial for a fixed alphabet), k at most the depth "
+              "of the minimal DFA (Klíma & Polák 2013); k-PT is coNP-complete for k >= 4 when the alphabet "
+              "grows (Klíma, Kunc & Polák 2014; Masopust & Thomazo 2015)"),
     ClassInfo("locally_threshold_testable", "locally threshold testable",
               "x^(ω+1) = x^ω, x^ω y z^ω t x^ω u z^ω = x^ω u z^ω t x^ω y z^ω",
               "Beauquier & Pin 1989 (Thérien & Weiss 1985): aperiodic and e x f y e z f = e z f y e x f", True),
