@@ -440,9 +440,15 @@ def strict_piecewise_testability(ctx: AlgebraContext, budget: int) -> ClassVerdi
             certificate=r.certificate,
         )
     if r.k is None:
+        n = ctx.dfa.n_states
+        why = (f"a minimal forbidden word labels a path of the {n}-state minimal DFA without a repeated state "
+               f"(cutting a cycle out leaves a shorter forbidden subword), so it has at most {n - 1} letters")
+        lo = 1 if len(ctx.dfa.accepting) < n else 0
         return ClassVerdict(
             key="strictly_piecewise", holds=True,
-            evidence=f"closed under subwords; the longest minimal forbidden word was not found within {budget:,} states",
+            evidence=f"closed under subwords; the longest minimal forbidden word was not found within {budget:,} "
+            f"states; k <= {n - 1} since {why}",
+            bounds={"k": (min(lo, n - 1), n - 1)}, bounds_by=why,
         )
     return ClassVerdict(
         key="strictly_piecewise", holds=True,

@@ -134,6 +134,7 @@ def test_strict_classes_match_their_definitions(dfa):
     longest = max(len(w) for w in member)
     if sp.holds:
         assert closed
+        assert sp.parameter["k"] <= dfa.minimize().n_states - 1  # a minimal forbidden word is a simple path
         forbidden = [w for w in member if not member[w] and all(member[w[:i] + w[i + 1:]] for i in range(len(w)))]
         if sp.parameter["k"] < longest:
             assert max((len(w) for w in forbidden), default=0) == sp.parameter["k"]
@@ -389,3 +390,12 @@ def test_classify_prints_a_bound_as_a_bound(tmp_path):
     lo, hi = v["j_trivial"].bounds["k"]
     assert f"yes, {lo} <= k <= {hi}" in text and "is a bound, not settled by the search" in text
     assert "Klíma & Polák 2013" in text
+
+
+def test_strictly_piecewise_bound_when_the_search_runs_out():
+    """tomita7 is SP_4 (its 5-state DFA allows at most 4); a budget of 3 states leaves 1 <= k <= 4, and says why."""
+    dfa = load_language("tomita7").dfa
+    assert decide_varieties(dfa)["strictly_piecewise"].parameter == {"k": 4}
+    sp = decide_varieties(dfa, budget=3)["strictly_piecewise"]
+    assert sp.holds and sp.parameter is None and sp.bounds == {"k": (1, 4)} and "without a repeated state" in sp.bounds_by
+    assert sp.to_dict()["parameter_bounds"] == {"k": {"at_least": 1, "at_most": 4, "exact": False}}
