@@ -129,7 +129,7 @@ class AlgebraContext:
         prefix, suffix = separating_context(self.dfa, lhs, rhs)
         cert = EquationViolation(
             equation=equation, variables=tuple(sorted(words.items())), prefix=prefix, suffix=suffix,
-            semigroup=semigroup,
+            semigroup=semigroup, alphabet=self.dfa.alphabet,
         )
         if not cert.check(self.dfa):  # pragma: no cover - internal invariant
             raise DFAError(f"internal error: the certificate for {equation} does not re-check")
@@ -144,10 +144,13 @@ def least_parameter(
     *,
     t: int = 1,
     upper: tuple[int, str] | None = None,
-) -> tuple[int | None, ParameterWitness | None, str]:
+) -> tuple[int | None, ParameterWitness | None, str, tuple[int, int | None, str] | None]:
     """The least ``k`` in ``ks`` for which the language is k-X (``family``), the
-    witness that ``k-1`` fails (None when ``k`` is the first value tried), and
-    a note (why no k was found, or which theorem settled it).
+    witness that ``k-1`` fails (None when ``k`` is the first value tried), a
+    note (why no k was found, or which theorem settled it), and, when the
+    search ran out before settling k, the bounds it leaves:
+    ``(at_least, at_most, why)`` with ``at_most`` None when no theorem bounds
+    k (``why`` then says so).
 
     ``budget`` bounds the (key, state) pairs explored over all the values of k
     together. ``upper = (k_u, reason)`` is a k known to work by a theorem: the
@@ -158,15 +161,18 @@ def least_parameter(
     spent: list[int] = []
     for k in ks:
         if upper is not None and k >= upper[0]:
-            return upper[0], (lower if last == upper[0] - 1 else None), f"k <= {upper[0]} since {upper[1]}"
+            return upper[0], (lower if last == upper[0] - 1 else None), f"k <= {upper[0]} since {upper[1]}", None
         left = budget - sum(spent)
         ok, witness = check_parameter(dfa, family, k, t=t, budget=max(left, 0), spent=spent)
         if ok:
-            return k, lower, ""
+            return k, lower, "", None
         if ok is None:
             bound = f"; k <= {upper[0]} since {upper[1]}" if upper is not None else ""
+            bounds = (k, upper[0], upper[1]) if upper is not None else (k, None, "no theorem bounds k here")
             return None, None, f"k = {k} passed the search budget of {budget:,} (key, state) pairs" + (
                 f"; no k <= {last} works" if last is not None else ""
-            ) + bound
+            ) + bound, bounds
         lower, last = witness, k
-    return None, None, (f"no k <= {last} works (searched)" if last is not None else "not searched")
+    at_least = last + 1 if last is not None else ks.start
+    return None, None, (f"no k <= {last} works (searched)" if last is not None else "not searched"), (
+        at_least, None, f"k > {ks.stop - 1} was not searched")

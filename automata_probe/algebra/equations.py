@@ -24,7 +24,7 @@ power computed in any of them is the syntactic ``omega`` power.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -252,8 +252,12 @@ class EquationViolation:
     prefix: tuple[str, ...]
     suffix: tuple[str, ...]
     semigroup: bool = False
+    #: The language's alphabet, when known: it decides how words print (over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "alphabet", tuple(self.alphabet))
         object.__setattr__(self, "variables", tuple((v, tuple(w)) for v, w in self.variables))
         object.__setattr__(self, "prefix", tuple(self.prefix))
         object.__setattr__(self, "suffix", tuple(self.suffix))
@@ -299,8 +303,11 @@ class EquationViolation:
         }
 
     def __str__(self) -> str:
-        names = ", ".join(f"{v} = {format_word(w)}" for v, w in self.variables)
-        return f"{self.equation} fails for {names}; context ({format_word(self.prefix)}, {format_word(self.suffix)})"
+        # without the alphabet, the letters of all the words decide together
+        letters = self.alphabet or (*self.prefix, *self.suffix, *(a for _, w in self.variables for a in w))
+        names = ", ".join(f"{v} = {format_word(w, letters)}" for v, w in self.variables)
+        return (f"{self.equation} fails for {names}; "
+                f"context ({format_word(self.prefix, letters)}, {format_word(self.suffix, letters)})")
 
 
 # ------------------------------------------------------------- contexts

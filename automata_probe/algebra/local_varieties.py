@@ -24,7 +24,7 @@ from ..automata.words import format_word
 from .context import AlgebraContext, least_parameter
 from .strict import strictly_local, strictly_piecewise
 from .testability import check_parameter
-from .verdicts import ClassVerdict
+from .verdicts import ClassVerdict, bounds_fields
 
 __all__ = [
     "definite",
@@ -78,7 +78,7 @@ def definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
         s, e = int(A[bad[0][0]]), int(E[bad[0][1]])
         return ClassVerdict(
             key="definite", holds=False,
-            evidence=f"{format_word(ctx.word(s, True))} times the idempotent {format_word(ctx.word(e, True))} "
+            evidence=f"{format_word(ctx.word(s, True), ctx.dfa.alphabet)} times the idempotent {format_word(ctx.word(e, True), ctx.dfa.alphabet)} "
             "is not that idempotent",
             certificate=ctx.violation("y x^ω = x^ω", {"x": e, "y": s}, semigroup=True),
         )
@@ -122,7 +122,7 @@ def reverse_definite(ctx: AlgebraContext, budget: int) -> ClassVerdict:
         e, s = int(E[bad[0][0]]), int(A[bad[0][1]])
         return ClassVerdict(
             key="reverse_definite", holds=False,
-            evidence=f"the idempotent {format_word(ctx.word(e, True))} times {format_word(ctx.word(s, True))} "
+            evidence=f"the idempotent {format_word(ctx.word(e, True), ctx.dfa.alphabet)} times {format_word(ctx.word(s, True), ctx.dfa.alphabet)} "
             "is not that idempotent",
             certificate=ctx.violation("x^ω y = x^ω", {"x": e, "y": s}, semigroup=True),
         )
@@ -181,17 +181,22 @@ def generalized_definite(ctx: AlgebraContext, budget: int, out: dict[str, ClassV
         e, s = int(E[bad[0][0]]), int(S[bad[0][1]])
         return ClassVerdict(
             key="generalized_definite", holds=False,
-            evidence=f"e s e is not e for e = {format_word(ctx.word(e, True))}, s = {format_word(ctx.word(s, True))}",
+            evidence=f"e s e is not e for e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)}, s = {format_word(ctx.word(s, True), ctx.dfa.alphabet)}",
             certificate=ctx.violation("x^ω y x^ω = x^ω", {"x": e, "y": s}, semigroup=True),
         )
     upper = _upper(out, [("definite", 0, "the language is {k}-definite"),
                          ("reverse_definite", 0, "the language is {k}-reverse definite")])
-    k, lower, note = least_parameter(ctx.dfa, "generalized_definite", range(0, S.size + 1), budget, upper=upper)
+    order = (S.size, f"|S| = {S.size}: every word of |S| letters has a factor mapped to an idempotent, "
+                     "and LI satisfies x^ω y z^ω = x^ω z^ω (Pin 1986, Varieties of Formal Languages)")
+    if upper is None or order[0] < upper[0]:
+        upper = order
+    k, lower, note, bounds = least_parameter(ctx.dfa, "generalized_definite", range(0, S.size + 1), budget,
+                                             upper=upper)
     found = f"{k}-generalized definite (least k, by search{'; ' + note if note else ''})" if k is not None else note
     return ClassVerdict(
         key="generalized_definite", holds=True,
         evidence=f"e s e = e for all {S.size} s in S and every idempotent e ({_reps(ctx)}); {found}",
-        parameter={"k": k} if k is not None else None, lower=lower,
+        parameter={"k": k} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
 
 
@@ -221,7 +226,7 @@ def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdi
             s = int(source[bad[0]])
             return ClassVerdict(
                 key="locally_testable", holds=False,
-                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True))} is not idempotent",
+                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)} is not idempotent",
                 certificate=ctx.violation("x^ω y x^ω y x^ω = x^ω y x^ω", {"x": e, "y": s}, semigroup=True),
             )
         ab = ctx.mul(local[:, None], local[None, :])
@@ -230,21 +235,30 @@ def locally_testable(ctx: AlgebraContext, budget: int, out: dict[str, ClassVerdi
             i, j = (int(v) for v in bad2[0])
             return ClassVerdict(
                 key="locally_testable", holds=False,
-                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True))} is not commutative",
+                evidence=f"the local monoid eSe of e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)} is not commutative",
                 certificate=ctx.violation(
                     "x^ω y x^ω z x^ω = x^ω z x^ω y x^ω",
                     {"x": e, "y": int(source[i]), "z": int(source[j])}, semigroup=True,
                 ),
             )
     upper = _lt_upper(out)
-    k, lower, note = least_parameter(ctx.dfa, "local", range(1, max(ctx.dfa.n_states ** 2, 2) + 2), budget,
-                                     upper=upper)
+    order = trahtman_bound(ctx.dfa.n_states)
+    if upper is None or order[0] < upper[0]:
+        upper = order
+    k, lower, note, bounds = least_parameter(ctx.dfa, "local", range(1, order[0] + 1), budget, upper=upper)
     found = f"{k}-locally testable (least k, by search{'; ' + note if note else ''})" if k is not None else note
     return ClassVerdict(
         key="locally_testable", holds=True,
         evidence=f"every local monoid eSe is idempotent and commutative ({_reps(ctx)}); {found}",
-        parameter={"k": k} if k is not None else None, lower=lower,
+        parameter={"k": k} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
+
+
+def trahtman_bound(n: int) -> tuple[int, str]:
+    """The order of local testability a locally testable language with an ``n``-state (complete,
+    minimal) DFA cannot exceed: ``(n^2 - n)/2 + 1``, sharp (Trahtman 1998, LNCS 1436; TCS 231, 2000)."""
+    k = (n * n - n) // 2 + 1
+    return k, f"its minimal DFA has {n} states and the LT order is at most (n^2 - n)/2 + 1 = {k} (Trahtman 2000)"
 
 
 def locally_threshold_testable(
@@ -279,17 +293,20 @@ def locally_threshold_testable(
             ids = {"x": e, "z": f, "y": int(ps[i]), "t": int(qs[j]), "u": int(ps[k])}
             return ClassVerdict(
                 key="locally_threshold_testable", holds=False,
-                evidence=f"p q r and r q p differ for p, r in eSf, q in fSe (e = {format_word(ctx.word(e, True))}, "
-                f"f = {format_word(ctx.word(f, True))})",
+                evidence=f"p q r and r q p differ for p, r in eSf, q in fSe (e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)}, "
+                f"f = {format_word(ctx.word(f, True), ctx.dfa.alphabet)})",
                 certificate=ctx.violation("x^ω y z^ω t x^ω u z^ω = x^ω u z^ω t x^ω y z^ω", ids, semigroup=True),
             )
-    k, t, lower, note = _threshold_search(ctx, lt, budget, _lt_upper(out or {}) if lt.holds else None)
+    lt_upper = _lt_upper(out or {}) if lt.holds else None
+    if lt.holds and lt.bounds and lt.bounds["k"][1] is not None and (lt_upper is None or lt.bounds["k"][1] < lt_upper[0]):
+        lt_upper = (lt.bounds["k"][1], lt.bounds_by)  # LT_k for some k <= this, by a theorem
+    k, t, lower, note, bounds = _threshold_search(ctx, lt, budget, lt_upper)
     found = (f"({k}, {t})-locally threshold testable (least k, then least t, by search{note})" if k is not None
-             else note)
+             else note.lstrip("; "))
     return ClassVerdict(
         key="locally_threshold_testable", holds=True,
         evidence=f"aperiodic, and p q r = r q p for p, r in eSf and q in fSe ({_reps(ctx)}); {found}",
-        parameter={"k": k, "t": t} if k is not None else None, lower=lower,
+        parameter={"k": k, "t": t} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
 
 
@@ -301,7 +318,8 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int, lt_upp
     smaller k is only an improvement and gets what is left of the budget
     (``budget`` bounds the pairs explored over the whole search). Without an
     LT order, ``lt_upper = (k, why)`` (a k with the language LT_k) caps k.
-    Returns ``(k, t, lower, note)``.
+    Returns ``(k, t, lower, note, bounds)``; when a smaller k was left
+    undecided by the budget, k and t are None and ``bounds`` says where k lies.
     """
     t_max = ctx.dfa.n_states + 1
     k_lt = lt.parameter["k"] if lt.holds and lt.parameter else None
@@ -314,8 +332,12 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int, lt_upp
     skipped = []
     for k in range(1, k_max + 1):
         if k == k_lt or (bound and k == k_max):
-            note = f"; k = {', '.join(map(str, skipped))} not excluded (search budget)" if skipped else ""
-            return k, 1, None, note + ("; (k, 1) from the LT order" if k == k_lt else bound)
+            why = "; (k, 1) from the LT order" if k == k_lt else bound
+            if skipped:  # a smaller k is possible: k is only bounded
+                note = (f"; ({k}, 1)-locally threshold testable{why}, k = {', '.join(map(str, skipped))} "
+                        "not excluded (search budget)")
+                return None, None, None, note, (skipped[0], k, f"the language is ({k}, 1)-LTT{why}")
+            return k, 1, None, why, None
         ok, _ = check_parameter(ctx.dfa, "threshold", k, t=t_max, budget=max(budget - sum(spent), 0), spent=spent)
         if ok is None:
             skipped.append(k)
@@ -329,15 +351,22 @@ def _threshold_search(ctx: AlgebraContext, lt: ClassVerdict, budget: int, lt_upp
             ok_t, witness = check_parameter(ctx.dfa, "threshold", k, t=t, budget=max(budget - sum(spent), 0),
                                             spent=spent)
             if ok_t:
-                note = f"; k = {', '.join(map(str, skipped))} not excluded (search budget)" if skipped else ""
-                return k, t, lower, note
+                if skipped:
+                    return None, None, None, (f"; ({k}, {t})-locally threshold testable, k = "
+                                              f"{', '.join(map(str, skipped))} not excluded (search budget)"), (
+                        skipped[0], k, f"the language is ({k}, {t})-LTT (checked exactly)")
+                return k, t, lower, "", None
             if ok_t is None:
                 break
             lower = witness
-        return None, None, None, f"k = {k} works with t = {t_max}; the least t passed the search budget"
+        return None, None, None, f"k = {k} works with t = {t_max}; the least t passed the search budget", (
+            skipped[0] if skipped else k, k, f"the language is ({k}, {t_max})-LTT (checked exactly)")
+    first = skipped[0] if skipped else k_max + 1
     if bound:
-        return None, None, None, f"no (k, t) with k < {k_max} found within the search budget of {budget:,}{bound}"
-    return None, None, None, f"no (k, t) with k <= {k_max}, t <= {t_max} found within the search budget of {budget:,}"
+        return None, None, None, f"no (k, t) with k < {k_max} found within the search budget of {budget:,}{bound}", (
+            first, k_max, f"the language is {k_max}-locally testable ({lt_upper[1]}), so ({k_max}, 1)-LTT")
+    return None, None, None, (f"no (k, t) with k <= {k_max}, t <= {t_max} found within the search budget of "
+                              f"{budget:,}"), (first, None, "no theorem bounds k here (the search stops at n^2 + 1)")
 
 
 # ------------------------------------------------------------ dot-depth one
@@ -374,8 +403,8 @@ def dot_depth_one(ctx: AlgebraContext) -> ClassVerdict:
             ids = {"x": e, "y": f, "p": int(ps[a_i]), "q": int(qs[b_j]), "r": int(ps[c_i]), "s": int(qs[d_j])}
             return ClassVerdict(
                 key="dot_depth_one", holds=False,
-                evidence=f"Knast's identity fails for e = {format_word(ctx.word(e, True))}, "
-                f"f = {format_word(ctx.word(f, True))}",
+                evidence=f"Knast's identity fails for e = {format_word(ctx.word(e, True), ctx.dfa.alphabet)}, "
+                f"f = {format_word(ctx.word(f, True), ctx.dfa.alphabet)}",
                 certificate=ctx.violation(eq, ids, semigroup=True),
             )
     return ClassVerdict(
@@ -411,9 +440,15 @@ def strict_piecewise_testability(ctx: AlgebraContext, budget: int) -> ClassVerdi
             certificate=r.certificate,
         )
     if r.k is None:
+        n = ctx.dfa.n_states
+        why = (f"a minimal forbidden word labels a path of the {n}-state minimal DFA without a repeated state "
+               f"(cutting a cycle out leaves a shorter forbidden subword), so it has at most {n - 1} letters")
+        lo = 1 if len(ctx.dfa.accepting) < n else 0
         return ClassVerdict(
             key="strictly_piecewise", holds=True,
-            evidence=f"closed under subwords; the longest minimal forbidden word was not found within {budget:,} states",
+            evidence=f"closed under subwords; the longest minimal forbidden word was not found within {budget:,} "
+            f"states; k <= {n - 1} since {why}",
+            bounds={"k": (min(lo, n - 1), n - 1)}, bounds_by=why,
         )
     return ClassVerdict(
         key="strictly_piecewise", holds=True,

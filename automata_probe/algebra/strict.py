@@ -20,7 +20,7 @@ pairs of states (vectorized).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -58,6 +58,9 @@ class SubstitutionViolation:
     z: tuple[str, ...] = ()
     x2: tuple[str, ...] = ()
     n_min: int = 0
+    #: The language's alphabet, when known: it decides how words print (over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def words(self, n: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
         """``u1 x v1``, ``u2 x v2`` and ``u1 x v2`` for ``x = x1 z^n x2``."""
@@ -94,15 +97,20 @@ class SubstitutionViolation:
         return out
 
     def __str__(self) -> str:
+        letters = self.alphabet or (*self.u1, *self.v1, *self.u2, *self.v2, *self.x1, *self.z, *self.x2)
+
+        def fmt(w: tuple[str, ...]) -> str:
+            return format_word(w, letters)
+
         if self.z:
-            parts = [format_word(self.x1) if self.x1 else "", f"({format_word(self.z)})^n",
-                     format_word(self.x2) if self.x2 else ""]
-            x = "".join(parts)
+            sep = "" if all(len(a) == 1 for a in letters) else " "
+            parts = [fmt(self.x1) if self.x1 else "", f"({fmt(self.z)})^n", fmt(self.x2) if self.x2 else ""]
+            x = sep.join(p for p in parts if p)
         else:
-            x = format_word(self.x1 + self.x2)
+            x = fmt(self.x1 + self.x2)
         return (
-            f"u1 = {format_word(self.u1)}, u2 = {format_word(self.u2)}, x = {x}, "
-            f"v1 = {format_word(self.v1)}, v2 = {format_word(self.v2)}: u1 x v1 and u2 x v2 are in, u1 x v2 is out"
+            f"u1 = {fmt(self.u1)}, u2 = {fmt(self.u2)}, x = {x}, "
+            f"v1 = {fmt(self.v1)}, v2 = {fmt(self.v2)}: u1 x v1 and u2 x v2 are in, u1 x v2 is out"
         )
 
 
@@ -114,6 +122,9 @@ class DeletionViolation:
     u: tuple[str, ...]
     a: str
     v: tuple[str, ...]
+    #: The language's alphabet, when known: it decides how words print (over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def check(self, dfa: DFA) -> bool:
         return dfa.accepts(self.u + (self.a,) + self.v) and not dfa.accepts(self.u + self.v)
@@ -122,9 +133,10 @@ class DeletionViolation:
         return {"u": list(self.u), "a": self.a, "v": list(self.v)}
 
     def __str__(self) -> str:
+        letters = self.alphabet or (*self.u, self.a, *self.v)
         return (
-            f"{format_word(self.u + (self.a,) + self.v)} is in; deleting its {self.a} after "
-            f"{format_word(self.u)} gives {format_word(self.u + self.v)}, which is out"
+            f"{format_word(self.u + (self.a,) + self.v, letters)} is in; deleting its {self.a} after "
+            f"{format_word(self.u, letters)} gives {format_word(self.u + self.v, letters)}, which is out"
         )
 
 
@@ -135,6 +147,9 @@ class MinimalForbidden:
     any k below its length."""
 
     word: tuple[str, ...]
+    #: The language's alphabet, when known: it decides how words print (over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def check(self, dfa: DFA) -> bool:
         w = self.word
@@ -144,7 +159,7 @@ class MinimalForbidden:
         return {"word": list(self.word)}
 
     def __str__(self) -> str:
-        return f"{format_word(self.word)} is out, every one-letter deletion of it is in"
+        return f"{format_word(self.word, self.alphabet or self.word)} is out, every one-letter deletion of it is in"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -284,7 +299,7 @@ def _violation(d: DFA, diff: np.ndarray, origin: int, bad_pair: int, x1, z, x2) 
         raise DFAError("internal error: a bad pair without witnesses")
     return SubstitutionViolation(
         u1=_letters(d, to[r1]), u2=_letters(d, to[r2]), x1=_letters(d, x1), z=_letters(d, z), x2=_letters(d, x2),
-        v1=_letters(d, v1), v2=_letters(d, v2),
+        v1=_letters(d, v1), v2=_letters(d, v2), alphabet=d.alphabet,
     )
 
 
@@ -356,14 +371,14 @@ def strictly_piecewise(dfa: DFA, *, budget: int = 200_000) -> LocalResult:
     if best is not None:
         u, a, v = best
         return LocalResult(
-            holds=False, k=None, certificate=DeletionViolation(u=_letters(d, u), a=d.alphabet[a], v=_letters(d, v))
+            holds=False, k=None, certificate=DeletionViolation(u=_letters(d, u), a=d.alphabet[a], v=_letters(d, v), alphabet=d.alphabet)
         )
     word = _longest_minimal_forbidden(d, budget)
     if word is None:
         return LocalResult(holds=True, k=None)
     if not word:
         return LocalResult(holds=True, k=0)
-    return LocalResult(holds=True, k=len(word[0]), lower=MinimalForbidden(word=_letters(d, word[0])))
+    return LocalResult(holds=True, k=len(word[0]), lower=MinimalForbidden(word=_letters(d, word[0]), alphabet=d.alphabet))
 
 
 def _longest_minimal_forbidden(d: DFA, budget: int):  # -> tuple[tuple[int, ...]] | () | None

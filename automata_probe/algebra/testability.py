@@ -28,12 +28,13 @@ Strict locality and strict piecewise testability live in :mod:`.strict`.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
 
 from ..automata.dfa import DFA
 from ..automata.words import format_word
 from ..errors import DFAError
+from .piecewise import piecewise_by_insertion
 
 __all__ = [
     "FAMILIES",
@@ -156,6 +157,9 @@ class ParameterWitness:
     u: tuple[str, ...]
     v: tuple[str, ...]
     t: int = 1
+    #: The language's alphabet, when known: it decides how words print (over
+    #: ``{a, b, ab}`` the word ``(a, b)`` prints ``a b``); not part of ``==``.
+    alphabet: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def key(self, dfa: DFA, word: Sequence[str]) -> Hashable:
         w = tuple(dfa.encode(word).tolist())
@@ -172,7 +176,8 @@ class ParameterWitness:
         return out
 
     def __str__(self) -> str:
-        return f"{format_word(self.u)} (in) and {format_word(self.v)} (out)"
+        letters = self.alphabet or (*self.u, *self.v)
+        return f"{format_word(self.u, letters)} (in) and {format_word(self.v, letters)} (out)"
 
 
 def _key_by_definition(family: str, w: Word, k: int, t: int) -> Hashable:
@@ -192,13 +197,27 @@ def _key_by_definition(family: str, w: Word, k: int, t: int) -> Hashable:
 
 
 def check_parameter(
-    dfa: DFA, family: str, k: int, *, t: int = 1, budget: int = 200_000, spent: list[int] | None = None
+    dfa: DFA,
+    family: str,
+    k: int,
+    *,
+    t: int = 1,
+    budget: int = 200_000,
+    spent: list[int] | None = None,
+    method: str = "auto",
 ) -> tuple[bool | None, ParameterWitness | None]:
     """Whether the language of ``dfa`` is k-X for ``family`` (exactly).
 
     Returns ``(True, None)``, ``(False, witness)``, or ``(None, None)`` when
     more than ``budget`` (key, state) pairs would have to be explored. The
     number of pairs explored is appended to ``spent`` when given.
+
+    For ``piecewise``, ``method="auto"`` first decides by single-letter
+    insertions (:func:`.piecewise.piecewise_by_insertion`: polynomial in the
+    DFA for a fixed alphabet, no sets of subwords), and runs the key search
+    below, with a budget of its own, only when that one passes ``budget``
+    nodes; ``"insertion"`` and ``"keys"`` run one method alone (the key
+    search is the readable reference; tests tie the two).
 
     The search runs first over the states that can still reach acceptance
     (every accepted word stays among them), collecting the keys of accepted
@@ -210,6 +229,15 @@ def check_parameter(
     """
     if k < 0 or t < 1:
         raise DFAError(f"k = {k} and t = {t}: need k >= 0 and t >= 1")
+    if method not in ("auto", "insertion", "keys") or (method == "insertion" and family != "piecewise"):
+        raise DFAError(f"method {method!r}: expected auto, keys, or insertion (piecewise only)")
+    if family == "piecewise" and method != "keys":
+        used: list[int] = []
+        ok, pair = piecewise_by_insertion(dfa, k, budget=budget, spent=used)
+        if spent is not None:
+            spent.extend(used)
+        if ok is not None or method == "insertion":
+            return ok, None if ok is not False else _letter_witness(dfa, k, pair)
     parent: dict[tuple, tuple | None] = {}
     try:
         return _check(dfa, family, k, t, budget, parent)
@@ -272,11 +300,22 @@ def _check(
     return True, None
 
 
+def _letter_witness(dfa: DFA, k: int, pair: tuple[tuple[int, ...], tuple[int, ...]]) -> ParameterWitness:
+    """The k-PT witness of :func:`.piecewise.piecewise_by_insertion` (letter indices), the word in the language first."""
+    u, v = (tuple(dfa.alphabet[i] for i in w) for w in pair)
+    if not dfa.accepts(u):
+        u, v = v, u
+    witness = ParameterWitness(family="piecewise", k=k, u=u, v=v, alphabet=dfa.alphabet)
+    if not witness.check(dfa):  # pragma: no cover - the lemmas behind the search guarantee it
+        raise DFAError(f"internal error: the {k}-PT witness {witness} does not re-check")
+    return witness
+
+
 def _witness(dfa: DFA, family: str, k: int, t: int, a: tuple, b: tuple, parent: dict, letter: dict) -> ParameterWitness:
     u, v = _path(dfa, a, parent, letter), _path(dfa, b, parent, letter)
     if a[1] not in dfa.accepting:
         u, v = v, u
-    return ParameterWitness(family=family, k=k, t=t, u=u, v=v)
+    return ParameterWitness(family=family, k=k, t=t, u=u, v=v, alphabet=dfa.alphabet)
 
 
 def _co_accessible(dfa: DFA) -> set[int]:

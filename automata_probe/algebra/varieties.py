@@ -59,7 +59,7 @@ from .local_varieties import (
     strict_piecewise_testability,
 )
 from .monoid import transition_monoid
-from .verdicts import CLASSES, ClassVerdict, Varieties
+from .verdicts import CLASSES, ClassVerdict, Varieties, bounds_fields
 
 __all__ = ["decide_varieties"]
 
@@ -134,7 +134,7 @@ def _aperiodic(ctx: AlgebraContext) -> ClassVerdict:
     x = int(bad[0])
     return ClassVerdict(
         key="aperiodic", holds=False,
-        evidence=f"{_fmt(ctx.monoid.word(x))} lies in a non-trivial group (an H-class of "
+        evidence=f"{_fmt(ctx, ctx.monoid.word(x))} lies in a non-trivial group (an H-class of "
         f"{_h_size(ctx, x)} elements)",
         certificate=ctx.violation("x^(ω+1) = x^ω", {"x": x}, semigroup=False),
     )
@@ -177,7 +177,7 @@ def _r_trivial(ctx: AlgebraContext) -> ClassVerdict:
     words = {"x": (letters[a],), "y": tuple(letters[b] for b in back)}
     return ClassVerdict(
         key="r_trivial", holds=False,
-        evidence=f"{_fmt(ctx.monoid.word(s))} and {_fmt(ctx.monoid.word(t))} are distinct and R-equivalent",
+        evidence=f"{_fmt(ctx, ctx.monoid.word(s))} and {_fmt(ctx, ctx.monoid.word(t))} are distinct and R-equivalent",
         certificate=ctx.violation_words("(xy)^ω x = (xy)^ω", words, semigroup=False),
     )
 
@@ -196,7 +196,7 @@ def _l_trivial(ctx: AlgebraContext) -> ClassVerdict:
     words = {"x": tuple(letters[b] for b in reversed(back)), "y": (letters[a],)}
     return ClassVerdict(
         key="l_trivial", holds=False,
-        evidence=f"{_fmt(ctx.monoid.word(s))} and {_fmt(ctx.monoid.word(t))} are distinct and L-equivalent",
+        evidence=f"{_fmt(ctx, ctx.monoid.word(s))} and {_fmt(ctx, ctx.monoid.word(t))} are distinct and L-equivalent",
         certificate=ctx.violation_words("y(xy)^ω = (xy)^ω", words, semigroup=False),
     )
 
@@ -237,11 +237,11 @@ def _j_trivial(ctx: AlgebraContext, out: dict[str, ClassVerdict], budget: int) -
     sp = out["strictly_piecewise"]
     if sp.holds and sp.parameter and sp.parameter["k"] < depth:
         upper = (sp.parameter["k"], f"the language is SP_{sp.parameter['k']}, inside PT_{sp.parameter['k']}")
-    k, lower, note = least_parameter(ctx.dfa, "piecewise", range(0, depth + 1), budget, upper=upper)
+    k, lower, note, bounds = least_parameter(ctx.dfa, "piecewise", range(0, depth + 1), budget, upper=upper)
     found = f"{k}-piecewise testable (least k, by search{'; ' + note if note else ''})" if k is not None else note
     return ClassVerdict(
         key="j_trivial", holds=True, evidence=f"all {ctx.green.n_d} J-classes are singletons; {found}",
-        parameter={"k": k} if k is not None else None, lower=lower,
+        parameter={"k": k} if k is not None else None, lower=lower, **bounds_fields(bounds),
     )
 
 
@@ -275,8 +275,8 @@ def _da(ctx: AlgebraContext, aperiodic: ClassVerdict) -> ClassVerdict:
             y = int(miss[0])
             return ClassVerdict(
                 key="da", holds=False,
-                evidence=f"the regular D-class of {_fmt(ctx.monoid.word(d.elements[0]))} holds the non-idempotent "
-                f"{_fmt(ctx.monoid.word(x_candidates[0]))}",
+                evidence=f"the regular D-class of {_fmt(ctx, ctx.monoid.word(d.elements[0]))} holds the non-idempotent "
+                f"{_fmt(ctx, ctx.monoid.word(x_candidates[0]))}",
                 certificate=ctx.violation(eq, {"x": x, "y": y}, semigroup=False),
             )
     raise DFAError("internal error: no violation of the DA identity found")  # pragma: no cover
@@ -289,7 +289,7 @@ def _commutative(ctx: AlgebraContext) -> ClassVerdict:
             if c[c[0, a], b] != c[c[0, b], a]:
                 letters = ctx.dfa.alphabet
                 return ClassVerdict(
-                    key="commutative", holds=False, evidence=f"{letters[a]}{letters[b]} and {letters[b]}{letters[a]} differ",
+                    key="commutative", holds=False, evidence=f"{_fmt(ctx, (letters[a], letters[b]))} and {_fmt(ctx, (letters[b], letters[a]))} differ",
                     certificate=ctx.violation_words("xy = yx", {"x": (letters[a],), "y": (letters[b],)}, semigroup=False),
                 )
     return ClassVerdict(key="commutative", holds=True, evidence=f"the {k} letters commute pairwise")
@@ -306,5 +306,5 @@ def _group(ctx: AlgebraContext) -> ClassVerdict:
     return ClassVerdict(key="group", holds=True, evidence="every letter permutes the states of the minimal DFA")
 
 
-def _fmt(word: tuple[str, ...]) -> str:
-    return format_word(word)
+def _fmt(ctx: AlgebraContext, word: tuple[str, ...]) -> str:
+    return format_word(word, ctx.dfa.alphabet)

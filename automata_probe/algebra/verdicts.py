@@ -9,7 +9,7 @@ from typing import Any
 from ..automata.dfa import DFA
 from ..errors import DFAError
 
-__all__ = ["CLASSES", "ClassInfo", "ClassVerdict", "Varieties"]
+__all__ = ["CLASSES", "ClassInfo", "ClassVerdict", "Varieties", "bounds_fields"]
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,18 @@ CLASSES: tuple[ClassInfo, ...] = (
               "Eilenberg 1976; Brzozowski & Fich 1980: R-trivial syntactic monoid"),
     ClassInfo("l_trivial", "L-trivial", "y(xy)^ω = (xy)^ω", "Eilenberg 1976: L-trivial syntactic monoid"),
     ClassInfo("j_trivial", "piecewise testable (J-trivial)", "(xy)^ω x = (xy)^ω = y(xy)^ω",
-              "Simon 1975: piecewise testable iff the syntactic monoid is J-trivial"),
+              "Simon 1975: piecewise testable iff the syntactic monoid is J-trivial; k-PT decided exactly by "
+              "single-letter insertions (Simon's lemmas; polynomial for a fixed alphabet), k at most the depth "
+              "of the minimal DFA (Klíma & Polák 2013); k-PT is coNP-complete for k >= 4 when the alphabet "
+              "grows (Klíma, Kunc & Polák 2014; Masopust & Thomazo 2015)"),
     ClassInfo("locally_threshold_testable", "locally threshold testable",
               "x^(ω+1) = x^ω, x^ω y z^ω t x^ω u z^ω = x^ω u z^ω t x^ω y z^ω",
               "Beauquier & Pin 1989 (Thérien & Weiss 1985): aperiodic and e x f y e z f = e z f y e x f", True),
     ClassInfo("locally_testable", "locally testable",
               "x^ω y x^ω y x^ω = x^ω y x^ω, x^ω y x^ω z x^ω = x^ω z x^ω y x^ω",
-              "Brzozowski & Simon 1973; McNaughton 1974: every local monoid eSe is idempotent and commutative",
+              "Brzozowski & Simon 1973; McNaughton 1974: every local monoid eSe is idempotent and commutative; "
+              "the order k is at most (n^2 - n)/2 + 1 for n states (Trahtman 2000), NP-hard to find exactly "
+              "(Kim, McNaughton & McCloskey 1991), hence a search with these bounds",
               True),
     ClassInfo("generalized_definite", "generalized definite", "x^ω y x^ω = x^ω",
               "Ginzburg 1966; Eilenberg 1976 (LI): eSe = {e} for every idempotent e of S", True),
@@ -64,6 +69,14 @@ CLASSES: tuple[ClassInfo, ...] = (
 _INFO = {c.key: c for c in CLASSES}
 
 
+def bounds_fields(bounds: tuple[int, int | None, str] | None) -> dict[str, Any]:
+    """``ClassVerdict`` keyword arguments for the bounds ``(at_least, at_most, why)`` a search left on k."""
+    if bounds is None:
+        return {}
+    lo, hi, why = bounds
+    return {"bounds": {"k": (lo, hi)}, "bounds_by": why}
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClassVerdict:
     """Whether the language is in one class, with its evidence.
@@ -80,12 +93,19 @@ class ClassVerdict:
     certificate: Any = None
     parameter: dict[str, int] | None = None
     lower: Any = None
+    #: For a yes whose least parameter the search left open: ``{"k": (at_least, at_most)}``,
+    #: ``at_most`` None when nothing bounds it; ``bounds_by`` says what gives ``at_most``.
+    bounds: dict[str, tuple[int, int | None]] | None = None
+    bounds_by: str = ""
 
     def __post_init__(self) -> None:
         if self.key not in _INFO:
             raise DFAError(f"unknown class {self.key!r}")
         if self.holds is False and self.certificate is None:
             raise DFAError(f"a 'no' for {self.key} needs a certificate")
+        for name, (lo, hi) in (self.bounds or {}).items():
+            if hi is not None and hi < lo:
+                raise DFAError(f"bounds on {name} for {self.key}: {lo} > {hi}")
 
     @property
     def info(self) -> ClassInfo:
@@ -110,6 +130,10 @@ class ClassVerdict:
             "parameter": self.parameter,
             "certificate": self.certificate.to_dict() if self.certificate is not None else None,
             "lower": self.lower.to_dict() if self.lower is not None else None,
+            "parameter_bounds": None if self.bounds is None else {
+                name: {"at_least": lo, "at_most": hi, "exact": lo == hi} for name, (lo, hi) in self.bounds.items()
+            },
+            "parameter_bounds_by": self.bounds_by or None,
         }
 
 

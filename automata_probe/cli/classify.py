@@ -2,6 +2,7 @@
 
     automata-probe classify '(ab)*' --alphabet ab
     automata-probe classify --dfa tomita7 --json
+    automata-probe classify --regex '(ab)*' --alphabet ab   # the same as the positional PATTERN
 
 For each class (star-free, dot-depth one, DA / FO2[<], R-, L-, J-trivial
 (piecewise testable), locally (threshold) testable, the definite family,
@@ -26,7 +27,15 @@ from ..algebra.varieties import decide_varieties
 from ..algebra.verdicts import ClassVerdict, Varieties
 from ..automata.dfa import DFA
 from ..automata.words import format_word
-from .star_free import add_size_arguments, alphabet_text, hint_if_name, resolve_language, usage_problem
+from .star_free import (
+    add_regex_flag,
+    add_size_arguments,
+    alphabet_text,
+    hint_if_name,
+    resolve_language,
+    take_regex_flag,
+    usage_problem,
+)
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -35,6 +44,7 @@ DESCRIPTION = __doc__.split("\n\n")[0]
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("pattern", nargs="?", metavar="PATTERN", help="a regular expression (see automata_probe.automata.regex)")
     p.add_argument("--dfa", metavar="NAME", help="a language: suite name, .toml file or family (dyck-2-3, group-S5)")
+    add_regex_flag(p)
     p.add_argument("--alphabet", metavar="LETTERS", help="the alphabet, e.g. ab (default: the letters of the regex)")
     p.add_argument("--json", action="store_true", help="print every verdict and its evidence as JSON")
     p.add_argument("--max-monoid", type=int, default=2_000_000, metavar="N",
@@ -45,7 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = usage_problem(args)
+    problem = take_regex_flag(args) or usage_problem(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -105,6 +115,9 @@ def _verdict_text(verdict: ClassVerdict) -> str:
         return "no"
     if verdict.parameter:
         return "yes, " + ", ".join(f"{k} = {val}" for k, val in verdict.parameter.items())
+    if verdict.bounds:
+        return "yes, " + ", ".join(f"{lo} <= {k} <= {hi}" if hi is not None else f"{k} >= {lo}"
+                                   for k, (lo, hi) in verdict.bounds.items())
     return "yes"
 
 
@@ -158,6 +171,12 @@ def _certificate_lines(verdict: ClassVerdict, dfa: DFA, width: int) -> list[str]
                 out.append(f"      {side}: {word}  {'in' if words[f'{side}_in'] else 'out'}")
         else:
             out.extend(textwrap.wrap(str(cert), width=width, initial_indent="    ", subsequent_indent="      "))
+    if verdict.bounds:
+        for name, (lo, hi) in verdict.bounds.items():
+            top = f"at most {hi}" if hi is not None else "no upper bound known"
+            out.extend(textwrap.wrap(
+                f"{verdict.name}: the least {name} is a bound, not settled by the search: at least {lo}, {top} "
+                f"({verdict.bounds_by})", width=width, initial_indent="  ", subsequent_indent="    "))
     if lower is not None and verdict.parameter:
         k = verdict.parameter.get("k")
         out.append(f"  {verdict.name}: not smaller than k = {k}")

@@ -1,6 +1,7 @@
 """``automata-probe convert``: automata between the language TOML, AT&T FSM text and Graphviz dot.
 
     automata-probe convert tomita4 --to att              # AT&T FSM text (OpenFst, the Language Toolkit)
+    automata-probe convert --dfa tomita4 --to att        # the same
     automata-probe convert lang.att --to toml -o lang.toml
     automata-probe convert tomita4 --to dot -o t4.dot
     automata-probe convert machine.fst.txt --symbols machine.syms --to toml
@@ -31,7 +32,8 @@ _DOT_SUFFIXES = {".dot", ".gv"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", metavar="SOURCE", help="a language name or .toml file, an AT&T file or a dot file")
+    p.add_argument("source", nargs="?", metavar="SOURCE", help="a language name or .toml file, an AT&T file or a dot file")
+    p.add_argument("--dfa", metavar="NAME", help="the same as SOURCE (the flag classify and decompose take)")
     p.add_argument("--to", required=True, choices=FORMATS, help="the output format")
     p.add_argument("--from", dest="source_format", choices=FORMATS, help="the input format (default: from SOURCE)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
@@ -52,6 +54,13 @@ def _guess(source: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.source and args.dfa:
+        print(f"error: give SOURCE or --dfa NAME, not both ({args.source!r} and --dfa {args.dfa!r})", file=sys.stderr)
+        return 2
+    args.source = args.source or args.dfa
+    if not args.source:
+        print("error: give a SOURCE (or --dfa NAME) to convert, e.g. convert tomita4 --to att", file=sys.stderr)
+        return 2
     kind = args.source_format or _guess(args.source)
     alphabet = list(args.alphabet) if args.alphabet else None
     name = args.name or Path(args.source).stem

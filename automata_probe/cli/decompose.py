@@ -2,6 +2,7 @@
 
     automata-probe decompose --dfa d3
     automata-probe decompose '(aa)*' --alphabet ab --json
+    automata-probe decompose --regex '(aa)*' --alphabet ab  # the same as the positional PATTERN
 
 Prints the levels of the holonomy decomposition (Eilenberg 1976; as SgpDec
 computes it), each level's components with their tiles, holonomy group and
@@ -20,7 +21,15 @@ import textwrap
 
 from ..algebra.holonomy import MAX_CHAINS, Holonomy, holonomy
 from ..automata.dfa import DFA
-from .star_free import add_size_arguments, alphabet_text, hint_if_name, resolve_language, usage_problem
+from .star_free import (
+    add_regex_flag,
+    add_size_arguments,
+    alphabet_text,
+    hint_if_name,
+    resolve_language,
+    take_regex_flag,
+    usage_problem,
+)
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -39,6 +48,7 @@ DEPTH_NOTE = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("pattern", nargs="?", metavar="PATTERN", help="a regular expression (see automata_probe.automata.regex)")
     p.add_argument("--dfa", metavar="NAME", help="a language: suite name, .toml file or family (dyck-2-3, group-S5)")
+    add_regex_flag(p)
     p.add_argument("--alphabet", metavar="LETTERS", help="the alphabet, e.g. ab (default: the letters of the regex)")
     p.add_argument("--json", action="store_true", help="print the decomposition and the check as JSON")
     p.add_argument("--no-verify", action="store_true", help="skip the emulation check")
@@ -96,7 +106,7 @@ def render(language, h: Holonomy, check) -> list[str]:  # noqa: ANN001
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = usage_problem(args)
+    problem = take_regex_flag(args) or usage_problem(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

@@ -18,13 +18,18 @@ def render_green(dfa: DFA, *, max_monoid: int = 2_000_000) -> list[str]:
     g = green_relations(dfa, max_monoid=max_monoid)
     regular = sum(d.regular for d in g.d_classes)
     lines = [
-        f"green        {g.monoid.size} elements: {g.n_d} D-classes ({regular} regular), {g.n_r} R-classes, "
-        f"{g.n_l} L-classes, {g.n_h} H-classes, {len(g.idempotents)} idempotents",
+        f"green        {_count(g.monoid.size, 'element')}: {_count(g.n_d, 'D-class')} ({regular} regular), "
+        f"{_count(g.n_r, 'R-class')}, {_count(g.n_l, 'L-class')}, {_count(g.n_h, 'H-class')}, "
+        f"{_count(len(g.idempotents), 'idempotent')}",
         f"J-order      {', '.join(f'D{hi} > D{lo}' for hi, lo in g.j_order) or 'one D-class'}",
     ]
     for d in g.d_classes:
         lines.extend(_egg_box(g, d.index))
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith("s") else "s")
 
 
 def _egg_box(g: GreenRelations, index: int) -> list[str]:
@@ -33,7 +38,7 @@ def _egg_box(g: GreenRelations, index: int) -> list[str]:
     group = ""
     if d.group is not None:
         group = f", group H-classes {d.group.name}" + (f" x{d.group.count}" if d.group.count > 1 else "")
-    head = (f"D{d.index} (rank {d.rank}): {d.size} element{'s' if d.size != 1 else ''}, {rows} R x {cols} L, "
+    head = (f"D{d.index} (J-order level {d.rank}): {_count(d.size, 'element')}, {rows} R x {cols} L, "
             f"H-classes of {d.h_size}, "
             f"{'regular' if d.regular else 'not regular'}{group}")
     if rows * cols > _MAX_TEXT_CELLS:

@@ -1,6 +1,6 @@
 """``automata-probe show NAME``: a language's minimal DFA, its monoid, a drawing.
 
-    automata-probe show tomita4
+    automata-probe show tomita4                          # or: show --dfa tomita4
     automata-probe show tomita4 --png tomita4.png --dot tomita4.dot
     automata-probe show --regex '(ab)*' --alphabet abc
     automata-probe show tomita3 --green --png t3.png     # Green's relations: D-classes as egg-boxes
@@ -40,6 +40,7 @@ DESCRIPTION = __doc__.split("\n\n")[0]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?", metavar="NAME", help="suite name, .toml file or family (dyck-2-3, group-S3)")
+    p.add_argument("--dfa", metavar="NAME", help="the same as NAME (the flag classify and decompose take)")
     p.add_argument("--regex", metavar="PATTERN", help="show the language of a regex instead of NAME")
     p.add_argument("--alphabet", metavar="LETTERS", help="alphabet for --regex (or a wider one for NAME)")
     p.add_argument("--png", type=Path, metavar="FILE", help="draw the automaton to this PNG file")
@@ -79,8 +80,12 @@ def transition_table(dfa: DFA, *, max_rows: int = 60, max_columns: int = 16) -> 
 
 def run(args: argparse.Namespace) -> int:
 
+    if args.name and args.dfa:
+        print(f"error: give NAME or --dfa NAME, not both ({args.name!r} and --dfa {args.dfa!r})", file=sys.stderr)
+        return 2
+    args.name = args.name or args.dfa
     if bool(args.name) == bool(args.regex):
-        print("error: give a language NAME or --regex PATTERN (exactly one)", file=sys.stderr)
+        print("error: give a language NAME (or --dfa NAME) or --regex PATTERN (exactly one)", file=sys.stderr)
         return 2
     limits = size_limits(args)
     if args.name:

@@ -111,6 +111,21 @@ def usage_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def add_regex_flag(p: argparse.ArgumentParser) -> None:
+    """``--regex PATTERN``, the flag form of the positional PATTERN (``show`` takes a regex this way)."""
+    p.add_argument("--regex", metavar="PATTERN", help="the same as PATTERN: a regular expression")
+
+
+def take_regex_flag(args: argparse.Namespace) -> str | None:
+    """Fold ``--regex`` into PATTERN; why it cannot be (both given), or None."""
+    flag = getattr(args, "regex", None)
+    if flag is not None:
+        if args.pattern is not None:
+            return f"give PATTERN or --regex PATTERN, not both ({args.pattern!r} and --regex {flag!r})"
+        args.pattern = flag
+    return None
+
+
 def resolve_language(args: argparse.Namespace):  # -> Language
     """The language named by ``--dfa`` or written as PATTERN."""
 

@@ -111,3 +111,20 @@ def test_too_many_chains_are_counted_not_checked():
     assert not check.ok and check.chains == 0 and "131,072 coded states" in check.skipped
     small = holonomy(load_language("d4").dfa)
     assert small.verify(max_chains=small.n_chains).ok and small.verify(max_chains=small.n_chains - 1).skipped
+
+
+def test_the_depth_table_reports_levels_as_an_upper_bound(capsys):
+    """benchmarks/holonomy_depth.py: levels beside the layers the stored sweep needed, the citation, and
+    'upper bound' on every star-free row (the holonomy cascade is not the shortest one)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "holonomy_depth.py"
+    spec = importlib.util.spec_from_file_location("holonomy_depth", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main([]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines() if line[:1].isalnum() and "  " in line}
+    assert "<= 4 (upper bound)" in rows["d3"] and "none at every length" in rows["parity"]
+    assert "Sarrof, Veitsman & Hahn (2024)" in out and "Only an upper bound" in out

@@ -134,6 +134,7 @@ def test_strict_classes_match_their_definitions(dfa):
     longest = max(len(w) for w in member)
     if sp.holds:
         assert closed
+        assert sp.parameter["k"] <= dfa.n_states - 1  # a minimal forbidden word is a simple path (of the minimal DFA)
         forbidden = [w for w in member if not member[w] and all(member[w[:i] + w[i + 1:]] for i in range(len(w)))]
         if sp.parameter["k"] < longest:
             assert max((len(w) for w in forbidden), default=0) == sp.parameter["k"]
@@ -214,15 +215,24 @@ def test_dot_depth_and_dyck_depth():
 
 
 def test_the_suite_is_decided_and_every_certificate_checks():
+    """Every class has a "no" somewhere in the suite, and each such certificate re-checks by running the DFA
+    on explicit words (the sides of the equation in their context, the substituted words, the deleted letter)."""
+    refuted = set()
     for name in suite_names():
         dfa = load_language(name).dfa
         v = decide_varieties(dfa)
         assert all(c.holds is not None for c in v.verdicts), name
         assert v.check(dfa), name
+        for verdict in v.verdicts:
+            for cert in (verdict.certificate, verdict.lower):
+                if cert is not None:
+                    assert explicit_check(cert, dfa), (name, verdict.key)
+            refuted |= {verdict.key} if verdict.holds is False else set()
         # the star-free verdict agrees with classify
         from automata_probe.algebra import classify
 
         assert v["aperiodic"].holds == classify(dfa).star_free, name
+    assert refuted == {c.key for c in CLASSES}
 
 
 def test_undecided_when_the_product_budget_is_tiny():
@@ -283,3 +293,109 @@ def test_verdicts_serialize():
     assert lt["holds"] is True and lt["parameter"] == {"k": 2} and lt["lower"]["k"] == 1
     with pytest.raises(KeyError):
         v["no such class"]
+
+
+def _with_long_letter(dfa):
+    """``dfa`` over ``a, b`` with a third letter ``ab`` that reads ``a`` then ``b``."""
+    rows = [(*r, dfa.transitions[r[0]][1]) for r in dfa.transitions]
+    return dfa_from_rows(("a", "b", "ab"), rows, dfa.accepting, start=dfa.start)
+
+
+def _words_of(cert):
+    """Every word (a tuple of letters) a certificate carries, but its alphabet."""
+    from dataclasses import fields
+
+    out = []
+    for f in fields(cert):
+        value = getattr(cert, f.name)
+        if f.name == "variables":
+            out.extend(w for _, w in value)
+        elif f.name != "alphabet" and isinstance(value, tuple):
+            out.append(value)
+    return out
+
+
+@pytest.mark.parametrize("pattern", ["(ab)*", "a*b*", "(a|b)*ab", "b*ab*ab*", "a(a|b)*"])
+def test_certificates_print_words_with_the_alphabet(pattern):
+    """Over the letters a, b, ab, the word (a, b) prints ``a b`` and (ab,) prints ``ab``: every
+    certificate and witness text spaces its words, and still re-checks by running the DFA."""
+    base = regex_to_dfa(pattern, "ab")
+    assert base.alphabet == ("a", "b")
+    dfa = _with_long_letter(base)
+    v = decide_varieties(dfa)
+    seen = 0
+    for verdict in v.verdicts:
+        for cert in (verdict.certificate, verdict.lower):
+            if cert is None:
+                continue
+            assert explicit_check(cert, dfa), verdict.key
+            assert cert.alphabet == ("a", "b", "ab"), verdict.key
+            text = str(cert)
+            for w in _words_of(cert):
+                if len(w) > 1:
+                    assert " ".join(w) in text, (verdict.key, w, text)
+                    seen += 1
+        assert "ab and ba" not in verdict.evidence  # the commutativity text spaces its two-letter words
+    assert seen > 0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_a_to_the_k_as_a_subword_is_exactly_k_piecewise_testable(k):
+    """At least k a's: k-PT (the subword a^k decides) and not (k-1)-PT (a^k in, a^(k-1) out share their
+    (k-1)-subwords). The search proves k - 1 fails; Klíma & Polák's depth bound (the minimal DFA is a chain
+    of depth k) proves k works."""
+    dfa = regex_to_dfa("b*" + "ab*" * k + "(a|b)*", "ab")
+    j = decide_varieties(dfa)["j_trivial"]
+    assert j.parameter == {"k": k} and j.bounds is None and "Klíma & Polák" in j.evidence
+    if k > 1:
+        assert j.lower.k == k - 1 and explicit_check(j.lower, dfa)
+    # a search budget too small to refute k - 1 leaves k bounded, and says so with the theorem
+    tight = decide_varieties(dfa, budget=30)["j_trivial"]
+    if tight.parameter is None:
+        lo, hi = tight.bounds["k"]
+        assert lo <= k == hi and "depth" in tight.bounds_by and "Klíma & Polák 2013" in tight.bounds_by
+        d = tight.to_dict()
+        assert d["parameter"] is None and d["parameter_bounds"] == {"k": {"at_least": lo, "at_most": k,
+                                                                         "exact": lo == k}}
+    else:
+        assert tight.parameter == {"k": k}
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_a_to_the_k_as_a_factor_is_exactly_k_locally_testable(k):
+    """a^k as a factor: k-LT, and not (k-1)-LT (a^k in, a^(k-1) out have the same (k-1)-key). When the budget
+    stops the search, Trahtman's bound (n^2 - n)/2 + 1 on the LT order of an n-state DFA caps k."""
+    dfa = regex_to_dfa("(a|b)*" + "a" * k + "(a|b)*", "ab")
+    lt = decide_varieties(dfa)["locally_testable"]
+    assert lt.parameter == {"k": k} and lt.bounds is None
+    if k > 1:
+        assert lt.lower.k == k - 1 and explicit_check(lt.lower, dfa)
+    tight = decide_varieties(dfa, budget=5)["locally_testable"]
+    n = dfa.minimize().n_states
+    if tight.parameter is None:
+        lo, hi = tight.bounds["k"]
+        assert lo <= k <= hi == (n * n - n) // 2 + 1 and "Trahtman" in tight.bounds_by
+        assert "at_most" in tight.to_dict()["parameter_bounds"]["k"]
+
+
+def test_classify_prints_a_bound_as_a_bound(tmp_path):
+    """The table says ``2 <= k <= 4`` and the certificate section names the theorem, where the search ran out."""
+    from automata_probe.algebra import classify as classify_star_free
+    from automata_probe.automata import language_from_regex
+    from automata_probe.cli.classify import render
+
+    language = language_from_regex("b*" + "ab*" * 5 + "(a|b)*", "ab")
+    v = decide_varieties(language.dfa, budget=30)
+    text = "\n".join(render(language, v, classify_star_free(language.dfa)))
+    lo, hi = v["j_trivial"].bounds["k"]
+    assert f"yes, {lo} <= k <= {hi}" in text and "is a bound, not settled by the search" in text
+    assert "Klíma & Polák 2013" in text
+
+
+def test_strictly_piecewise_bound_when_the_search_runs_out():
+    """tomita7 is SP_4 (its 5-state DFA allows at most 4); a budget of 3 states leaves 1 <= k <= 4, and says why."""
+    dfa = load_language("tomita7").dfa
+    assert decide_varieties(dfa)["strictly_piecewise"].parameter == {"k": 4}
+    sp = decide_varieties(dfa, budget=3)["strictly_piecewise"]
+    assert sp.holds and sp.parameter is None and sp.bounds == {"k": (1, 4)} and "without a repeated state" in sp.bounds_by
+    assert sp.to_dict()["parameter_bounds"] == {"k": {"at_least": 1, "at_most": 4, "exact": False}}

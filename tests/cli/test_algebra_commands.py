@@ -97,6 +97,10 @@ def test_show_green_prints_egg_boxes_and_draws_them(capsys, tmp_path):
     assert code == 0
     assert "6 D-classes (5 regular)" in out and "group H-classes Z2" in out and "not regular" in out
     assert png.exists() and png.stat().st_size > 5000
+    assert "D3 (J-order level 3): 16 elements, 4 R x 4 L" in out  # its level in the J-order, not a rank
+    code, out, _ = run(capsys, automata_probe, "show", "--dfa", "group-S3", "--green")
+    assert code == 0 and "6 elements: 1 D-class (1 regular), 1 R-class, 1 L-class, 1 H-class, 1 idempotent" in out
+    assert "group H-classes S3" in out
 
 
 def test_languages_with_classes(capsys):
@@ -109,3 +113,35 @@ def test_languages_with_classes(capsys):
     sl = header.index("SL") + 1  # the alphabet "0 1" takes two cells
     assert row[sl] == "3"
     assert "a number is the least parameter found" in out
+
+
+def test_both_forms_name_a_language_everywhere(capsys):
+    """A language by name: positional for show and convert, --dfa for all four; a regex: positional for
+    classify and decompose, --regex for all three. Each pair prints the same; bad mixes are one line, exit 2."""
+    pairs = [
+        (("show", "tomita3"), ("show", "--dfa", "tomita3")),
+        (("convert", "tomita4", "--to", "att"), ("convert", "--dfa", "tomita4", "--to", "att")),
+        (("classify", "(ab)*", "--alphabet", "ab"), ("classify", "--regex", "(ab)*", "--alphabet", "ab")),
+        (("decompose", "(aa)*", "--alphabet", "ab"), ("decompose", "--regex", "(aa)*", "--alphabet", "ab")),
+        (("show", "--regex", "(ab)*", "--alphabet", "ab"), ("show", "--regex", "(ab)*", "--alphabet", "ab")),
+    ]
+    for old, new in pairs:
+        code_old, out_old, _ = run(capsys, automata_probe, *old)
+        code_new, out_new, _ = run(capsys, automata_probe, *new)
+        assert code_old == code_new == 0 and out_old == out_new and out_old, new
+    code, out, _ = run(capsys, automata_probe, "classify", "--dfa", "tomita7", "--json")
+    assert code == 0 and json.loads(out)["language"] == "tomita7"
+    bad = [
+        ("show", "tomita3", "--dfa", "tomita4"),
+        ("show", "--dfa", "tomita3", "--regex", "ab"),
+        ("show",),
+        ("classify", "(ab)*", "--regex", "ab"),
+        ("classify", "--regex", "(ab)*", "--dfa", "tomita3"),
+        ("decompose", "a*", "--regex", "b*"),
+        ("convert", "tomita4", "--dfa", "tomita3", "--to", "att"),
+        ("convert", "--to", "att"),
+        ("show", "--dfa", "no-such-language"),
+    ]
+    for argv in bad:
+        code, _, err = run(capsys, automata_probe, *argv)
+        assert code == 2 and one_line_error(err), argv
