@@ -6,7 +6,7 @@
 For each language of a sweep's results (``benchmarks/results/sarrof-full-h100.csv``
 by default: Mamba, 1-3 layers, d_model 64, one seed, next-symbol task,
 strict accuracy on the longer test bin), the number of levels of the holonomy
-decomposition of its minimal DFA (:func:`automata_probe.algebra.holonomy`),
+decomposition of its minimal DFA (:func:`automata_probe.algebra.holonomy`, module :mod:`automata_probe.algebra.cascade`),
 whether every component is a reset automaton (star-free), the holonomy
 groups, and the fewest layers whose test accuracy reaches ``--threshold``
 (90% by default, as in Merrill et al. 2024's depth figure).
@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from automata_probe.algebra.holonomy import holonomy  # noqa: E402  (the package attribute is shadowed by the submodule once imported)
+from automata_probe.algebra import holonomy  # noqa: E402
 from automata_probe.automata import load_language  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parent / "results" / "sarrof-full-h100.csv"

@@ -19,7 +19,7 @@ import json
 import sys
 import textwrap
 
-from ..algebra.holonomy import MAX_CHAINS, Holonomy, holonomy
+from ..algebra.cascade import MAX_CHAINS, Holonomy, holonomy
 from ..automata.dfa import DFA
 from .star_free import (
     add_regex_flag,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from automata_probe.algebra import classify, transition_monoid
-from automata_probe.algebra.holonomy import STAR, holonomy
+from automata_probe.algebra.cascade import STAR, holonomy
 from automata_probe.automata import load_language, regex_to_dfa, suite_names
 from automata_probe.errors import DFAError, MonoidTooLargeError
 
@@ -128,3 +128,21 @@ def test_the_depth_table_reports_levels_as_an_upper_bound(capsys):
     rows = {line.split()[0]: line for line in out.splitlines() if line[:1].isalnum() and "  " in line}
     assert "<= 4 (upper bound)" in rows["d3"] and "none at every length" in rows["parity"]
     assert "Sarrof, Veitsman & Hahn (2024)" in out and "Only an upper bound" in out
+
+
+def test_package_attribute_is_the_function_after_the_module_is_imported():
+    """A submodule named like a public function would shadow it once imported
+    (the import system sets the package attribute): none of ours does."""
+    import importlib
+    import pkgutil
+
+    for pkg_name in ("automata_probe.automata", "automata_probe.algebra", "automata_probe.extraction",
+                     "automata_probe.probing", "automata_probe.models", "automata_probe.data"):
+        pkg = importlib.import_module(pkg_name)
+        subs = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+        lazy = subs & set(getattr(pkg, "__all__", ())) - set(vars(pkg))
+        assert not lazy, f"{pkg_name}: {sorted(lazy)} name both a submodule and a lazily loaded public name"
+    import automata_probe.algebra.cascade  # noqa: F401
+    from automata_probe.algebra import holonomy as h
+
+    assert callable(h) and h.__name__ == "holonomy"
