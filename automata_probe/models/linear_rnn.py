@@ -126,33 +126,40 @@ def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor 
     c = min(chunk, length)
     qc, kc, vc = _chunks(q, c, length), _chunks(k, c, length), _chunks(v, c, length)  # (B, H, N, C, *)
     bc = _chunks(beta[..., None], c, length)  # (B, H, N, C, 1)
-    if g is None:
-        G = q.new_zeros(bc.shape[:-1])  # (B, H, N, C)
+    qk = torch.cat([qc, kc], -2) @ kc.transpose(-1, -2)  # (B, H, N, 2C, C): q_t . k_s and k_t . k_s, one product
+    lower = torch.ones(c, c, dtype=torch.bool, device=q.device).tril()  # s <= t
+    if g is None:  # DeltaNet: no decay, so no exp(G_t - G_s) factors at all
+        attn = qk[..., :c, :].tril()  # (B, H, N, C, C), incl. diagonal
+        M = (bc * qk[..., c:, :]).tril(-1)  # (B, H, N, C, C), strictly lower
+        rhs = torch.cat([bc * vc, bc * kc], -1)  # (B, H, N, C, V + K)
+        qG, tail, last = qc, kc, None
     else:
         G = _chunks(g[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C): cumulative log decay
-    lower = torch.ones(c, c, dtype=torch.bool, device=q.device).tril()  # s <= t
-    diff = (G[..., :, None] - G[..., None, :]).masked_fill(~lower, float("-inf"))  # (B, H, N, C, C)
-    decay = diff.exp()  # exp(G_t - G_s) for s <= t, else 0
-    eye = torch.eye(c, dtype=q.dtype, device=q.device)
-    M = (bc * (kc @ kc.transpose(-1, -2))) * decay.tril(-1)  # (B, H, N, C, C), strictly lower
-    rhs = torch.cat([bc * vc, bc * G.exp()[..., None] * kc], -1)  # (B, H, N, C, V + K)
-    sol = torch.linalg.solve_triangular(M + eye, rhs, upper=False, unitriangular=True)
+        decay = (G[..., :, None] - G[..., None, :]).masked_fill(~lower, float("-inf")).exp()  # (B, H, N, C, C)
+        attn = qk[..., :c, :] * decay  # exp(G_t - G_s) q_t . k_s for s <= t, else 0
+        M = (bc * qk[..., c:, :] * decay).tril(-1)
+        eG = G.exp()  # (B, H, N, C)
+        rhs = torch.cat([bc * vc, (bc * eG[..., None]) * kc], -1)
+        qG = qc * eG[..., None]  # (B, H, N, C, K)
+        tail = (G[..., -1:] - G).exp()[..., None] * kc  # (B, H, N, C, K): exp(G_C - G_s) k_s
+        last = eG[..., -1, None, None]  # (B, H, N, 1, 1)
+    # (I + M) X = rhs; unitriangular: the zero diagonal of M is never read
+    sol = torch.linalg.solve_triangular(M, rhs, upper=False, unitriangular=True)
     U, W = sol[..., :dv], sol[..., dv:]  # E = U - W h0 per chunk
-    attn = (qc @ kc.transpose(-1, -2)) * decay  # (B, H, N, C, C), incl. diagonal
-    qG = qc * G.exp()[..., None]  # (B, H, N, C, K)
-    tail = (G[..., -1:] - G).exp()[..., None] * kc  # (B, H, N, C, K): exp(G_C - G_s) k_s
-    last = G[..., -1].exp()  # (B, H, N)
-    outs, hs = [], []
-    for n in range(G.shape[2]):
-        E = U[:, :, n] - W[:, :, n] @ h  # (B, H, C, V)
-        outs.append(qG[:, :, n] @ h + attn[:, :, n] @ E)  # (B, H, C, V)
-        if states:  # every step's state: exp(G_t) h0 + sum_{s<=t} exp(G_t - G_s) k_s e_s^T
-            hs.append(G[:, :, n].exp()[..., None, None] * h[:, :, None]
-                      + torch.einsum("bhts,bhsk,bhsv->bhtkv", decay[:, :, n], kc[:, :, n], E))
-        h = last[:, :, n, None, None] * h + tail[:, :, n].transpose(-1, -2) @ E  # (B, H, K, V)
-    o = torch.cat(outs, 2)[:, :, :length]  # (B, H, L, V)
-    if states:
-        return o, torch.cat(hs, 2)[:, :, :length]
+    tailT = tail.transpose(-1, -2)  # (B, H, N, K, C)
+    starts, Es = [], []
+    for n in range(U.shape[2]):  # only the state carries across chunks; all else is batched over them
+        E = U[:, :, n] - W[:, :, n] @ h  # (B, H, C, V): the chunk's new values e_t
+        starts.append(h)
+        Es.append(E)
+        h = (h if last is None else last[:, :, n] * h) + tailT[:, :, n] @ E  # (B, H, K, V)
+    H0, Ev = torch.stack(starts, 2), torch.stack(Es, 2)  # (B, H, N, K, V), (B, H, N, C, V)
+    o = (qG @ H0 + attn @ Ev).flatten(2, 3)[:, :, :length]  # (B, H, L, V)
+    if states:  # every step's state: exp(G_t) h0 + sum_{s<=t} exp(G_t - G_s) k_s e_s^T
+        weights = lower.to(q.dtype).expand(*bc.shape[:3], c, c) if g is None else decay  # (B, H, N, C, C)
+        start = H0[:, :, :, None] if g is None else eG[..., None, None] * H0[:, :, :, None]  # (B, H, N, C, K, V)
+        hs = start + torch.einsum("bhnts,bhnsk,bhnsv->bhntkv", weights, kc, Ev)
+        return o, hs.flatten(2, 3)[:, :, :length]
     return o, h
 
 
