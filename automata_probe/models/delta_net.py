@@ -31,6 +31,7 @@ from torch import Tensor, nn
 
 from .base import SequenceModel
 from .config import ModelConfig
+from .kernels import fla_delta_rule, select_recurrence
 from .linear_rnn import delta_rule_chunked, delta_rule_ref, expand_householders
 from .mamba import causal_conv1d
 
@@ -99,7 +100,9 @@ class DeltaMixer(nn.Module):
     The state ``h`` is (B, H, K, V) per layer (fla's ``recurrent_state``
     layout for DeltaNet); the convolution's window (B, H K + n_h H (K + V),
     W) holds the last W projected inputs of q, k and v, in that order.
-    ``impl`` chooses the recurrence: "chunked" (default) or "ref".
+    ``impl`` chooses the recurrence: "chunked" (default) or "ref";
+    ``backend`` ("auto", "torch", "cuda") whether the chunked one may run
+    as fla's CUDA kernel (:mod:`.kernels`; not for every step's state).
     """
 
     def __init__(self, config: ModelConfig):
@@ -115,6 +118,7 @@ class DeltaMixer(nn.Module):
         self.output_gate = bool(config.output_gate)
         self.short_conv = config.short_conv
         self.impl = "chunked"
+        self.backend = "auto"
 
         self.q_proj = nn.Linear(d, h * dk, bias=False)
         self.k_proj = nn.Linear(d, n_h * h * dk, bias=False)
@@ -225,6 +229,9 @@ class DeltaMixer(nn.Module):
         beta = beta.flatten(1, 2).transpose(1, 2)  # (B, H, L n_h)
         g = g.transpose(1, 2) if g is not None else None  # (B, H, L)
         op = delta_rule_chunked if self.impl == "chunked" else delta_rule_ref
+        if self.impl == "chunked" and not states and select_recurrence(
+                self.backend, self.arch, on_cuda=hidden.is_cuda) == "kernel":
+            op = fla_delta_rule
         qe, k, v, beta_e, ge = expand_householders(q, k, v, beta, g, n_h)
         o, last = op(qe, k, v, beta_e, ge, state["ssm_state"], states=states)
         all_states = None
