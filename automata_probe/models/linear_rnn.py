@@ -130,20 +130,21 @@ def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor 
     lower = torch.ones(c, c, dtype=torch.bool, device=q.device).tril()  # s <= t
     if g is None:  # DeltaNet: no decay, so no exp(G_t - G_s) factors at all
         attn = qk[..., :c, :].tril()  # (B, H, N, C, C), incl. diagonal
-        M = (bc * qk[..., c:, :]).tril(-1)  # (B, H, N, C, C), strictly lower
+        M = bc * qk[..., c:, :]  # (B, H, N, C, C); only its strictly lower part is read, below
         rhs = torch.cat([bc * vc, bc * kc], -1)  # (B, H, N, C, V + K)
         qG, tail, last = qc, kc, None
     else:
         G = _chunks(g[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C): cumulative log decay
         decay = (G[..., :, None] - G[..., None, :]).masked_fill(~lower, float("-inf")).exp()  # (B, H, N, C, C)
         attn = qk[..., :c, :] * decay  # exp(G_t - G_s) q_t . k_s for s <= t, else 0
-        M = (bc * qk[..., c:, :] * decay).tril(-1)
+        M = (bc * qk[..., c:, :]) * decay
         eG = G.exp()  # (B, H, N, C)
         rhs = torch.cat([bc * vc, (bc * eG[..., None]) * kc], -1)
         qG = qc * eG[..., None]  # (B, H, N, C, K)
         tail = (G[..., -1:] - G).exp()[..., None] * kc  # (B, H, N, C, K): exp(G_C - G_s) k_s
         last = eG[..., -1, None, None]  # (B, H, N, 1, 1)
-    # (I + M) X = rhs; unitriangular: the zero diagonal of M is never read
+    # (I + M) X = rhs with M's strictly lower part: unitriangular, so neither M's diagonal nor its upper
+    # triangle is read, and autograd's gradient for M is strictly lower too (no tril needed)
     sol = torch.linalg.solve_triangular(M, rhs, upper=False, unitriangular=True)
     U, W = sol[..., :dv], sol[..., dv:]  # E = U - W h0 per chunk
     tailT = tail.transpose(-1, -2)  # (B, H, N, K, C)

@@ -38,8 +38,9 @@ def test_delta_rule_chunked_is_the_reference(gated, length, chunk):
     torch.testing.assert_close(s[:, :, -1], h_ref)
 
 
-def test_delta_rule_gradients_agree_in_float32():
-    inputs = [x.float().requires_grad_() if x is not None else None for x in _delta_inputs(length=50)]
+@pytest.mark.parametrize("gated", [True, False])
+def test_delta_rule_gradients_agree_in_float32(gated):
+    inputs = [x.float().requires_grad_() if x is not None else None for x in _delta_inputs(length=50, gated=gated)]
     grads = []
     for op in (delta_rule_ref, lambda *a: delta_rule_chunked(*a, chunk=16)):
         o, h = op(*inputs)
