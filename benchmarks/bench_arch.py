@@ -18,33 +18,50 @@ For each architecture the same model (same weights) runs with:
   use it); otherwise, and for Mamba-2 (fla has no naive Mamba-2 recurrence),
   our careful per-step loop (``set_scan("ref")``).
 
-Also printed: the largest difference between our chunked outputs and the
-peer's on the same batch (float32). Rounds interleave the implementations so
-load from other processes falls on all alike; the median is reported with
-the ratio ours / peer.
+Columns: CPU milliseconds per step (this process's user + sys: load from
+other processes inflates it far less than the wall clock), the whole-step
+ratio peer / ours from CPU time and from wall time (the issue's criterion is
+the whole step), the ratio for one layer's recurrence alone (forward +
+backward at the layer's shapes, random inputs), the bound (the peer's step
+over the step of the same model with a recurrence that costs nothing: the
+best whole-step ratio any recurrence could reach, since embedding,
+projections, convolutions, norms, head and AdamW cost the same on both
+sides), and the largest difference between our outputs and the peer's on the
+same batch (float32). Rounds interleave the implementations so load from
+other processes falls on all alike; medians are reported. The timing loop is
+benchmarks/_timing.py, shared with bench_mamba.py.
 
-    python benchmarks/bench_arch.py [--steps 3] [--seqs 64 256] [--threads 2] [--fla /tmp/fla]
+    python benchmarks/bench_arch.py [--steps 3] [--seqs 64 256] [--threads 1] [--fla /tmp/fla]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
-import statistics
 import sys
-import time
 import types
 from pathlib import Path
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _timing  # noqa: E402
 
 from automata_probe.models import ModelConfig, build_model  # noqa: E402
 from automata_probe.models import delta_net as _dn  # noqa: E402
+from automata_probe.models import mamba2 as _m2  # noqa: E402
+from automata_probe.models.linear_rnn import expand_householders  # noqa: E402
+
+
+def make_step(model, seq: int, seed: int = 0) -> Callable[[], None]:
+    """One forward + backward + AdamW step of ``model`` at this benchmark's sizes."""
+    return _timing.make_step(model, seq, batch=BATCH, vocab=VOCAB, n_out=N_OUT, seed=seed)
 
 BATCH, VOCAB, N_OUT = 64, 6, 5
 
@@ -98,77 +115,127 @@ class _FlaNaiveOp:
         return o, h
 
 
-def make_step(model: nn.Module, seq: int, seed: int = 0) -> Callable[[], float]:
-    gen = torch.Generator().manual_seed(seed)
-    tokens = torch.randint(0, VOCAB, (BATCH, seq), generator=gen)
-    targets = torch.randint(0, N_OUT, (BATCH, seq), generator=gen)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+@contextlib.contextmanager
+def swapped(module: types.ModuleType, name: str, fn: Callable):
+    """``module.name`` replaced by ``fn`` for the duration (the mixers look their recurrence up at call time)."""
+    original = getattr(module, name)
+    setattr(module, name, fn)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
 
-    def step() -> float:
-        t0 = time.perf_counter()
-        logits = model(tokens)
-        loss = F.cross_entropy(logits.reshape(-1, N_OUT), targets.reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return time.perf_counter() - t0
 
-    return step
+def _no_delta_rule(q, k, v, beta, g=None, h0=None, states=False, **_):
+    """The floor: a recurrence costing nothing (o from q, k, v, beta, g elementwise, same shapes, same graph reach)."""
+    o = v * beta[..., None] + (q * k).sum(-1, keepdim=True)
+    return (o if g is None else o + g[..., None]), h0
+
+
+def _no_ssd(q, k, v, a, h0=None, log_a=None, states=False, **_):
+    return v * a[..., None] + (q * k).sum(-1, keepdim=True), h0
+
+
+def recurrence_inputs(arch: str, cfg: ModelConfig, seq: int) -> tuple[Tensor, ...]:
+    """Inputs of one layer's recurrence at the benchmark's shapes (B, H, L, *), requiring gradients."""
+    gen = torch.Generator().manual_seed(2)
+    h, n_h = cfg.n_heads, cfg.householders
+    if arch == "mamba2":
+        n, p = cfg.d_state, int(cfg.head_dim)
+        q, k = torch.randn(BATCH, 1, seq, n, generator=gen), torch.randn(BATCH, 1, seq, n, generator=gen)
+        v = 0.1 * torch.randn(BATCH, h, seq, p, generator=gen)
+        a = 2 * torch.rand(BATCH, h, seq, generator=gen) - 1  # negative eigenvalues: a in (-1, 1)
+        xs = [q, k, v, a]
+    else:
+        dk = int(cfg.head_dim)
+        q = torch.randn(BATCH, h, seq, dk, generator=gen) * dk ** -0.5
+        k = F.normalize(torch.randn(BATCH, h, seq * n_h, dk, generator=gen), dim=-1)
+        v = torch.randn(BATCH, h, seq * n_h, dk, generator=gen)
+        beta = (2 if cfg.negative_eigenvalues else 1) * torch.rand(BATCH, h, seq * n_h, generator=gen)
+        g = -F.softplus(torch.randn(BATCH, h, seq, generator=gen)) if arch != "deltanet" else None
+        xs = [q, k, v, beta] + ([g] if g is not None else [])
+    for x in xs:
+        x.requires_grad_(True)
+    return tuple(xs)
+
+
+def recurrence_call(arch: str, cfg: ModelConfig, op: Callable, xs: tuple[Tensor, ...]) -> Callable[[], None]:
+    """Forward + backward of one layer's recurrence ``op`` on ``xs``, as the mixer calls it."""
+    if arch == "mamba2":
+        q, k, v, a = xs
+        h0 = v.new_zeros(BATCH, cfg.n_heads, q.shape[-1], v.shape[-1])
+
+        def run() -> None:
+            o, last = op(q.expand(-1, cfg.n_heads, -1, -1), k.expand(-1, cfg.n_heads, -1, -1), v, a, h0)
+            (o.sum() + last.sum()).backward()
+        return run
+    n_h = cfg.householders
+    q, k, v, beta = xs[:4]
+    g = xs[4] if len(xs) > 4 else None
+    h0 = v.new_zeros(BATCH, cfg.n_heads, k.shape[-1], v.shape[-1])
+
+    def run() -> None:
+        qe, ke, ve, be, ge = expand_householders(q, k, v, beta, g, n_h)
+        o, last = op(qe, ke, ve, be, ge, h0)
+        (o[:, :, n_h - 1 :: n_h].sum() + last.sum()).backward()
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=3, help="timed rounds")
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--seqs", type=int, nargs="+", default=[64, 256])
-    p.add_argument("--threads", type=int, default=2)
+    _timing.add_arguments(p, threads=1)
     p.add_argument("--archs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     p.add_argument("--fla", type=Path, default=Path("/tmp/fla"), help="an unpacked flash-linear-attention wheel")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     naive = _load_naive(args.fla)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), batch {BATCH}, d_model 64, 2 layers; "
-          f"step = forward + backward + AdamW; median of {args.steps} interleaved round(s); "
-          f"fla naive recurrences: {'loaded from ' + str(args.fla) if naive else 'not found (peer: our per-step loop)'}")
-    print(f"{'seq':>5} {'arch':<15} {'peer':<34} {'ours ms':>8} {'peer ms':>8} {'ours/peer':>9} {'max |diff|':>10}")
-    original = _dn.delta_rule_ref
+          f"step = forward + backward + AdamW; median of {args.steps} interleaved round(s); load average "
+          f"{_timing.load_average()} at start; fla naive recurrences: "
+          f"{'loaded from ' + str(args.fla) if naive else 'not found (peer: our per-step loop)'}")
+    print("ratios are peer / ours (higher: ours faster), from CPU time (this process's user + sys) and wall time; "
+          "'rec' times one layer's recurrence alone (fwd + bwd); 'bound' = peer step / step with a free recurrence")
+    print(f"{'seq':>5} {'arch':<15} {'peer':<38} {'ours ms':>8} {'peer ms':>8} {'step cpu':>8} {'step wall':>9} "
+          f"{'rec cpu':>8} {'bound':>6} {'max |diff|':>10}")
     for seq in args.seqs:
         for arch in args.archs:
             cfg = ModelConfig(vocab_size=VOCAB, n_outputs=N_OUT, d_model=64, n_layers=2, **CONFIGS[arch])
-            ours, peer = build_model(cfg, seed=0), build_model(cfg, seed=0)
-            use_fla = naive is not None and arch != "mamba2"
-            if use_fla:
-                label = "fla naive_recurrent_" + ("gated_delta_product" if arch == "deltaproduct" else "gated_delta_rule")
-                op = _FlaNaiveOp(naive, cfg.householders)
-            else:
-                label = "ours, per-step loop (ref)"
-                op = original
+            ours, peer, floor = build_model(cfg, seed=0), build_model(cfg, seed=0), build_model(cfg, seed=0)
             peer.set_scan("ref")
-
-            def run_peer(step: Callable[[], float], op=op) -> float:
-                _dn.delta_rule_ref = op  # the "ref" path of DeltaMixer calls this name
-                try:
-                    return step()
-                finally:
-                    _dn.delta_rule_ref = original
-
+            if arch == "mamba2":
+                label, where, name, op, ours_op, free = ("ours, per-step loop (ref)", _m2, "ssd_ref", _m2.ssd_ref,
+                                                         _m2.ssd_chunked, _no_ssd)
+                chunked_name = "ssd_chunked"
+            else:
+                where, name, ours_op, free, chunked_name = _dn, "delta_rule_ref", _dn.delta_rule_chunked, \
+                    _no_delta_rule, "delta_rule_chunked"
+                if naive is not None:
+                    label = "fla naive_recurrent_" + ("gated_delta_product" if arch == "deltaproduct"
+                                                      else "gated_delta_rule")
+                    op = _FlaNaiveOp(naive, cfg.householders)
+                else:
+                    label, op = "ours, per-step loop (ref)", _dn.delta_rule_ref
             tokens = torch.randint(0, VOCAB, (4, seq), generator=torch.Generator().manual_seed(1))
-            with torch.no_grad():
-                _dn.delta_rule_ref = op
-                try:
-                    diff = float((ours(tokens) - peer(tokens)).abs().max())
-                finally:
-                    _dn.delta_rule_ref = original
-            s_ours, s_peer = make_step(ours, seq), make_step(peer, seq)
-            times: dict[str, list[float]] = {"ours": [], "peer": []}
-            for _ in range(args.warmup):
-                s_ours()
-                run_peer(s_peer)
-            for _ in range(args.steps):
-                times["ours"].append(s_ours())
-                times["peer"].append(run_peer(s_peer))
-            t_o, t_p = statistics.median(times["ours"]), statistics.median(times["peer"])
-            print(f"{seq:>5} {arch:<15} {label:<34} {t_o * 1e3:>8.1f} {t_p * 1e3:>8.1f} {t_p / t_o:>8.2f}x "
+            with torch.no_grad(), swapped(where, name, op):
+                diff = float((ours(tokens) - peer(tokens)).abs().max())
+            s_ours, s_peer, s_floor = make_step(ours, seq), make_step(peer, seq), make_step(floor, seq)
+
+            def run_peer(step=s_peer, op=op, where=where, name=name) -> None:
+                with swapped(where, name, op):
+                    step()
+
+            def run_floor(step=s_floor, where=where, name=chunked_name, free=free) -> None:
+                with swapped(where, name, free):
+                    step()
+
+            xs = recurrence_inputs(arch, cfg, seq)
+            t = _timing.interleaved({"ours": s_ours, "peer": run_peer, "floor": run_floor,
+                                     "rec ours": recurrence_call(arch, cfg, ours_op, xs),
+                                     "rec peer": recurrence_call(arch, cfg, op, xs)},
+                                    rounds=args.steps, warmup=args.warmup)
+            print(f"{seq:>5} {arch:<15} {label:<38} {t['ours'].cpu * 1e3:>8.1f} {t['peer'].cpu * 1e3:>8.1f} "
+                  f"{t['peer'].cpu / t['ours'].cpu:>7.2f}x {t['peer'].wall / t['ours'].wall:>8.2f}x "
+                  f"{t['rec peer'].cpu / t['rec ours'].cpu:>7.2f}x {t['peer'].cpu / t['floor'].cpu:>5.1f}x "
                   f"{diff:>10.2e}", flush=True)
     return 0
 

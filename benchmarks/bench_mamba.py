@@ -26,17 +26,17 @@ shows the work each implementation does.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _timing  # noqa: E402
 
 from automata_probe.models import ModelConfig, build_model  # noqa: E402
 
@@ -67,31 +67,14 @@ class MambapyLM(nn.Module):
         return self.head(self.norm_f(self.mamba(self.embedding(tokens))))
 
 
-def make_step(model: nn.Module, seq: int, seed: int = 0) -> Callable[[], float]:
-    """A closure running one forward + backward + AdamW step; returns its seconds."""
-    gen = torch.Generator().manual_seed(seed)
-    tokens = torch.randint(0, VOCAB, (BATCH, seq), generator=gen)
-    targets = torch.randint(0, N_OUT, (BATCH, seq), generator=gen)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
-
-    def step() -> float:
-        t0 = time.perf_counter()
-        logits = model(tokens)  # (B, L, N_OUT)
-        loss = F.cross_entropy(logits.reshape(-1, N_OUT), targets.reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return time.perf_counter() - t0
-
-    return step
+def make_step(model: nn.Module, seq: int, seed: int = 0) -> Callable[[], None]:
+    """One forward + backward + AdamW step of ``model`` at this benchmark's sizes."""
+    return _timing.make_step(model, seq, batch=BATCH, vocab=VOCAB, n_out=N_OUT, seed=seed)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=3, help="timed rounds (the reference scan: 1 step)")
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--seqs", type=int, nargs="+", default=[64, 256])
-    p.add_argument("--threads", type=int, default=2)
+    _timing.add_arguments(p, threads=2, steps_help="timed rounds (the reference scan: 1 step)")
     p.add_argument("--no-ref", action="store_true", help="skip the (slow) reference scan")
     p.add_argument("--ref-all", action="store_true", help="time the reference scan at every length")
     args = p.parse_args(argv)
@@ -102,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
           f"d_state 16; step = forward + backward + AdamW; median of {args.steps} interleaved round(s)")
     print(f"{'seq':>5} {'implementation':<28} {'ms/step':>9} {'tokens/s':>10} {'vs mambapy':>10}")
     for seq in args.seqs:
-        steps: dict[str, Callable[[], float]] = {"mambapy (pscan=True)": make_step(MambapyLM(build_model(cfg, seed=0),
+        steps: dict[str, Callable[[], None]] = {"mambapy (pscan=True)": make_step(MambapyLM(build_model(cfg, seed=0),
                                                                                          pscan=True), seq)}
         for scan, threads, label in (("chunked", None, "ours, chunked scan (default)"),
                                      ("chunked", 1, "ours, chunked, scan threads=1"),
@@ -110,21 +93,14 @@ def main(argv: list[str] | None = None) -> int:
             model = build_model(cfg, seed=0)
             model.set_scan(scan, threads=threads)
             steps[label] = make_step(model, seq)
-        times: dict[str, list[float]] = {label: [] for label in steps}
-        for _ in range(args.warmup):
-            for step in steps.values():
-                step()
-        # rounds interleave the implementations, so a busy machine slows them alike
-        for _ in range(args.steps):
-            for label, step in steps.items():
-                times[label].append(step())
+        timings = {label: t.wall for label, t in _timing.interleaved(steps, rounds=args.steps,
+                                                                     warmup=args.warmup).items()}
         if not args.no_ref and (seq == min(args.seqs) or args.ref_all):
             model = build_model(cfg, seed=0)
             model.set_scan("ref")
-            times["ours, reference scan"] = [make_step(model, seq)()]
-        t_peer = statistics.median(times["mambapy (pscan=True)"])
-        for label, ts in times.items():
-            t = statistics.median(ts)
+            timings["ours, reference scan"] = _timing.timed(make_step(model, seq))[0]
+        t_peer = timings["mambapy (pscan=True)"]
+        for label, t in timings.items():
             print(f"{seq:>5} {label:<28} {t * 1e3:>9.1f} {BATCH * seq / t:>10,.0f} {t_peer / t:>9.2f}x", flush=True)
     return 0
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..automata import load_language
 from ..data import LengthBin
-from ..errors import AlphabetError, CheckpointError, ParameterError
+from ..errors import AlphabetError, CheckpointError, ModelError, ParameterError
 from ..models import ARCHITECTURES, LINEAR_RNN_ARCHS, TrainConfig, build_model, config_for, load_checkpoint, train
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
+    p.add_argument("--backend", choices=["auto", "torch", "cuda"], default="auto",
+                   help="recurrence of mamba2 / the DeltaNet family on CUDA: fla's or mamba_ssm's kernels when "
+                        "installed (auto), ours always (torch), or the kernels or an error (cuda); "
+                        "pip install 'automata-probe[gpu]'")
     p.add_argument("--train-lengths", type=int, nargs=2, metavar=("LO", "HI"),
                    help="training lengths (default: the language's experiment)")
     p.add_argument("--test-bins", nargs="+", metavar="LO-HI",
@@ -156,6 +160,11 @@ def run(args: argparse.Namespace) -> int:
             **_linear_rnn_fields(args),
         )
         model = build_model(model_config, seed=args.seed)
+    if args.backend != "auto" and hasattr(model, "set_backend"):
+        model.set_backend(args.backend)  # ModelError (exit 2) when 'cuda' cannot be honoured
+    elif args.backend != "auto":
+        raise ModelError(f"--backend {args.backend} is for mamba, mamba2 and the DeltaNet family, "
+                         f"not {model_config.arch}")
     _print_config(language, model_config, tconf, model, out, resume)
     result = train(model, language, tconf, checkpoint_path=out, resume=resume, progress=not args.no_progress)
     if result.stopped == "interrupted":

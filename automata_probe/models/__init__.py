@@ -27,6 +27,7 @@ from .checkpoint import Checkpoint, LoadedModel, load_checkpoint, load_mamba_ssm
 from .config import ARCHITECTURES, ModelConfig, config_for
 from .evaluation import BinResult, EvalReport, EvalWords, evaluate, final_table_words
 from .interop import config_from_fla, config_from_mamba2, load_reference_state_dict, to_reference_state_dict
+from .kernels import fla_available, mamba2_kernel_available, select_recurrence
 from .linear_model import LINEAR_RNN_ARCHS, LinearRNNModel
 from .lstm import LSTMModel
 from .mamba import MambaModel, config_from_mamba_ssm, load_mamba_ssm_state_dict, mamba_ssm_available
@@ -70,4 +71,7 @@ __all__ = [
     "load_mamba_ssm_state_dict",
     "config_from_mamba_ssm",
     "mamba_ssm_available",
+    "fla_available",
+    "mamba2_kernel_available",
+    "select_recurrence",
 ]

@@ -31,6 +31,7 @@ from torch import Tensor, nn
 
 from .base import SequenceModel
 from .config import ModelConfig
+from .kernels import fla_delta_rule, select_recurrence
 from .linear_rnn import delta_rule_chunked, delta_rule_ref, expand_householders
 from .mamba import causal_conv1d
 
@@ -99,7 +100,9 @@ class DeltaMixer(nn.Module):
     The state ``h`` is (B, H, K, V) per layer (fla's ``recurrent_state``
     layout for DeltaNet); the convolution's window (B, H K + n_h H (K + V),
     W) holds the last W projected inputs of q, k and v, in that order.
-    ``impl`` chooses the recurrence: "chunked" (default) or "ref".
+    ``impl`` chooses the recurrence: "chunked" (default) or "ref";
+    ``backend`` ("auto", "torch", "cuda") whether the chunked one may run
+    as fla's CUDA kernel (:mod:`.kernels`; not for every step's state).
     """
 
     def __init__(self, config: ModelConfig):
@@ -115,6 +118,7 @@ class DeltaMixer(nn.Module):
         self.output_gate = bool(config.output_gate)
         self.short_conv = config.short_conv
         self.impl = "chunked"
+        self.backend = "auto"
 
         self.q_proj = nn.Linear(d, h * dk, bias=False)
         self.k_proj = nn.Linear(d, n_h * h * dk, bias=False)
@@ -158,22 +162,41 @@ class DeltaMixer(nn.Module):
     def _conv_weight(self) -> tuple[Tensor, None]:
         return torch.cat([self.q_conv1d.weight, self.k_conv1d.weight, self.v_conv1d.weight]), None  # (C, 1, W)
 
-    def _heads(self, qkv: Tensor, hidden: Tensor) -> tuple[Tensor, ...]:
+    def _project(self, hidden: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """hidden (..., D) -> qkv (..., C), b (..., n_h H), a (..., H) or None, gate (..., H V) or None.
+
+        One matrix product for all of the layer's input projections (q, k, v,
+        b, a, g: their weights stacked), the same numbers as six.
+        """
+        weights = [self.q_proj.weight, self.k_proj.weight, self.v_proj.weight, self.b_proj.weight]
+        if self.gated:
+            weights.append(self.a_proj.weight)
+        if self.output_gate:
+            weights.append(self.g_proj.weight)
+        sizes = [self.conv_channels, self.b_proj.weight.shape[0]]
+        sizes += [self.n_heads] * self.gated + [self.value_dim] * self.output_gate
+        parts = list(torch.split(F.linear(hidden, torch.cat(weights)), sizes, -1))
+        qkv, b = parts[0], parts[1]
+        a = parts[2] if self.gated else None
+        gate = parts[-1] if self.output_gate else None
+        return qkv, b, a, gate
+
+    def _heads(self, qkv: Tensor, b: Tensor, a: Tensor | None) -> tuple[Tensor, ...]:
         """Activated projections (..., C) -> q (..., H, K), k (..., n_h, H, K), v (..., n_h, H, V), beta, g."""
         h, dk, dv, n_h = self.n_heads, self.head_k_dim, self.head_v_dim, self.householders
         q, k, v = torch.split(qkv, [h * dk, n_h * h * dk, n_h * h * dv], -1)
         q = l2norm(q.unflatten(-1, (h, dk))) * dk ** -0.5
         k = l2norm(k.unflatten(-1, (n_h, h, dk)))  # fla: '(n h d)' per token
         v = v.unflatten(-1, (n_h, h, dv))
-        beta = torch.sigmoid(self.b_proj(hidden)).unflatten(-1, (n_h, h))  # (..., n_h, H)
+        beta = torch.sigmoid(b).unflatten(-1, (n_h, h))  # (..., n_h, H)
         if self.negative_eigenvalues:
             beta = 2 * beta
-        g = -self.A_log.exp() * F.softplus(self.a_proj(hidden) + self.dt_bias) if self.gated else None  # (..., H)
+        g = -self.A_log.exp() * F.softplus(a + self.dt_bias) if a is not None else None  # (..., H)
         return q, k, v, beta, g
 
-    def _output(self, o: Tensor, hidden: Tensor) -> Tensor:
+    def _output(self, o: Tensor, gate: Tensor | None) -> Tensor:
         """Per-head outputs (..., H, V) -> (..., D): RMSNorm per head, output gate, projection."""
-        gate = self.g_proj(hidden).unflatten(-1, (self.n_heads, self.head_v_dim)) if self.output_gate else None
+        gate = gate.unflatten(-1, (self.n_heads, self.head_v_dim)) if gate is not None else None
         return self.o_proj(self.o_norm(o, gate).flatten(-2))
 
     # ----------------------------------------------------------------- passes
@@ -194,18 +217,21 @@ class DeltaMixer(nn.Module):
         """
         batch, length, _ = hidden.shape
         n_h = self.householders
-        qkv = torch.cat([self.q_proj(hidden), self.k_proj(hidden), self.v_proj(hidden)], -1)  # (B, L, C)
+        qkv, b, a, gate = self._project(hidden)  # (B, L, C), ...
         new: dict[str, Tensor] = {}
         if self.short_conv:
             weight, bias = self._conv_weight()
             qkv, new["conv_state"] = conv_from(qkv, state["conv_state"], weight, bias, at)
-        q, k, v, beta, g = self._heads(F.silu(qkv), hidden)
+        q, k, v, beta, g = self._heads(F.silu(qkv), b, a)
         q = q.permute(0, 2, 1, 3)  # (B, H, L, K)
         k = k.flatten(1, 2).permute(0, 2, 1, 3)  # (B, H, L n_h, K)
         v = v.flatten(1, 2).permute(0, 2, 1, 3)  # (B, H, L n_h, V)
         beta = beta.flatten(1, 2).transpose(1, 2)  # (B, H, L n_h)
         g = g.transpose(1, 2) if g is not None else None  # (B, H, L)
         op = delta_rule_chunked if self.impl == "chunked" else delta_rule_ref
+        if self.impl == "chunked" and not states and select_recurrence(
+                self.backend, self.arch, on_cuda=hidden.is_cuda) == "kernel":
+            op = fla_delta_rule
         qe, k, v, beta_e, ge = expand_householders(q, k, v, beta, g, n_h)
         o, last = op(qe, k, v, beta_e, ge, state["ssm_state"], states=states)
         all_states = None
@@ -219,7 +245,7 @@ class DeltaMixer(nn.Module):
             _, last = op(qe, k, v, beta_m, g_m, state["ssm_state"])
         new["ssm_state"] = last
         o = o[:, :, n_h - 1 :: n_h].transpose(1, 2)  # (B, L, H, V)
-        return self._output(o, hidden), new, all_states
+        return self._output(o, gate), new, all_states
 
     def step(self, hidden: Tensor, state: dict[str, Tensor], *, patch: Any = None,
              prefix: str = "") -> tuple[Tensor, dict[str, Tensor]]:
@@ -229,14 +255,14 @@ class DeltaMixer(nn.Module):
         convolves) and ``{prefix}ssm_state`` (h after the update, before the
         read-out).
         """
-        qkv = torch.cat([self.q_proj(hidden), self.k_proj(hidden), self.v_proj(hidden)], -1)  # (B, C)
+        qkv, b, a, gate = self._project(hidden)  # (B, C), ...
         new: dict[str, Tensor] = {}
         if self.short_conv:
             weight, bias = self._conv_weight()
             window = torch.cat([state["conv_state"][:, :, 1:], qkv.unsqueeze(-1)], -1)  # (B, C, W)
             new["conv_state"] = window = SequenceModel._patched(patch, f"{prefix}conv_state", window)
             qkv = (window * weight[:, 0, :]).sum(-1)
-        q, k, v, beta, g = self._heads(F.silu(qkv), hidden)  # (B, H, K), (B, n_h, H, K), (B, n_h, H, V), ...
+        q, k, v, beta, g = self._heads(F.silu(qkv), b, a)  # (B, H, K), (B, n_h, H, K), (B, n_h, H, V), ...
         h = state["ssm_state"]  # (B, H, K, V)
         if g is not None:
             h = h * g.exp()[..., None, None]
@@ -246,4 +272,4 @@ class DeltaMixer(nn.Module):
             h = h + kj[..., :, None] * e[..., None, :]
         new["ssm_state"] = h = SequenceModel._patched(patch, f"{prefix}ssm_state", h)
         o = torch.einsum("bhkv,bhk->bhv", h, q)  # (B, H, V)
-        return self._output(o, hidden), new
+        return self._output(o, gate), new

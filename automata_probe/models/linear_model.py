@@ -38,6 +38,7 @@ from ..errors import ModelError
 from .base import Patch, RecurrentState, SequenceModel, SiteOutputs, StateOutputs, StepOutputs
 from .config import ModelConfig
 from .delta_net import IMPLEMENTATIONS, DeltaMixer, FlaRMSNorm, GatedMLP
+from .kernels import select_recurrence
 from .mamba2 import Mamba2Mixer
 
 __all__ = ["LinearRNNModel", "LINEAR_RNN_ARCHS"]
@@ -168,6 +169,17 @@ class LinearRNNModel(SequenceModel):
             raise ModelError(f"unknown scan {name!r}; expected one of {', '.join(IMPLEMENTATIONS)}")
         for block in self.blocks:
             block.mixer_.impl = name
+
+    def set_backend(self, backend: str) -> None:
+        """Choose "auto" (fla / mamba_ssm CUDA kernels when usable, the default), "torch" or "cuda".
+
+        "cuda" raises :class:`ModelError` (one line: what is missing) unless
+        CUDA is present and the kernel library imports (:mod:`.kernels`).
+        """
+        select_recurrence(backend, self.config.arch, on_cuda=torch.cuda.is_available(),
+                          negative_eigenvalues=self.config.negative_eigenvalues)
+        for block in self.blocks:
+            block.mixer_.backend = backend
 
     # ---------------------------------------------------------------- passes
     def forward(self, tokens: Tensor) -> Tensor:

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from .base import SequenceModel
 from .config import ModelConfig
 from .delta_net import FlaRMSNorm, conv_from
+from .kernels import mamba_ssm_ssd, select_recurrence
 from .linear_rnn import ssd_chunked, ssd_ref
 
 __all__ = ["Mamba2Mixer"]
@@ -36,7 +37,9 @@ __all__ = ["Mamba2Mixer"]
 class Mamba2Mixer(nn.Module):
     """mamba_ssm's ``Mamba2`` layer (ngroups 1, no MLP inside): (B, L, D) -> (B, L, D).
 
-    ``impl`` chooses the SSM implementation: "chunked" (default) or "ref".
+    ``impl`` chooses the SSM implementation: "chunked" (default) or "ref";
+    ``backend`` ("auto", "torch", "cuda") whether the chunked one may run as
+    mamba_ssm's CUDA kernel (:mod:`.kernels`; not for every step's state).
     """
 
     def __init__(self, config: ModelConfig):
@@ -46,6 +49,7 @@ class Mamba2Mixer(nn.Module):
         self.d_inner, self.d_state, self.n_heads, self.head_dim = e, n, h, p
         self.negative_eigenvalues = config.negative_eigenvalues
         self.impl = "chunked"
+        self.backend = "auto"
         self.in_proj = nn.Linear(d, 2 * e + 2 * n + h, bias=False)
         self.conv1d = nn.Conv1d(e + 2 * n, e + 2 * n, config.d_conv, groups=e + 2 * n, padding=config.d_conv - 1,
                                 bias=True)
@@ -106,8 +110,13 @@ class Mamba2Mixer(nn.Module):
         x, B, C = torch.split(F.silu(xbc), [e, n, n], -1)  # (B, L, E), (B, L, N), (B, L, N)
         x = x.unflatten(-1, (h, p))  # (B, L, H, P)
         dt = F.softplus(dt + self.dt_bias)  # (B, L, H)
+        kernel = self.impl == "chunked" and not states and select_recurrence(
+            self.backend, "mamba2", on_cuda=hidden.is_cuda, negative_eigenvalues=self.negative_eigenvalues) == "kernel"
 
         def run(dt: Tensor, want: bool) -> tuple[Tensor, Tensor]:
+            if kernel:  # mamba_ssm's layouts: y (B, L, H, P), state (B, H, P, N)
+                y, h_last = mamba_ssm_ssd(x, dt, -self.A_log.exp(), B, C, state["ssm_state"])
+                return y.transpose(1, 2), h_last.transpose(-1, -2)
             a, log_a = self._decay(dt)
             q = C[:, None].expand(-1, h, -1, -1)  # (B, H, L, N)
             k = B[:, None].expand(-1, h, -1, -1)

@@ -38,8 +38,9 @@ def test_delta_rule_chunked_is_the_reference(gated, length, chunk):
     torch.testing.assert_close(s[:, :, -1], h_ref)
 
 
-def test_delta_rule_gradients_agree_in_float32():
-    inputs = [x.float().requires_grad_() if x is not None else None for x in _delta_inputs(length=50)]
+@pytest.mark.parametrize("gated", [True, False])
+def test_delta_rule_gradients_agree_in_float32(gated):
+    inputs = [x.float().requires_grad_() if x is not None else None for x in _delta_inputs(length=50, gated=gated)]
     grads = []
     for op in (delta_rule_ref, lambda *a: delta_rule_chunked(*a, chunk=16)):
         o, h = op(*inputs)
@@ -125,3 +126,22 @@ def test_ssd_gradients_agree_in_float32(signed):
         grads.append(torch.autograd.grad(loss, xs))
     for a, b in zip(*grads):
         assert _rel(a, b) < 1e-4
+
+
+@pytest.mark.parametrize("length", [32, 37])
+def test_ssd_chunked_with_keys_shared_by_the_heads(length):
+    """Mamba-2 passes C and B expanded over the heads (stride 0); the chunked path then forms C B^T once."""
+    g = torch.Generator().manual_seed(3)
+    q1, k1 = torch.randn(2, 1, length, 4, generator=g), torch.randn(2, 1, length, 4, generator=g)
+    v = torch.randn(2, 3, length, 5, generator=g)
+    dt = torch.rand(2, 3, length, generator=g)
+    grads = []
+    for chunked in (False, True):
+        xs = [t.clone().requires_grad_() for t in (q1, k1, v, dt)]
+        q, k = xs[0].expand(-1, 3, -1, -1), xs[1].expand(-1, 3, -1, -1)
+        assert q.stride(1) == 0
+        a = 2 * (-xs[3]).exp() - 1
+        o, h = ssd_chunked(q, k, xs[2], a, chunk=8) if chunked else ssd_ref(q, k, xs[2], a)
+        grads.append((o.detach(), h.detach()) + torch.autograd.grad(o.square().sum() + h.square().sum(), xs))
+    for a, b in zip(*grads):
+        assert _rel(a, b) < 1e-5
