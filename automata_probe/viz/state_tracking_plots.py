@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
+from .saving import save_figure
+
 __all__ = ["plot_state_tracking"]
 
 _MARK = {"yes": "yes", "no": "no", "open": "?"}
@@ -53,7 +55,4 @@ def plot_state_tracking(table: Sequence[dict[str, Any]], path: str | os.PathLike
     fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label="strict % on longer words")
     ax.set_title(title or "State tracking: measured (colour) vs the theorems (yes / no / ?)", fontsize=9, pad=24)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=130)
