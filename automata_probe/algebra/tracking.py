@@ -125,18 +125,29 @@ def _is_power_of_two(n: int) -> bool:
     return n >= 1 and n & (n - 1) == 0
 
 
-def _access_words(d: DFA) -> list[tuple[int, ...] | None]:
-    """A shortest word (letter indices) reaching each state, BFS order."""
-    words: list[tuple[int, ...] | None] = [None] * d.n_states
-    words[d.start] = ()
+def _access_tree(d: DFA) -> tuple[list[int], list[int], list[int]]:
+    """BFS from the start: per state its parent, the letter from it and the
+    depth (-1: unreachable). Words are read back only where needed: storing
+    one per state would take O(n^2) memory on a long chain (D_n, n = 10^5)."""
+    n = d.n_states
+    parent, letter, depth = [-1] * n, [-1] * n, [-1] * n
+    depth[d.start] = 0
     queue = deque([d.start])
     while queue:
         q = queue.popleft()
         for i, r in enumerate(d.transitions[q]):
-            if words[r] is None:
-                words[r] = words[q] + (i,)  # type: ignore[operator]
+            if depth[r] < 0:
+                parent[r], letter[r], depth[r] = q, i, depth[q] + 1
                 queue.append(r)
-    return words
+    return parent, letter, depth
+
+
+def _word_to(q: int, parent: list[int], letter: list[int]) -> list[int]:
+    out = []
+    while parent[q] >= 0:
+        out.append(letter[q])
+        q = parent[q]
+    return out[::-1]
 
 
 def _minimal_period(bits: list[bool]) -> int:
@@ -179,15 +190,15 @@ def _functional_graph(f: list[int]) -> tuple[list[int], list[int], list[int], li
 
 def counting_witnesses(d: DFA) -> tuple[CountingWitness, ...]:
     """One :class:`CountingWitness` per period ``p >= 2``, with a short prefix. O(|Q| |A|)."""
-    access = _access_words(d)
-    order = sorted((q for q in range(d.n_states) if access[q] is not None), key=lambda q: len(access[q]))  # type: ignore[arg-type]
-    found: dict[int, CountingWitness] = {}
+    parent, via, depth = _access_tree(d)
+    order = sorted((q for q in range(d.n_states) if depth[q] >= 0), key=lambda q: depth[q])
+    best: dict[int, tuple[int, int, int, str, bool]] = {}  # period -> (prefix length, state, shift, letter, compl.)
     for i, letter in enumerate(d.alphabet):
         dist, cid, entry, cycles = _functional_graph([row[i] for row in d.transitions])
         shape = []  # per cycle: (period, odd position, complemented) or None
         for cycle in cycles:
-            bits = [s in d.accepting for s in cycle]
-            p = _minimal_period(bits)
+            bits = [s in d.accepting for s in cycle[:64 * 1024]] if len(cycle) <= 64 * 1024 else []
+            p = _minimal_period(bits) if bits else 0
             ones = sum(bits[:p])
             if p < 2 or ones not in (1, p - 1):
                 shape.append(None)
@@ -199,13 +210,16 @@ def counting_witnesses(d: DFA) -> tuple[CountingWitness, ...]:
             if sh is None:
                 continue
             p, odd, complemented = sh
-            if p in found and len(found[p].prefix) <= len(access[q]):  # type: ignore[arg-type]
+            if p in best and best[p][0] <= depth[q]:
                 continue
             shift = dist[q] + (odd - entry[q]) % p  # u a^shift sits on the odd residue
-            prefix = tuple(d.alphabet[j] for j in access[q]) + (letter,) * shift  # type: ignore[union-attr]
-            if p not in found or len(prefix) < len(found[p].prefix):
-                found[p] = CountingWitness(prefix=prefix, letter=letter, period=p, complemented=complemented)
-    return tuple(sorted(found.values(), key=lambda w: (len(w.prefix), w.period)))
+            if p not in best or depth[q] + shift < best[p][0]:
+                best[p] = (depth[q] + shift, q, shift, letter, complemented)
+    found = []
+    for p, (_, q, shift, letter, complemented) in best.items():
+        prefix = tuple(d.alphabet[j] for j in _word_to(q, parent, via)) + (letter,) * shift
+        found.append(CountingWitness(prefix=prefix, letter=letter, period=p, complemented=complemented))
+    return tuple(sorted(found, key=lambda w: (len(w.prefix), w.period)))
 
 
 # ------------------------------------------------------------------ groups
