@@ -102,12 +102,13 @@ for name in ["group-Z60-all", "group-A4xZ5-all", "group-A5-all", "group-S5"]:
     print(f"{name:16} monoid={c.monoid_size:4}  largest group {g.name} (order {g.order}, solvable={g.solvable})  -> {c.complexity}")"""),
         ("md", "## What the theorems predict (not measurements)"),
         ("code", """\
-for name in ["tomita4", "parity", "group-A5-all"]:
+for name in ["tomita4", "parity", "mod-3", "group-A5-all"]:
     c = classify(load_language(name).dfa)
     print(name)
     for p in c.predictions:
         verdict = {True: "yes ", False: "no  ", None: "open"}[p.expressible]
-        print(f"   {verdict} {p.architecture}  ({p.citation})")"""),
+        when = f" [{p.conditions}]" if p.conditions else ""
+        print(f"   {verdict} {p.architecture}{when}  ({p.citation})")"""),
         ("code", """\
 import matplotlib.pyplot as plt
 from automata_probe.viz.drawing import draw_dfa

@@ -58,6 +58,7 @@ from .groups import GroupFacts, GroupInfo, analyse_group
 from .monoid import Monoid, monoid_from_enumeration
 from .nonregular import reject_non_regular
 from .predictions import Prediction, predictions_for
+from .tracking import TrackingFacts, tracking_facts
 
 __all__ = ["COMPLEXITY_CLASSES", "Classification", "classify", "is_star_free"]
 
@@ -101,6 +102,9 @@ class Classification:
         The number of idempotents of the monoid.
     evidence
         One sentence per fact, each with its citation.
+    tracking
+        What the state-tracking theorems need (:class:`~.tracking.TrackingFacts`:
+        counting witnesses, group, Householder factors), when computed.
     """
 
     star_free: bool
@@ -115,6 +119,7 @@ class Classification:
     stable_semigroup_size: int | None = None
     idempotents: int | None = None
     evidence: tuple[str, ...] = ()
+    tracking: TrackingFacts | None = None
 
     def __post_init__(self) -> None:
         if self.complexity not in COMPLEXITY_CLASSES:
@@ -141,6 +146,7 @@ class Classification:
             "subgroups": [g.to_dict() for g in self.subgroups],
             "complexity": self.complexity,
             "predictions": [p.to_dict() for p in self.predictions],
+            "state_tracking": self.tracking.to_dict() if self.tracking is not None else None,
             "evidence": list(self.evidence),
         }
 
@@ -224,14 +230,16 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
     raw, cert = _enumerate_with_certificate(d, max_monoid, quick)
     if not raw.complete:
         if cert is not None:
-            return _undetermined(cert, f"more than {cap:,}")
+            return _undetermined(cert, f"more than {cap:,}", tracking_facts(d))
         if preserves_state_order(d):
-            return _star_free_by_order(f"more than {cap:,}")
+            return _star_free_by_order(f"more than {cap:,}", tracking_facts(d))
         raise MonoidTooLargeError(too_large_message(d, max_monoid))
     monoid = monoid_from_enumeration(d, raw)
     star_free = cert is None
     facts = _aperiodic_facts(monoid) if star_free else _group_facts(monoid)
     complexity = _complexity(facts)
+    whole = [g for g in facts.groups if g.order == monoid.size]  # the monoid is itself a group
+    tracking = tracking_facts(d, whole[0].name if whole else None, monoid.size if whole else None)
     return Classification(
         star_free=star_free,
         certificate=cert,
@@ -239,7 +247,8 @@ def classify(dfa: DFA, *, max_monoid: int = 2_000_000) -> Classification:
         aperiodicity_index=facts.index,
         subgroups=facts.groups,
         complexity=complexity,
-        predictions=predictions_for(star_free, complexity),
+        predictions=predictions_for(star_free, complexity, tracking),
+        tracking=tracking,
         quasi_aperiodic=facts.quasi,
         stability_index=facts.s,
         stable_semigroup_size=facts.stable_size,
@@ -284,9 +293,9 @@ def _past_the_cap(d: DFA, max_monoid: int, quick: tuple, bound: int) -> Classifi
             periodic_map = tuple(int(v) for v in raw.elements[raw.first_periodic])
             periodic_word = raw.word_indices(raw.first_periodic)
     if periodic_map is not None:
-        return _undetermined(certificate_for(d, periodic_word, periodic_map), at_least)
+        return _undetermined(certificate_for(d, periodic_word, periodic_map), at_least, tracking_facts(d))
     if preserves_state_order(d):
-        return _star_free_by_order(at_least)
+        return _star_free_by_order(at_least, tracking_facts(d))
     raise MonoidTooLargeError(too_large_message(d, max_monoid, at_least=bound))
 
 
@@ -313,7 +322,7 @@ def _first_periodic_element(raw: Enumeration) -> int | None:
     return first_periodic(raw.elements)
 
 
-def _undetermined(cert: Certificate, size: str) -> Classification:
+def _undetermined(cert: Certificate, size: str, tracking: TrackingFacts | None = None) -> Classification:
     """The partial classification of a non-star-free language whose monoid passed the cap."""
     return Classification(
         star_free=False,
@@ -322,7 +331,8 @@ def _undetermined(cert: Certificate, size: str) -> Classification:
         aperiodicity_index=None,
         subgroups=(),
         complexity="undetermined",
-        predictions=predictions_for(False, "undetermined"),
+        predictions=predictions_for(False, "undetermined", tracking),
+        tracking=tracking,
         evidence=_evidence(
             star_free=False,
             cert=cert,
@@ -342,7 +352,7 @@ def _undetermined(cert: Certificate, size: str) -> Classification:
     )
 
 
-def _star_free_by_order(size: str) -> Classification:
+def _star_free_by_order(size: str, tracking: TrackingFacts | None = None) -> Classification:
     """The partial classification of a language whose letters preserve the
     order of the live states and whose monoid passed the cap."""
     return Classification(
@@ -352,7 +362,8 @@ def _star_free_by_order(size: str) -> Classification:
         aperiodicity_index=None,
         subgroups=(),
         complexity="AC0",
-        predictions=predictions_for(True, "AC0"),
+        predictions=predictions_for(True, "AC0", tracking),
+        tracking=tracking,
         quasi_aperiodic=True,
         evidence=(
             (

@@ -88,6 +88,8 @@ def report_dict(language: Any, v: Varieties, c: Any) -> dict[str, Any]:
         "complexity": c.complexity,
         "subgroups": [g.to_dict() for g in c.subgroups],
         "classes": [],
+        "predictions": [p.to_dict() for p in c.predictions],
+        "state_tracking": c.tracking.to_dict() if c.tracking is not None else None,
     }
     for verdict in v.verdicts:
         entry = verdict.to_dict()
@@ -153,6 +155,21 @@ def render(language: Any, v: Varieties, c: Any, width: int = 100) -> list[str]:
     for verdict in v.verdicts:
         lines.extend(textwrap.wrap(f"{verdict.name}: {verdict.info.theorem}", width=width,
                                    initial_indent="  - ", subsequent_indent="    "))
+    lines.extend(render_prediction_reasons(c, width))
+    return lines
+
+
+def render_prediction_reasons(c: Any, width: int = 100) -> list[str]:
+    """Per architecture: the theorem's answer, its conditions, citation and reason."""
+    if not c.predictions:
+        return []
+    lines = ["", "predictions  can the architecture express it at every length? (theorems, not measurements)"]
+    for p in c.predictions:
+        verdict = {True: "yes", False: "no", None: "open"}[p.expressible]
+        when = f" [{p.conditions}]" if p.conditions else ""
+        lines.extend(textwrap.wrap(f"{verdict:<4}  {p.architecture}{when} ({p.citation})", width=width,
+                                   initial_indent="  ", subsequent_indent="        "))
+        lines.extend(textwrap.wrap(p.reason, width=width, initial_indent="        ", subsequent_indent="        "))
     return lines
 
 

@@ -7,6 +7,7 @@
     reproduce merrill-depth           # minimum layers for > 90% against length, per group and arch
     reproduce flip-flop               # FFL(0.8), FFL(0.98), FFL(0.1): test error against steps, read bits only
     reproduce dyck-memory             # Dyck(8,10): 1 vs 2 layers over memory size, close accuracy
+    reproduce state-tracking --quick  # 8 architectures x parity, mod-3, S3, A5, Z60, a star-free control: theory vs measurement
 
 Each writes OUT/<experiment>.csv (finished jobs are skipped on the next run)
 and a figure OUT/<experiment>.png.
@@ -30,6 +31,8 @@ from ..experiments.protocols import protocol
 from ..experiments.reproduce_sarrof import run_sarrof, summarize
 from ..viz.reproduce_curves import plot_dyck_memory, plot_flip_flop
 from ..viz.reproduce_plots import plot_merrill, plot_merrill_depth, plot_sarrof
+from ..experiments import reproduce_state_tracking as st
+from ..viz.state_tracking_plots import plot_state_tracking
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = (
@@ -37,7 +40,7 @@ DESCRIPTION = (
     "the published ones. Finished jobs are kept in OUT/<experiment>.csv and skipped on the next run."
 )
 
-EXPERIMENTS = ("sarrof", "counter", "merrill", "merrill-depth", "flip-flop", "dyck-memory")
+EXPERIMENTS = ("sarrof", "counter", "merrill", "merrill-depth", "flip-flop", "dyck-memory", "state-tracking")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,7 +51,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--languages", nargs="+", help="languages (sarrof, counter) or groups (merrill) to run")
     p.add_argument("--layers", nargs="+", type=int, help="depths (default 1 with --quick, else 1 2 3)")
     p.add_argument("--seeds", nargs="+", type=int, help="seeds (default 0 with --quick, else 0 1 2)")
-    p.add_argument("--archs", nargs="+", help="architectures: mamba, mamba-neg, lstm, transformer")
+    p.add_argument("--archs", nargs="+", help="architectures: mamba, mamba-neg, lstm, transformer "
+                   "(state-tracking: any ARCH[-N][-neg], e.g. mamba2-neg, deltanet-neg, deltaproduct-2-neg)")
     p.add_argument("--protocol", default="release",
                    help="sarrof/counter: release (default), uniform, release-words, release-target, shipped")
     p.add_argument("--grid", choices=["release", "one"], default="release",
@@ -124,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         result, figure = _flip_flop(args, out)
     elif args.experiment == "dyck-memory":
         result, figure = _dyck_memory(args, out)
+    elif args.experiment == "state-tracking":
+        result, figure = _state_tracking(args, out)
     else:
         result, figure = _merrill(args, out)
     if figure is not None:
@@ -325,4 +331,30 @@ def _dyck_memory(args: argparse.Namespace, out: Path):
     figure = None
     if not args.no_plot and summary:
         figure = plot_dyck_memory(summary, out / "dyck-memory.png")
+    return result, figure
+
+
+def _state_tracking(args: argparse.Namespace, out: Path):
+    base = st.QUICK_TRACKING if args.quick else st.FULL_TRACKING
+    changes = {k: v for k, v in (("max_steps", args.steps), ("d_model", args.d_model[0] if args.d_model else None),
+                                 ("lr", args.lr[0] if args.lr else None)) if v is not None}
+    budget = dataclasses.replace(base, **changes)
+    result = st.run_state_tracking(out, quick=args.quick, languages=args.languages, archs=args.archs,
+                                   depths=args.layers, seeds=args.seeds, budget=budget, workers=args.workers,
+                                   progress=True)
+    rows = st.state_tracking_table(result.rows)
+    print(f"\nState tracking: the state at every position, trained on lengths {budget.train_lengths[0]}-"
+          f"{budget.train_lengths[1]}, scored on {budget.test_bin[0]}-{budget.test_bin[1]} (best seed; strict: "
+          "every position right). 'theory': what the theorems say about that model (not a measurement); "
+          "'published': Grazzi et al. 2025's figure (scaled accuracy, their lengths) where one exists")
+    print_table(rows, [("language", "language"), ("arch", "arch"), ("layers", "L"), ("seeds", "seeds"),
+                       ("train_strict", "strict train"), ("strict", "strict longer"), ("token", "token longer"),
+                       ("scaled", "scaled"), ("theory", "theory"), ("conditions", "when"), ("theorem", "theorem"),
+                       ("agrees", "check"), ("published", "published")])
+    sources = sorted({r["published_source"] for r in rows if r["published_source"]})
+    for source in sources:
+        print(f"published: {source}")
+    figure = None
+    if not args.no_plot and rows:
+        figure = plot_state_tracking(rows, out / "state-tracking.png")
     return result, figure

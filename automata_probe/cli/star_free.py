@@ -305,7 +305,8 @@ def render_predictions(c: Any, width: int = 100) -> list[str]:
         return []
     lines = ["", "predictions  can the architecture express it at every length? (theorems, not measurements)"]
     for p in c.predictions:
-        text = f"{_yes_no(p.expressible):<4}  {p.architecture} ({p.citation})"
+        when = f" [{p.conditions}]" if p.conditions else ""
+        text = f"{_yes_no(p.expressible):<4}  {p.architecture}{when} ({p.citation})"
         lines.extend(textwrap.wrap(text, width=width, initial_indent="  ", subsequent_indent="        "))
     return lines
 

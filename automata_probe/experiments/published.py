@@ -28,6 +28,7 @@ __all__ = [
     "MERRILL_FINDINGS",
     "published_cell",
     "SARROF_STAR_FREE",
+    "PUBLISHED_STATE_TRACKING",
 ]
 
 #: Regular languages: strict accuracy (%) per model, (training bin, longer bin).
@@ -204,3 +205,24 @@ def published_cell(language: str, model: str) -> tuple[float, ...] | None:
     ``transformer``), regular or counter; None when the sheet has no such row."""
     table = PUBLISHED_SARROF if language in PUBLISHED_SARROF else PUBLISHED_COUNTER
     return table.get(language, {}).get(model)
+
+
+#: Grazzi et al. 2025 (ICLR; arXiv:2411.12537v5), Table 3: parity, scaled
+#: accuracy (1 = perfect, 0 = chance), best of 3 seeds, trained on lengths
+#: 3-40 and tested on 40-256 (Table 5 gives the medians). Their LSTM is
+#: xLSTM's sLSTM. Keyed by our language and architecture spec; the value is
+#: ``(figure, source)``. Cells without a number say where the paper has only
+#: a plot; S3 and A5 one-layer DeltaProduct numbers (Siems et al. 2025) were
+#: not found in a form we could read, so none is given.
+PUBLISHED_STATE_TRACKING: dict[tuple[str, str], tuple[str, str]] = {
+    ("parity", "mamba"): ("0.000", "Grazzi et al. 2025, Table 3 (scaled acc., best of 3; 40-256)"),
+    ("parity", "mamba-neg"): ("1.000", "Grazzi et al. 2025, Table 3 (scaled acc., best of 3; 40-256)"),
+    ("parity", "deltanet"): ("0.017", "Grazzi et al. 2025, Table 3 (scaled acc., best of 3; 40-256)"),
+    ("parity", "deltanet-neg"): ("1.000", "Grazzi et al. 2025, Table 3 (scaled acc., best of 3; 40-256)"),
+    ("parity", "transformer"): ("0.022", "Grazzi et al. 2025, Table 3 (scaled acc., best of 3; 40-256)"),
+    ("parity", "lstm"): ("1.000 (sLSTM)", "Grazzi et al. 2025, Table 3 (scaled acc., best of 3; 40-256)"),
+    ("group-Z60-all", "mamba-neg"): ("plot only: best of the models", "Grazzi et al. 2025, Fig. 8 (App. E.2.2), 1 seed"),
+    ("group-Z60-all", "mamba"): ("plot only: worse than [-1, 1]", "Grazzi et al. 2025, Fig. 8 (App. E.2.2), 1 seed"),
+    ("group-Z60-all", "deltanet"): ("plot only: worse than [-1, 1]", "Grazzi et al. 2025, Fig. 8 (App. E.2.2), 1 seed"),
+    ("group-Z60-all", "deltanet-neg"): ("plot only", "Grazzi et al. 2025, Fig. 8 (App. E.2.2), 1 seed"),
+}

@@ -29,6 +29,7 @@ from ..errors import ModelError
 from ..models import TrainConfig, build_model, config_for, train
 from .published import PUBLISHED_SARROF
 from .reproduce_sarrof import SARROF_LANGUAGES, SARROF_QUICK, run_sarrof, sarrof_table
+from .arch_specs import parse_arch
 from .sweep import Job, SweepResult, grid, run_sweep
 
 __all__ = [
@@ -99,6 +100,7 @@ def merrill_jobs(
     # words=uniform: the state task's words are uniform over all sequences (as
     # Merrill et al.); before, half were drawn to end at the identity. The
     # parameter keeps old results (other words) from being reused.
+    archs = [parse_arch(a).name for a in archs]  # ARCH[-N][-neg]; bad names fail before any training
     return grid(groups, archs=archs, layers=layers, seeds=seeds, task="state", max_length=max_length,
                 words="uniform", **budget.params(), **_device_param(device))
 
@@ -115,7 +117,9 @@ def _train_job(job: Job, train_lengths=None, test_bins=None, allow_overlap=False
     language = load_language(job.language)
     dfa = language.dfa
     task = job.param("task", "next")
-    model_config = config_for(dfa, task, arch=job.arch, d_model=int(job.param("d_model", 64)), n_layers=job.layers)
+    d_model = int(job.param("d_model", 64))
+    model_config = config_for(dfa, task, d_model=d_model, n_layers=job.layers,
+                              **parse_arch(job.arch).model_fields(d_model))
     model = build_model(model_config, seed=job.seed)
     config = TrainConfig(
         task=task,

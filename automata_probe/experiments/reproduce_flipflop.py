@@ -25,6 +25,7 @@ from ..models import ModelConfig, build_model
 from .fixed_data import FitConfig, fit
 from .protocols import Split
 from .published import FLIP_FLOP_EVAL_EVERY, PUBLISHED_FLIP_FLOP
+from .arch_specs import parse_arch
 from .sweep import Job, SweepResult, run_sweep
 
 __all__ = ["FlipFlopBudget", "FLIP_FLOP_SETS", "flip_flop_job", "run_flip_flop", "flip_flop_summary",
@@ -70,10 +71,8 @@ def flip_flop_job(job: Job) -> dict[str, Any]:
     length, n_val = int(job.param("length")), int(job.param("n_val"))
     vals = [_val(name, length, n_val) for name in FLIP_FLOP_SETS]
     d_model = int(job.param("d_model"))
-    fields: dict[str, Any] = {"arch": "mamba" if job.arch == "mamba-neg" else job.arch, "vocab_size": 8,
+    fields: dict[str, Any] = {**parse_arch(job.arch).model_fields(d_model), "vocab_size": 8,
                               "n_outputs": 2, "d_model": d_model, "n_layers": job.layers}
-    if job.arch == "mamba-neg":
-        fields["negative_eigenvalues"] = True
     model = build_model(ModelConfig(**fields), seed=job.seed)
 
     def draw(rng: np.random.Generator, n: int):
@@ -111,8 +110,7 @@ def run_flip_flop(
     seeds = tuple(seeds or ((0,) if quick else (0, 1, 2)))
     jobs = []
     for arch in archs:
-        if arch not in ("mamba", "mamba-neg", "lstm", "transformer"):
-            raise ParameterError(f"unknown architecture {arch!r}")
+        arch = parse_arch(arch).name  # ARCH[-N][-neg]
         for n in layers:
             for s in seeds:
                 params = {"length": budget.length, "d_model": budget.d_model, "lr": budget.lr,

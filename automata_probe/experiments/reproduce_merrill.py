@@ -31,6 +31,7 @@ from ..models import ModelConfig, build_model
 from .fixed_data import FitConfig, fit
 from .protocols import Split
 from .published import MERRILL_FINDINGS
+from .arch_specs import parse_arch
 from .sweep import Job, SweepResult, run_sweep
 
 __all__ = ["published_min_depth", "DepthBudget", "DEPTH_GROUPS", "DEPTH_ARCHS", "depth_job", "depth_jobs", "run_merrill_depth",
@@ -132,8 +133,7 @@ def depth_jobs(groups: Sequence[str], archs: Sequence[str], lengths: Sequence[in
     jobs = []
     for grp in groups:
         for arch in archs:
-            if arch not in DEPTH_ARCHS:
-                raise ParameterError(f"unknown architecture {arch!r}; expected one of {', '.join(DEPTH_ARCHS)}")
+            arch = parse_arch(arch).name  # ARCH[-N][-neg] (DEPTH_ARCHS are the paper's)
             for k in lengths:
                 for d in depths:
                     for s in seeds:
@@ -149,12 +149,8 @@ def depth_job(job: Job) -> dict[str, Any]:
     k = int(job.param("k"))
     train, test, vocab, n_states = word_problem_data(job.language, k, int(job.param("n_seqs")), job.seed)
     d_model = int(job.param("d_model"))
-    fields: dict[str, Any] = {"arch": "mamba" if job.arch == "mamba-neg" else job.arch, "vocab_size": vocab,
+    fields: dict[str, Any] = {**parse_arch(job.arch).model_fields(d_model), "vocab_size": vocab,
                               "n_outputs": n_states, "d_model": d_model, "n_layers": job.layers}
-    if job.arch == "mamba-neg":
-        fields["negative_eigenvalues"] = True
-    if job.arch == "transformer":
-        fields["n_heads"] = 4 if d_model % 4 == 0 else 1
     model = build_model(ModelConfig(**fields), seed=job.seed)
     max_steps = job.param("max_steps")
     config = FitConfig(epochs=int(job.param("epochs")), batch_size=int(job.param("batch")),
@@ -254,7 +250,8 @@ def published_min_depth(group: str, arch: str) -> str:
     if arch == "lstm":
         return MERRILL_FINDINGS["rnn"]
     if arch == "mamba-neg":
-        return "not in the paper (negative eigenvalues: Grazzi et al. 2024 predict 1 layer on solvable groups)"
+        return ("not in the paper (Grazzi et al. 2025, Thm 2: real diagonal transitions never count modulo 3 or 5, "
+                "so not S3, A4xZ5, A5 or Z60 at any depth)")
     if arch in ("mamba", "transformer"):
         if group.startswith("group-Z60"):
             return "shallow on Z60 (abelian)"

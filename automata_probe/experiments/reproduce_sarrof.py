@@ -30,6 +30,7 @@ from ..models import ModelConfig, build_model
 from .fixed_data import FitConfig, fit
 from .protocols import RECIPES, language_data, protocol, word_statistics
 from .published import PUBLISHED_COUNTER, PUBLISHED_SARROF, SARROF_STAR_FREE, published_cell
+from .arch_specs import parse_arch
 from .sweep import Job, SweepResult, run_sweep
 
 __all__ = [
@@ -146,6 +147,7 @@ def table_jobs(
     of the job key).
     """
     protocol(protocol_name)  # validates
+    archs = [parse_arch(a).name for a in archs]  # ARCH[-N][-neg]; bad names fail before any training
     jobs = []
     for lang in languages:
         g = RELEASE_GRIDS[lang]
@@ -178,12 +180,8 @@ def table_jobs(
 
 
 def _model(arch: str, data: Any, d_model: int, layers: int, seed: int):
-    fields: dict[str, Any] = {"arch": "mamba" if arch == "mamba-neg" else arch, "vocab_size": data.vocab_size,
+    fields: dict[str, Any] = {**parse_arch(arch).model_fields(d_model), "vocab_size": data.vocab_size,
                               "n_outputs": data.n_outputs, "d_model": d_model, "n_layers": layers}
-    if arch == "mamba-neg":
-        fields["negative_eigenvalues"] = True
-    if arch == "transformer":
-        fields["n_heads"] = 4 if d_model % 4 == 0 else 1
     return build_model(ModelConfig(**fields), seed=seed)
 
 

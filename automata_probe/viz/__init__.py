@@ -31,6 +31,7 @@ _HOMES = {
     "plot_merrill": "reproduce_plots",
     "plot_merrill_depth": "reproduce_plots",
     "plot_sarrof": "reproduce_plots",
+    "plot_state_tracking": "state_tracking_plots",
 }
 
 __all__ = list(_HOMES)

@@ -44,6 +44,9 @@ def test_probe_states_reads_the_state_matrix(trained, capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "layers.0.ssm_state" in out
+    assert "n_heads=2" in out  # the report's header names the heads (ModelConfig.describe)
+    if arch == "deltaproduct":
+        assert "householders=2" in out and "negative_eigenvalues" in out
 
 
 def test_intervene_patches_the_state(trained, capsys):
