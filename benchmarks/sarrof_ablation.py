@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from automata_probe.automata import load_language
+from automata_probe.data import pad_words
 from automata_probe.experiments.fixed_data import FitConfig, fit, strict_accuracy
 from automata_probe.experiments.protocols import Split, language_data
 from automata_probe.experiments.published import published_cell
@@ -45,8 +47,36 @@ def subsample(split: Split, n: int, seed: int = 0) -> Split:
                    targets=split.targets[rows], mask=split.mask[rows])
 
 
+def _errors_by_state(model: torch.nn.Module, split: Split, language: str) -> dict[str, float]:
+    """Error rate (%) of the positions in each DFA state (D_n: each depth, ``d``) that has errors."""
+    dfa = load_language(language).dfa
+    idx, _ = pad_words([dfa.encode(w) for w in split.words])
+    states = dfa.run_indices(idx)  # (N, Lmax + 1): state after each prefix
+    prefix = "q"
+    if language[0] == "d" and language[1:].isdigit():  # D_n: the depth, #a - #b
+        steps = np.where(idx == dfa.alphabet.index("a"), 1, -1) * (np.arange(idx.shape[1]) < _lengths(split))
+        states, prefix = np.concatenate([np.zeros((len(idx), 1), int), np.cumsum(steps, axis=1)], axis=1), "d"
+    wrong: dict[int, list[int]] = {}
+    for i in range(0, split.n, 128):
+        pred = model(torch.from_numpy(split.tokens[i:i + 128])).argmax(-1).numpy()  # (B, T)
+        for row in range(len(pred)):
+            m = split.mask[i + row]
+            t = np.nonzero(m)[0]
+            q = states[i + row, t]
+            bad = pred[row, t] != split.targets[i + row, t]
+            for state, b in zip(q.tolist(), bad.tolist()):
+                wrong.setdefault(state, [0, 0])[0] += b
+                wrong[state][1] += 1
+    return {f"err_{prefix}{q}": round(100 * w / n, 2) for q, (w, n) in sorted(wrong.items()) if w}
+
+
+def _lengths(split: Split) -> np.ndarray:
+    return np.array([len(w) for w in split.words])[:, None]  # (N, 1)
+
+
 @torch.no_grad()
-def class_recall(model: torch.nn.Module, split: Split, class_names: tuple[str, ...], loss: str) -> dict[str, float]:
+def class_recall(model: torch.nn.Module, split: Split, class_names: tuple[str, ...], loss: str,
+                 language: str | None = None) -> dict[str, float]:
     """Per target class, the fraction of its positions predicted right (classes targets only),
     and the fraction of wrong words whose first error sits at that class."""
     if loss != "mse" and loss != "ce":
@@ -68,7 +98,8 @@ def class_recall(model: torch.nn.Module, split: Split, class_names: tuple[str, .
             if len(wrong):
                 out[class_names[t[wrong[0]]]][2] += 1
     errors = max(sum(v[2] for v in out.values()), 1)
-    return {**{f"recall_{c}": round(100 * v[0] / max(v[1], 1), 3) for c, v in out.items()},
+    by_state = _errors_by_state(model, split, language) if language else {}
+    return {**by_state, **{f"recall_{c}": round(100 * v[0] / max(v[1], 1), 3) for c, v in out.items()},
             **{f"first_error_{c}": round(100 * v[2] / errors, 1) for c, v in out.items()}}
 
 
@@ -109,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
 
     result = fit(model, data.train, small, config, on_eval=show)
     final = {s.name: strict_accuracy(model, s, loss=data.protocol.loss) for s in data.evals}
-    recall = {s.name: class_recall(model, s, data.class_names, data.protocol.loss) for s in data.evals}
+    recall = {s.name: class_recall(model, s, data.class_names, data.protocol.loss, a.language) for s in data.evals}
     cpu = time.process_time() - t0
     paper = published_cell(a.language, f"mamba{a.layers}")
     settings = {k: getattr(a, k) for k in ("language", "protocol", "scale", "epochs", "d_model", "lr", "layers",
@@ -147,8 +178,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 
+#: The release's budget for D12 and Tomita 3: 100 epochs of 10,000 words at batch 32.
+RELEASE_STEPS = 100 * 313
+
+
 def plot(csv_path: str, png: str, splits: tuple[str, ...] = ("train", "longer")) -> None:
-    """Strict accuracy against epochs, one panel per split, one line per run (label)."""
+    """Strict accuracy against optimizer steps, one panel per split, one line per run (label)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -163,15 +198,18 @@ def plot(csv_path: str, png: str, splits: tuple[str, ...] = ("train", "longer"))
             paper[r["label"]] = json.loads(r["paper"])
     for ax, split in zip(np.atleast_1d(axes), splits):
         for label in labels:
-            pts = [(float(r["epoch"]), float(r["strict"])) for r in rows if r["label"] == label and r["split"] == split]
+            pts = [(float(r["step"]), float(r["strict"])) for r in rows if r["label"] == label and r["split"] == split]
             if pts:
                 x, y = zip(*pts)
                 ax.plot(x, y, marker=".", label=label)
         published = {tuple(v) for v in paper.values()}
         for v in published:
             ax.axhline(v[0 if split == "train" else 1], color="k", ls="--", lw=0.8)
-        ax.set_title(f"{Path(csv_path).stem}: {split} bin (dashed: published)")
-        ax.set_xlabel("epoch")
+        ax.axvline(RELEASE_STEPS, color="grey", ls=":", lw=1)
+        ax.set_xscale("log")
+        ax.set_title(f"{Path(csv_path).stem}: {split} bin (dashed: published; dotted: the release's budget)",
+                     fontsize=9)
+        ax.set_xlabel("optimizer steps (batch 32)")
         ax.set_ylabel("strict accuracy (%)")
         ax.set_ylim(-2, 102)
         ax.grid(alpha=0.3)
@@ -180,10 +218,27 @@ def plot(csv_path: str, png: str, splits: tuple[str, ...] = ("train", "longer"))
     fig.savefig(png, dpi=110)
 
 
+def table(csv_path: str) -> None:
+    """The final rows: one line per run, strict accuracy per split, CPU seconds."""
+    rows = [r for r in csv.DictReader(open(csv_path)) if r["kind"] == "final"]
+    splits = list(dict.fromkeys(r["split"] for r in rows))
+    print("| run | steps | " + " | ".join(splits) + " | cpu s | published |")
+    print("|---" * (len(splits) + 4) + "|")
+    for label in dict.fromkeys(r["label"] for r in rows):
+        rs = {r["split"]: r for r in rows if r["label"] == label}
+        first = next(iter(rs.values()))
+        cells = [rs[s]["strict"] if s in rs else "" for s in splits]
+        paper = json.loads(first["paper"]) if first["paper"] not in ("", "null") else ""
+        print(f"| {label} | {first['step']} | " + " | ".join(cells) + f" | {first['cpu_s']} | "
+              f"{' / '.join(str(v) for v in paper) if paper else ''} |")
+
+
 if __name__ == "__main__":
     import sys
 
     if len(sys.argv) > 1 and sys.argv[1] == "plot":  # plot CSV PNG [SPLIT ...]
         plot(sys.argv[2], sys.argv[3], tuple(sys.argv[4:]) or ("train", "longer"))
+    elif len(sys.argv) > 1 and sys.argv[1] == "table":  # table CSV
+        table(sys.argv[2])
     else:
         main()
