@@ -191,19 +191,22 @@ def plot(csv_path: str, png: str, splits: tuple[str, ...] = ("train", "longer"))
 
     rows = [r for r in csv.DictReader(open(csv_path)) if r["kind"] == "curve"]
     labels = list(dict.fromkeys(r["label"] for r in rows))
-    fig, axes = plt.subplots(1, len(splits), figsize=(6 * len(splits), 4.2), sharey=True)
+    cols = min(len(splits), 2)
+    rows_ = -(-len(splits) // cols)
+    fig, axes = plt.subplots(rows_, cols, figsize=(6.5 * cols, 4.2 * rows_), sharey=True, squeeze=False)
+    axes = axes.ravel()
     paper = {}
     for r in csv.DictReader(open(csv_path)):
         if r["kind"] == "final" and r["paper"] not in ("", "null"):
             paper[r["label"]] = json.loads(r["paper"])
-    for ax, split in zip(np.atleast_1d(axes), splits):
+    for ax, split in zip(axes, splits):
         for label in labels:
             pts = [(float(r["step"]), float(r["strict"])) for r in rows if r["label"] == label and r["split"] == split]
             if pts:
                 x, y = zip(*pts)
                 ax.plot(x, y, marker=".", label=label)
         published = {tuple(v) for v in paper.values()}
-        for v in published:
+        for v in published if not split.startswith("x-") else ():  # the sheet scores the release's words
             ax.axhline(v[0 if split == "train" else 1], color="k", ls="--", lw=0.8)
         ax.axvline(RELEASE_STEPS, color="grey", ls=":", lw=1)
         ax.set_xscale("log")
@@ -213,7 +216,7 @@ def plot(csv_path: str, png: str, splits: tuple[str, ...] = ("train", "longer"))
         ax.set_ylabel("strict accuracy (%)")
         ax.set_ylim(-2, 102)
         ax.grid(alpha=0.3)
-    np.atleast_1d(axes)[-1].legend(fontsize=7, loc="best")
+    axes[0].legend(fontsize=7, loc="best")
     fig.tight_layout()
     fig.savefig(png, dpi=110)
 
@@ -233,6 +236,49 @@ def table(csv_path: str) -> None:
               f"{' / '.join(str(v) for v in paper) if paper else ''} |")
 
 
+def _hashable(targets: np.ndarray) -> list:
+    """Class ids, or multi-hot rows as tuples."""
+    return [tuple(x) for x in targets.tolist()] if targets.ndim == 2 else targets.tolist()
+
+
+def run_memory_baseline(language: str, protocol: str, ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32)) -> list[dict]:
+    """A control without a model: predict, at every position, the training set's majority class
+    given the current letter and the length of the current run of that letter, exactly
+    while the run is shorter than ``k`` and as "k or longer" (parity unknown) beyond.
+    Strict accuracy of that predictor on each split tells how much of a figure
+    finite memory of the current run already earns."""
+    data = language_data(language, protocol, 0)
+
+    def keys(split: Split, k: int) -> list[list[tuple]]:
+        out = []
+        for w in split.words:
+            run, row = 0, []
+            for i, ch in enumerate(w):
+                run = run + 1 if i and w[i - 1] == ch else 1
+                row.append((ch, run if run < k else -k, run % 2 if run < k else -1))
+            out.append(row)
+        return out
+
+    rows = []
+    for k in ks:
+        counts: dict[tuple, dict[int, int]] = {}
+        for row, ks_ in enumerate(keys(data.train, k)):
+            t = _hashable(data.train.targets[row][data.train.mask[row]])
+            for key, c in zip(ks_, t):
+                counts.setdefault(key, {}).setdefault(c, 0)
+                counts[key][c] += 1
+        majority = {key: max(v, key=v.get) for key, v in counts.items()}
+        entry = {"language": language, "protocol": protocol, "k": k}
+        for split in data.evals:
+            right = 0
+            for row, ks_ in enumerate(keys(split, k)):
+                t = _hashable(split.targets[row][split.mask[row]])
+                right += all(majority.get(key, -1) == c for key, c in zip(ks_, t))
+            entry[split.name] = round(100 * right / split.n, 2)
+        rows.append(entry)
+    return rows
+
+
 if __name__ == "__main__":
     import sys
 
@@ -240,5 +286,8 @@ if __name__ == "__main__":
         plot(sys.argv[2], sys.argv[3], tuple(sys.argv[4:]) or ("train", "longer"))
     elif len(sys.argv) > 1 and sys.argv[1] == "table":  # table CSV
         table(sys.argv[2])
+    elif len(sys.argv) > 1 and sys.argv[1] == "baseline":  # baseline LANGUAGE PROTOCOL
+        for entry in run_memory_baseline(sys.argv[2], sys.argv[3]):
+            print(json.dumps(entry))
     else:
         main()
