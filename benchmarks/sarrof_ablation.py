@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {s.name:16s} {s.lo}-{s.hi} ({s.n} words): strict {100 * final[s.name][0]:6.2f}  "
               f"token {100 * final[s.name][1]:6.2f}")
     print(f"  published mamba{a.layers}: {paper}")
+    if paper:  # ours / published, bin 1 and the longer bin (ours; the release's longer bin is the same here)
+        ours = (final["train"][0], final.get("longer", final.get("longer-release", (float("nan"),)))[0])
+        print("  ours / published: " + " / ".join(f"{100 * o / p:.2f}" if p else "-" for o, p in zip(ours, paper)))
     for name, r in recall.items():
         if r:
             print(f"  {name:16s} per class: {r}")
