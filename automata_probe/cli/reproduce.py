@@ -65,6 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--release-dir", help="the release's checkout, for --protocol shipped")
     p.add_argument("--cross", action="store_true",
                    help="sarrof/counter: also score on the other sampler's bins (x-train, x-longer)")
+    p.add_argument("--norm", choices=["layer", "rms"], default="layer",
+                   help="sarrof/counter: Mamba's normalization: layer (the release's, default) or rms")
     p.add_argument("--lengths", nargs="+", type=int, help="merrill-depth: the lengths k (default 2-20; quick 2 4 6 8)")
     p.add_argument("--max-depth", type=int, help="merrill-depth: the deepest model tried (default 6; quick 3)")
     p.add_argument("--n-seqs", type=int, help="merrill-depth: distinct length-k sequences per k (80/20 split)")
@@ -177,7 +179,7 @@ def _table(args: argparse.Namespace, out: Path):
         out, quick=args.quick, languages=args.languages, kind=args.experiment, protocol_name=args.protocol,
         archs=args.archs, layers=args.layers, seeds=args.seeds, grid=args.grid, epochs=args.epochs,
         scale=args.scale, workers=args.workers, progress=True, device=args.device, release_dir=args.release_dir,
-        d_models=args.d_model, lrs=args.lr, cross=args.cross,
+        d_models=args.d_model, lrs=args.lr, cross=args.cross, norm=args.norm,
     )
     summary = summarize(result.rows)
     rows = table_rows(summary)

@@ -54,6 +54,7 @@ __all__ = [
     "LanguageData",
     "language_data",
     "word_statistics",
+    "release_target_strings",
 ]
 
 
@@ -377,6 +378,21 @@ def language_data(name: str, protocol_name: str, seed: int, *, scale: float = 1.
         n_outputs=len(classes) if proto.target == "classes" else k,
         vocab_size=Tokenizer(alphabet=alphabet).vocab_size, class_names=names,
     )
+
+
+def release_target_strings(name: str, words: Sequence[str]) -> list[str]:
+    """The release's target file lines (``*_tgt.txt``) for ``words`` of a language
+    whose release target is the set of legal next letters (D_n, Tomita 3, the
+    star-free languages): after each letter, one bit per letter of the alphabet
+    (no end bit). Tomita 3 uses its release's dead-state classes. This is what
+    :func:`language_data`'s class targets encode, written the release's way, so
+    the two can be compared on the release's shipped files."""
+    if name in COUNTER_LANGUAGES:
+        raise ParameterError(f"{name} is a counter language; its release targets are not letter sets")
+    idx, patterns, alphabet = _patterns(name, words, "classes")
+    k = len(alphabet)
+    return ["".join("".join("1" if b else "0" for b in patterns[i, t, :k]) for t in range(1, len(w) + 1))
+            for i, w in enumerate(words)]
 
 
 def word_statistics(name: str, words: Sequence[str]) -> dict[str, Any]:

@@ -49,12 +49,17 @@ __all__ = [
     "default_languages",
     "check_languages",
     "ARCHS",
+    "NORMS",
 ]
 
 log = logging.getLogger(__name__)
 
 SARROF_LANGUAGES: tuple[str, ...] = tuple(PUBLISHED_SARROF)
 COUNTER_NAMES: tuple[str, ...] = tuple(PUBLISHED_COUNTER)
+
+#: Mamba's normalization in the table's models: LayerNorm is the release's (its
+#: ``MambaModel`` builds mamba_ssm's ``MixerModel``, whose default is ``rms_norm=False``).
+NORMS = ("layer", "rms")
 
 #: Architectures a job may train: Mamba, Mamba with negative eigenvalues, our Transformer.
 ARCHS = ("mamba", "mamba-neg", "lstm", "transformer")
@@ -137,6 +142,7 @@ def table_jobs(
     d_models: Sequence[int] | None = None,
     lrs: Sequence[float] | None = None,
     cross: bool = False,
+    norm: str = "layer",
 ) -> list[Job]:
     """One job per (language, arch, layers, grid cell, seed).
 
@@ -144,10 +150,13 @@ def table_jobs(
     first cell (smallest d_model, largest learning rate); ``quick`` replaces
     the grid with its one cell and its data fraction. ``epochs`` and ``scale``
     override the budget, ``d_models`` and ``lrs`` the grid's axes (all part
-    of the job key).
+    of the job key). ``norm``: Mamba's normalization, ``"layer"`` (LayerNorm,
+    as the release built it: mamba_ssm's ``MixerModel`` default) or ``"rms"``.
     """
     protocol(protocol_name)  # validates
     archs = [parse_arch(a).name for a in archs]  # ARCH[-N][-neg]; bad names fail before any training
+    if norm not in NORMS:
+        raise ParameterError(f"norm is one of {', '.join(NORMS)}, not {norm!r}")
     jobs = []
     for lang in languages:
         g = RELEASE_GRIDS[lang]
@@ -168,7 +177,7 @@ def table_jobs(
                 for d, lr in cells:
                     for s in seeds:
                         params = {"protocol": protocol_name, "d_model": d, "lr": lr, "epochs": n_epochs,
-                                  "scale": frac, "loss": g.loss}
+                                  "scale": frac, "loss": g.loss, "norm": norm}
                         if device != "cpu":
                             params["device"] = device
                         if cross:
@@ -179,9 +188,12 @@ def table_jobs(
     return jobs
 
 
-def _model(arch: str, data: Any, d_model: int, layers: int, seed: int):
-    fields: dict[str, Any] = {**parse_arch(arch).model_fields(d_model), "vocab_size": data.vocab_size,
+def _model(arch: str, data: Any, d_model: int, layers: int, seed: int, norm: str = "layer"):
+    spec = parse_arch(arch)
+    fields: dict[str, Any] = {**spec.model_fields(d_model), "vocab_size": data.vocab_size,
                               "n_outputs": data.n_outputs, "d_model": d_model, "n_layers": layers}
+    if spec.arch == "mamba":
+        fields["rms_norm"] = norm == "rms"
     return build_model(ModelConfig(**fields), seed=seed)
 
 
@@ -190,7 +202,9 @@ def table_job(job: Job) -> dict[str, Any]:
     proto = protocol(str(job.param("protocol", "release")))
     data = language_data(job.language, proto.name, job.seed, scale=float(job.param("scale", 1.0)),
                          release_dir=job.param("release_dir"), cross=bool(job.param("cross", False)))
-    model = _model(job.arch, data, int(job.param("d_model", 64)), job.layers, job.seed)
+    # a job written before "norm" was a parameter trained with RMSNorm (our ModelConfig default)
+    model = _model(job.arch, data, int(job.param("d_model", 64)), job.layers, job.seed,
+                   str(job.param("norm", "rms")))
     loss = proto.loss if proto.target == "next" else str(job.param("loss", "mse"))
     config = FitConfig(epochs=int(job.param("epochs", 50)), batch_size=32, lr=float(job.param("lr", 1e-3)),
                        weight_decay=0.1, loss=loss, seed=job.seed, device=str(job.param("device", "cpu")),
@@ -225,7 +239,7 @@ def run_table(
 
 def _cell(row: dict[str, Any]) -> tuple[Any, ...]:
     p = json.loads(row["params"]) if isinstance(row.get("params"), str) else {}
-    return (p.get("d_model"), p.get("lr"), p.get("protocol"), p.get("epochs"), p.get("scale"))
+    return (p.get("d_model"), p.get("lr"), p.get("protocol"), p.get("epochs"), p.get("scale"), p.get("norm"))
 
 
 def _stat(values: list[float]) -> dict[str, float]:
@@ -317,6 +331,7 @@ def run_sarrof(
     d_models: Sequence[int] | None = None,
     lrs: Sequence[float] | None = None,
     cross: bool = False,
+    norm: str = "layer",
 ) -> SweepResult:
     """Run (or resume) the sheet's table (``kind="sarrof"``, regular languages)
     or its counter table (``kind="counter"``); results in ``out_dir/<kind>.csv``.
@@ -334,7 +349,7 @@ def run_sarrof(
         layers=layers or ((1,) if quick else (1, 2, 3)),
         seeds=seeds or ((0,) if quick else (0, 1, 2)),
         grid=grid, quick=QUICK if quick else None, epochs=epochs, scale=scale, device=device,
-        release_dir=release_dir, d_models=d_models, lrs=lrs, cross=cross,
+        release_dir=release_dir, d_models=d_models, lrs=lrs, cross=cross, norm=norm,
     )
     return run_table(out_dir, kind, jobs, workers=workers, progress=progress)
 

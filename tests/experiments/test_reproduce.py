@@ -6,11 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from automata_probe.algebra import is_star_free
 from automata_probe.automata import COUNTER_LANGUAGES, load_language
 from automata_probe.cli import main
-from automata_probe.experiments.protocols import RECIPES, language_data, word_statistics
+from automata_probe.errors import ParameterError
+from automata_probe.experiments.protocols import RECIPES, language_data, release_target_strings, word_statistics
 from automata_probe.experiments.published import (
     PUBLISHED_COUNTER,
     PUBLISHED_SARROF,
@@ -19,6 +21,7 @@ from automata_probe.experiments.published import (
     TRANSFORMER_NOTES,
 )
 from automata_probe.experiments.reproduce import MERRILL_GROUPS, merrill_job, merrill_jobs
+from automata_probe.experiments.reproduce_sarrof import _model as table_model
 from automata_probe.experiments.reproduce_sarrof import (
     RELEASE_GRIDS,
     SARROF_QUICK,
@@ -67,6 +70,30 @@ def test_tomita3_release_classes_expose_block_parity_and_next_does_not():
     assert classes.class_names[classes.train.targets[row, 1]] == "01"
 
 
+#: Lines of the release's shipped files (lacoco-lab/ssm_expressivity, generated_ds/*/train_{src,tgt}.txt).
+_SHIPPED = {
+    "d12": [("aaaaaaaaaaaababbbbbbaaaaaabbbbbbbbbbaaaaaaaaaabbbbbbbbbaaaaaaaaabbbbbbbbaaaaaaaabbbbbbbbbbbb",
+             "11111111111111111111110111011111111111111111111111011111111111111111111111111111111111111101111111"
+             "11111111111111111111111111110111111111111111111111111111111101111111111111111111111110"),
+            ("aaaaaaaaaabbbbbbbbaaaaaaaabbbbbbaaaaaabbbbbbbbbb", "11" * 47 + "10")],
+    "tomita3": [("11111111111111000", "0111011101110111011101110111111111"),
+                ("000000000000000000011110", "111111111111111111111111111111111111110111011111"),
+                ("1111111111111100000111", "01110111011101110111011101111111111111011101")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SHIPPED))
+def test_our_class_targets_are_the_releases_target_files(name):
+    words, targets = zip(*_SHIPPED[name])
+    assert release_target_strings(name, words) == list(targets)
+    # and language_data's classes are the same partition of positions
+    data = language_data(name, "release", 0, scale=0.01)
+    strings = release_target_strings(name, data.train.words[:50])
+    for row, s in enumerate(strings):
+        ours = [data.class_names[c] for c in data.train.targets[row][data.train.mask[row]]]
+        assert [s[2 * i: 2 * i + 2] for i in range(len(ours))] == [c[:2] for c in ours]
+
+
 def test_release_words_are_deep_for_d12_and_ours_are_not():
     release = word_statistics("d12", language_data("d12", "release", 0, scale=0.05).train.words)
     uniform = word_statistics("d12", language_data("d12", "uniform", 0, scale=0.05).train.words)
@@ -109,6 +136,15 @@ def test_jobs_key_on_protocol_cell_and_device():
     assert len(a) == 9  # 3 d_model x 3 lr, the release's D12 grid
     b = table_jobs(["d12"], protocol_name="uniform", layers=[1], seeds=[0], grid="one", device="cuda")
     assert b[0].param("protocol") == "uniform" and b[0].param("device") == "cuda" and b[0].key not in {j.key for j in a}
+
+
+def test_table_mamba_uses_the_releases_layernorm_unless_asked():
+    data = language_data("tomita3", "release", 0, scale=0.01)
+    assert table_jobs(["tomita3"], layers=[1], seeds=[0], grid="one")[0].param("norm") == "layer"
+    assert isinstance(table_model("mamba", data, 16, 1, 0).backbone.norm_f, torch.nn.LayerNorm)
+    assert not isinstance(table_model("mamba", data, 16, 1, 0, "rms").backbone.norm_f, torch.nn.LayerNorm)
+    with pytest.raises(ParameterError, match="norm"):
+        table_jobs(["tomita3"], norm="batch")
 
 
 def test_merrill_groups_and_the_state_words_are_uniform():
