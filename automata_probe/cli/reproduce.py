@@ -107,7 +107,35 @@ def _positive(args: argparse.Namespace, *names: str) -> None:
                 raise ParameterError(f"--{name.replace('_', '-')} must be positive, got {x}")
 
 
+#: Options that only some experiments read: given to another, they are refused (not silently ignored).
+_APPLIES: dict[str, tuple[str, ...]] = {
+    "languages": ("sarrof", "counter", "merrill", "merrill-depth"),
+    "archs": ("sarrof", "counter", "merrill", "merrill-depth", "flip-flop"),
+    "layers": ("sarrof", "counter", "merrill", "flip-flop", "dyck-memory"),
+    **dict.fromkeys(("protocol", "grid", "scale", "release_dir", "cross"), ("sarrof", "counter")),
+    "d_model": ("sarrof", "counter", "merrill-depth", "flip-flop"),
+    "lr": ("sarrof", "counter", "flip-flop", "dyck-memory"),
+    "epochs": ("sarrof", "counter", "dyck-memory"),
+    **dict.fromkeys(("lengths", "max_depth", "n_seqs"), ("merrill-depth",)),
+    "steps": ("merrill", "merrill-depth", "flip-flop"),
+    "length": ("flip-flop",),
+    **dict.fromkeys(("hidden", "train_lengths", "test_lengths"), ("dyck-memory",)),
+    "early_stop": ("merrill",),
+}
+_DEFAULTS = {"protocol": "release", "grid": "release", "cross": False}
+
+
+def _applicable(args: argparse.Namespace) -> None:
+    if args.experiment not in EXPERIMENTS:
+        return
+    for name, experiments in _APPLIES.items():
+        if getattr(args, name, None) != _DEFAULTS.get(name) and args.experiment not in experiments:
+            flag = "--" + name.replace("_", "-")
+            raise ParameterError(f"{flag} does not apply to {args.experiment} (it is read by {', '.join(experiments)})")
+
+
 def run(args: argparse.Namespace) -> int:
+    _applicable(args)
     _positive(args, "layers", "epochs", "steps", "workers", "d_model", "max_depth", "n_seqs", "hidden")
     if args.lr is not None and min(args.lr) <= 0:
         raise ParameterError(f"--lr must be positive, got {args.lr}")
