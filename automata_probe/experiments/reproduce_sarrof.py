@@ -136,9 +136,9 @@ class Quick:
 
 
 QUICK = Quick()
-#: ``counter --quick``: the counter languages need more passes than the regular
-#: ones to reach the published ~100% on the training bin.
-COUNTER_QUICK_BUDGET = Quick(epochs=40, epochs_by_language=(("anbn", 400),))
+#: ``counter --quick``: the regular table's budget (measured; a^n b^n then sees
+#: 36 steps). A larger one (``--epochs 40``, a^n b^n 400) is not measured yet.
+COUNTER_QUICK_BUDGET = Quick()
 
 
 def table_jobs(
@@ -353,16 +353,16 @@ def run_sarrof(
     """Run (or resume) the sheet's table (``kind="sarrof"``, regular languages)
     or its counter table (``kind="counter"``); results in ``out_dir/<kind>.csv``.
 
-    Defaults: ``quick`` runs :data:`SARROF_QUICK` with 1 layer, one seed, Mamba
-    and the :data:`QUICK` budget (counter: :data:`COUNTER_QUICK`, Mamba and the
-    Transformer, :data:`COUNTER_QUICK_BUDGET`); otherwise every
+    Defaults: ``quick`` runs :data:`SARROF_QUICK` (counter: :data:`COUNTER_QUICK`)
+    with 1 layer, one seed, Mamba and the :data:`QUICK` budget
+    (:data:`COUNTER_QUICK_BUDGET`); otherwise every
     language at 1-3 layers, seeds 0-2, the release grid, Mamba and our
     Transformer.
     """
     names = tuple(languages) if languages else default_languages(kind, quick)
     check_languages(names, kind)
     budget = (COUNTER_QUICK_BUDGET if kind == "counter" else QUICK) if quick else None
-    quick_archs = ("mamba", "transformer") if kind == "counter" else ("mamba",)  # counter: the contrast is the claim
+    quick_archs = ("mamba",)
     jobs = table_jobs(
         names, protocol_name=protocol_name,
         archs=archs or (quick_archs if quick else ("mamba", "transformer")),

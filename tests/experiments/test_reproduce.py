@@ -202,9 +202,10 @@ def test_every_experiment_refuses_bad_or_foreign_options_in_one_line(argv, culpr
     assert not any(Path(tmp_path).iterdir())
 
 
-def test_quick_budgets_are_validated_and_raise_small_sets_epochs():
-    assert COUNTER_QUICK_BUDGET.epochs_for("anbn") > COUNTER_QUICK_BUDGET.epochs_for("dyck1") >= QUICK.epochs
-    jobs = table_jobs(["anbn", "dyck1"], layers=[1], seeds=[0], quick=COUNTER_QUICK_BUDGET)
+def test_quick_budgets_are_validated_and_can_raise_a_small_sets_epochs():
+    assert COUNTER_QUICK_BUDGET.epochs_for("anbn") >= QUICK.epochs
+    budget = Quick(epochs=40, epochs_by_language=(("anbn", 400),))
+    jobs = table_jobs(["anbn", "dyck1"], layers=[1], seeds=[0], quick=budget)
     assert [j.param("epochs") for j in jobs] == [400, 40]
     with pytest.raises(ParameterError):
         Quick(epochs=0)
