@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .._version import __version__
-from ..errors import AutomataProbeError
+from ..errors import AutomataProbeError, DataError
 
 #: Success; for ``is-star-free`` and ``compare``, the verdict yes (star-free, equivalent).
 EXIT_OK = 0
@@ -79,6 +79,24 @@ def prefer_huge_pages() -> None:
     """
     if "torch" not in sys.modules:
         os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+
+
+def check_positive(args: argparse.Namespace, *names: str) -> None:
+    """Raise :class:`~automata_probe.errors.DataError` naming the first option
+    among ``names`` (argparse destinations) whose value is below 1."""
+    for name in names:
+        value = getattr(args, name, 1)
+        if value is not None and value < 1:
+            raise DataError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
+
+
+def check_output_dir(path: str | None, what: str) -> None:
+    """Fail before any work when the folder ``path`` would be written in does not exist."""
+    if path is None:
+        return
+    parent = Path(path).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise DataError(f"cannot write {what} {path}: directory {parent} does not exist")
 
 
 def run_guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

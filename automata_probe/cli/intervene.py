@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
 from ..data import LengthBin
@@ -32,6 +31,7 @@ from ..errors import DataError
 from ..models.checkpoint import load_checkpoint
 from ..probing import MODES, InterventionConfig, intervene
 from ..viz.causal_plots import plot_intervention_report
+from . import check_output_dir, check_positive
 
 #: Shown by ``--help`` above the arguments.
 DESCRIPTION = __doc__.split("\n\n")[0]
@@ -73,19 +73,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _check_output(path: str | None, what: str) -> None:
-    if path is None:
-        return
-    parent = Path(path).expanduser().resolve().parent
-    if not parent.is_dir():
-        raise DataError(f"cannot write {what} {path}: directory {parent} does not exist")
-
-
 def config_from_args(args: argparse.Namespace) -> InterventionConfig:
     """The :class:`InterventionConfig` the arguments ask for (also used by ``probe-states --causal``)."""
-    for name in ("seeds", "n_train", "n_test", "threads"):
-        if getattr(args, name, 1) < 1:
-            raise DataError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
+    check_positive(args, "seeds", "n_train", "n_test", "threads")
     train_lengths = None
     if getattr(args, "train_lengths", None):
         b = LengthBin.of(args.train_lengths)
@@ -146,8 +136,8 @@ def cpu_seconds() -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_output(args.json, "JSON report")
-    _check_output(args.plot, "figure")
+    check_output_dir(args.json, "JSON report")
+    check_output_dir(args.plot, "figure")
     config = config_from_args(args)
     ckpt = load_checkpoint(args.checkpoint)
     language = ckpt.language(args.dfa)

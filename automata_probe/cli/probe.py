@@ -21,14 +21,13 @@ another alphabet, an unknown site) are one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ..data import LengthBin
-from ..errors import DataError
 from ..models.checkpoint import load_checkpoint
 from ..probing import TARGETS, InterventionConfig, ProbeConfig, intervene, probe_model
 from ..viz.probe_plots import plot_report
+from . import check_output_dir, check_positive
 
 EXIT_USAGE = 2
 
@@ -87,24 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 
-def _check_output(path: str | None, what: str) -> None:
-
-    if path is None:
-        return
-    parent = Path(path).expanduser().resolve().parent
-    if not parent.is_dir():
-        raise DataError(f"cannot write {what} {path}: directory {parent} does not exist")
-
 
 def run(args: argparse.Namespace) -> int:
 
-    for name in ("seeds", "n_train", "n_test"):
-        if getattr(args, name) < 1:
-            raise DataError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
-    if args.threads < 1:
-        raise DataError(f"--threads must be a positive integer, got {args.threads}")
-    _check_output(args.json, "JSON report")
-    _check_output(args.plot, "figure")
+    check_positive(args, "seeds", "n_train", "n_test", "threads")
+    check_output_dir(args.json, "JSON report")
+    check_output_dir(args.plot, "figure")
     ckpt = load_checkpoint(args.checkpoint)
     dfa_or_language = ckpt.language(args.dfa)
     train_lengths = None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from ..probing.causal_report import InterventionReport
+from .saving import save_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -163,7 +164,7 @@ def free_run_figure(report: InterventionReport, mode: str = "site") -> "Figure":
 
 def plot_intervention_report(report: InterventionReport, path: str | os.PathLike[str]) -> list[Path]:
     """Write :func:`causal_figure` to ``path`` and its siblings ``_heatmap`` and ``_free``; returns the paths."""
-    plt = _pyplot()
+    _pyplot()  # the Agg backend, before the figures are made
     path = Path(path)
     out = []
     figures = [(path, causal_figure(report)), (path.with_name(f"{path.stem}_heatmap{path.suffix}"),
@@ -171,7 +172,6 @@ def plot_intervention_report(report: InterventionReport, path: str | os.PathLike
     if report.free_runs:
         figures.append((path.with_name(f"{path.stem}_free{path.suffix}"), free_run_figure(report)))
     for p, fig in figures:
-        fig.savefig(p, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        p = save_figure(fig, p, dpi=110, bbox_inches="tight")
         out.append(p)
     return out

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..automata.dfa import DFA
 from ..compare import StateMapping, state_mapping
+from .saving import save_figure
 
 __all__ = ["draw_comparison", "draw_dfa", "plot_disagreement", "save_dfa_figure"]
 
@@ -180,7 +181,7 @@ def save_dfa_figure(dfa: DFA, path: str | Path, *, hide_dead: bool = True, title
     fig, ax = plt.subplots(figsize=(side, side))
     try:
         draw_dfa(ax, dfa, hide_dead=hide_dead, title=title)
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        path = save_figure(fig, path, dpi=110, bbox_inches="tight", close=False)
     finally:
         plt.close(fig)
     return Path(path)
@@ -267,11 +268,9 @@ def draw_comparison(
         if hide_dead and (truth.dead_states or other.dead_states):
             fig.text(0.5, 0.01, "dead state and edges into it hidden", ha="center", fontsize=8, color="#666666")
         fig.tight_layout(rect=(0, 0.03, 1, top))
-        p = Path(path)
-        fig.savefig(p, dpi=120)
+        p = save_figure(fig, path, dpi=120, close=False)
     finally:
         plt.close(fig)
-    log.info("wrote %s", p)
     return p
 
 
@@ -343,10 +342,8 @@ def plot_disagreement(
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        p = Path(path)
-        fig.savefig(p, dpi=120)
+        p = save_figure(fig, path, dpi=120, close=False)
     finally:
         plt.close(fig)
-    log.info("wrote %s", p)
     return p
 

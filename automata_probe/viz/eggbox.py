@@ -18,6 +18,7 @@ from typing import Any
 
 from ..algebra.green import DClass, GreenRelations
 from ..automata.words import format_word
+from .saving import save_figure
 
 __all__ = ["draw_egg_box", "save_egg_box_figure"]
 
@@ -134,7 +135,7 @@ def save_egg_box_figure(green: GreenRelations, path: str | Path, *, title: str =
     fig, ax = plt.subplots(figsize=(min(max(3.0, scale * total_w + 1), 30), min(max(2.5, scale * total_h + 1), 40)))
     try:
         draw_egg_box(ax, green, title=title)
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        path = save_figure(fig, path, dpi=110, bbox_inches="tight", close=False)
     finally:
         plt.close(fig)
     return Path(path)

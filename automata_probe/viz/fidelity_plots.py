@@ -16,6 +16,7 @@ from typing import Mapping
 import numpy as np
 
 from ..extraction.fidelity import Fidelity
+from .saving import save_figure
 
 __all__ = ["plot_fidelity"]
 
@@ -81,9 +82,7 @@ def plot_fidelity(
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
         ax.grid(alpha=0.3, which="both")
         fig.tight_layout()
-        p = Path(path)
-        fig.savefig(p, dpi=120)
+        p = save_figure(fig, path, dpi=120, close=False)
     finally:
         plt.close(fig)
-    log.info("wrote %s", p)
     return p

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..probing import ProbeReport
+from .saving import save_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -264,7 +265,7 @@ def _sibling(path: Path, name: str) -> Path:
 def plot_report(report: "ProbeReport", path: str | os.PathLike[str], *, dpi: int = 120) -> list[Path]:
     """Write the four figures: ``path`` and ``<stem>_length``, ``<stem>_confusion``,
     ``<stem>_pca`` beside it (same suffix). Returns the written paths."""
-    plt = _pyplot()
+    _pyplot()  # the Agg backend, before the figures are made
     main = Path(path)
     if not main.suffix:
         main = main.with_suffix(".png")
@@ -276,11 +277,5 @@ def plot_report(report: "ProbeReport", path: str | os.PathLike[str], *, dpi: int
     ]
     written = []
     for target, make in outputs:
-        fig = make(report)
-        try:
-            fig.savefig(target, dpi=dpi)
-        finally:
-            plt.close(fig)
-        written.append(target)
-        log.info("wrote %s", target)
+        written.append(save_figure(make(report), target, dpi=dpi))
     return written

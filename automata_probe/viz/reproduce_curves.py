@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..experiments.published import FLIP_FLOP_EVAL_EVERY, PUBLISHED_DYCK_MEMORY, PUBLISHED_FLIP_FLOP
+from .saving import save_figure
 
 __all__ = ["plot_flip_flop", "plot_dyck_memory"]
 
@@ -52,10 +53,7 @@ def plot_flip_flop(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> P
     fig.suptitle(f"Flip-flop language modelling, T = {'/'.join(map(str, lengths))} (published: T = 512), "
                  "read bits only", fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_dyck_memory(summary: Sequence[dict[str, Any]], path: str | os.PathLike) -> Path:
@@ -95,7 +93,4 @@ def plot_dyck_memory(summary: Sequence[dict[str, Any]], path: str | os.PathLike)
     axes[1].legend(fontsize=6, loc="lower right")
     fig.suptitle("Dyck(8,10): Mamba, 1 vs 2 layers over memory", fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 from ..experiments.published import PUBLISHED_COUNTER, PUBLISHED_SARROF, SARROF_STAR_FREE
 from ..experiments.reproduce import MERRILL_GROUPS
+from .saving import save_figure
 
 __all__ = ["plot_sarrof", "plot_merrill", "plot_merrill_depth"]
 
@@ -72,10 +73,7 @@ def plot_sarrof(summary: Sequence[dict[str, Any]], path: str | os.PathLike, *, t
     fig.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize=8)
     fig.suptitle(title or "Sarrof, Veitsman & Hahn 2024, reproduced")
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def plot_merrill(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> Path:
@@ -107,10 +105,7 @@ def plot_merrill(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> Pat
     axes[0][-1].legend(fontsize=7)
     fig.suptitle("Word problems (Merrill, Petty & Sabharwal 2024)")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_merrill_depth(depths: Sequence[dict[str, Any]], path: str | os.PathLike, *, max_depth: int,
@@ -158,7 +153,4 @@ def plot_merrill_depth(depths: Sequence[dict[str, Any]], path: str | os.PathLike
     fig.suptitle("Word problems: depth needed against length\n(Merrill, Petty & Sabharwal 2024, Fig. 3)",
                  fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)
