@@ -360,9 +360,10 @@ Merrill et al.'s Figure 3 trains on lengths {2, k} and tests on held-out length-
 full-sequence accuracy. The published finding: the RNN (an LSTM) needs one layer at every k;
 Mamba and the Transformer need more layers as k grows on the non-abelian groups. Recorded
 here: `automata-probe reproduce merrill-depth --quick` (S3, Mamba and the LSTM, k = 2, 4, 6, 8,
-depth up to 3, one seed) on a 2-core CPU; read back, not retrained. A5 at the same lengths
-(`--languages group-A5-all`) joins this table when its run is recorded
-(`benchmarks/results/merrill-depth-A5-quick-cpu.csv`). With one seed there is no spread:
+depth up to 3, one seed) and the same on A5 (`--languages group-A5-all`), on a 2-core CPU;
+read back, not retrained. On A5 nothing passes beyond k = 2 at this budget (3,000 sequences,
+1,000 steps), the LSTM included: the quick budget is too small to test the claim on A5, not
+evidence against it. With one seed there is no spread:
 `--seeds 0 1 2` takes the best of three. (The stored outputs of this notebook, the smoke run
 above included, are from its quick form, `AUTOMATA_PROBE_QUICK=1`.)"""),
         ("code", """\
