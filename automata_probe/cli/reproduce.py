@@ -113,7 +113,35 @@ def _positive(args: argparse.Namespace, *names: str) -> None:
                 raise ParameterError(f"--{name.replace('_', '-')} must be positive, got {x}")
 
 
+#: Options that only some experiments read: given to another, they are refused (not silently ignored).
+_APPLIES: dict[str, tuple[str, ...]] = {
+    "languages": ("sarrof", "counter", "merrill", "merrill-depth"),
+    "archs": ("sarrof", "counter", "merrill", "merrill-depth", "flip-flop"),
+    "layers": ("sarrof", "counter", "merrill", "flip-flop", "dyck-memory"),
+    **dict.fromkeys(("protocol", "grid", "scale", "release_dir", "cross"), ("sarrof", "counter")),
+    "d_model": ("sarrof", "counter", "merrill-depth", "flip-flop"),
+    "lr": ("sarrof", "counter", "flip-flop", "dyck-memory"),
+    "epochs": ("sarrof", "counter", "dyck-memory"),
+    **dict.fromkeys(("lengths", "max_depth", "n_seqs"), ("merrill-depth",)),
+    "steps": ("merrill", "merrill-depth", "flip-flop"),
+    "length": ("flip-flop",),
+    **dict.fromkeys(("hidden", "train_lengths", "test_lengths"), ("dyck-memory",)),
+    "early_stop": ("merrill",),
+}
+_DEFAULTS = {"protocol": "release", "grid": "release", "cross": False}
+
+
+def _applicable(args: argparse.Namespace) -> None:
+    if args.experiment not in EXPERIMENTS:
+        return
+    for name, experiments in _APPLIES.items():
+        if getattr(args, name, None) != _DEFAULTS.get(name) and args.experiment not in experiments:
+            flag = "--" + name.replace("_", "-")
+            raise ParameterError(f"{flag} does not apply to {args.experiment} (it is read by {', '.join(experiments)})")
+
+
 def run(args: argparse.Namespace) -> int:
+    _applicable(args)
     _positive(args, "layers", "epochs", "steps", "workers", "d_model", "max_depth", "n_seqs", "hidden")
     if args.lr is not None and min(args.lr) <= 0:
         raise ParameterError(f"--lr must be positive, got {args.lr}")
@@ -306,6 +334,12 @@ def _flip_flop(args: argparse.Namespace, out: Path):
     return result, figure
 
 
+def dyck_rows(summary: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dyck summary rows for printing: learning rates as written (1e-4 is not 0), the seeds' range."""
+    return [{**r, "lr": f"{r['lr']:g}", "paper_lr": f"{r['paper_lr']:g}" if r.get("paper_lr") else None,
+             "test_range": f"{r['test_min']:.3f}-{r['test_max']:.3f}" if r["seeds"] > 1 else ""} for r in summary]
+
+
 def _dyck_memory(args: argparse.Namespace, out: Path):
     base = dy.QUICK_DYCK if args.quick else dy.FULL_DYCK
     changes = {k: tuple(v) if isinstance(v, list) else v for k, v in
@@ -319,8 +353,7 @@ def _dyck_memory(args: argparse.Namespace, out: Path):
     print(f"\nDyck({setup.k},{setup.depth}), train lengths {setup.train_lengths[0]}-{setup.train_lengths[1]}, "
           f"test {setup.test_lengths[0]}-{setup.test_lengths[1]} (depth <= {setup.depth}; deeper: <= {setup.deep}): "
           f"close accuracy, ours (mean over seeds) beside the published run of the same depth and memory")
-    print_table([{**r, "test_range": f"{r['test_min']:.3f}-{r['test_max']:.3f}" if r["seeds"] > 1 else ""}
-                 for r in summary],
+    print_table(dyck_rows(summary),
                 [("layers", "layers"), ("hidden", "memory"), ("lr", "lr"), ("seeds", "seeds"),
                  ("train", "ours train"), ("test", "ours test"), ("test_range", "range"), ("deep", "ours deeper"),
                  ("paper_lr", "paper lr"), ("paper_test", "paper test"), ("paper_deep", "paper deeper")])
@@ -328,7 +361,8 @@ def _dyck_memory(args: argparse.Namespace, out: Path):
     for r in summary:
         by_arm.setdefault((r["layers"], r["lr"]), []).append(r["test"])
     print("\nthe learning-rate confound (mean test close accuracy over memory sizes):")
-    print_table([{"layers": n, "lr": lr, "test": round(sum(v) / len(v), 4)} for (n, lr), v in sorted(by_arm.items())],
+    print_table([{"layers": n, "lr": f"{lr:g}", "test": round(sum(v) / len(v), 4)}
+                 for (n, lr), v in sorted(by_arm.items())],
                 [("layers", "layers"), ("lr", "lr"), ("test", "ours test")])
     figure = None
     if not args.no_plot and summary:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..automata import load_language
-from ..errors import ModelError
-from ..models import TrainConfig, build_model, config_for, train
+from ..errors import ModelError, ParameterError
+from ..models import ARCHITECTURES, TrainConfig, build_model, config_for, train
 from .published import PUBLISHED_SARROF
 from .reproduce_sarrof import SARROF_LANGUAGES, SARROF_QUICK, run_sarrof, sarrof_table
 from .arch_specs import parse_arch
@@ -176,6 +176,9 @@ def run_merrill(
 
     ``device`` as in :func:`run_sarrof`.
     """
+    for arch in archs:
+        if arch not in ARCHITECTURES:
+            raise ParameterError(f"unknown architecture {arch!r}; expected one of {', '.join(ARCHITECTURES)}")
     jobs = merrill_jobs(
         groups,
         layers or ((1, 2) if quick else (1, 2, 3)),

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 DEPTH_GROUPS: tuple[str, ...] = ("group-Z60-all", "group-A4xZ5-all", "group-A5-all", "group-S3-all")
 #: Mamba, Mamba with negative eigenvalues (Grazzi et al. 2024), the LSTM (Merrill's RNN), the Transformer.
 DEPTH_ARCHS: tuple[str, ...] = ("mamba", "mamba-neg", "lstm", "transformer")
+#: The longest k accepted (the data hold n_seqs x (k + 1) tokens per array).
+MAX_K = 200
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,6 +175,8 @@ def _check(groups: Sequence[str], lengths: Sequence[int], max_depth: int) -> Non
                                  "use a group, e.g. group-A5-all")
     if not lengths or min(lengths) < 2:
         raise ParameterError(f"lengths k start at 2 (the training set holds every pair), got {list(lengths)}")
+    if max(lengths) > MAX_K:
+        raise ParameterError(f"lengths k go up to {MAX_K} (Merrill et al. stop at 20), got {max(lengths)}")
     if max_depth < 1:
         raise ParameterError(f"--max-depth must be at least 1, got {max_depth}")
 

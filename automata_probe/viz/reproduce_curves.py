@@ -26,13 +26,15 @@ def plot_flip_flop(rows: Sequence[dict[str, Any]], path: str | os.PathLike) -> P
     import matplotlib.pyplot as plt
 
     colors = {"FFL(0.8)": "tab:green", "FFL(0.98)": "tab:orange", "FFL(0.1)": "tab:purple"}
+    styles = {"FFL(0.8)": ("-", "o"), "FFL(0.98)": ("-", "s"), "FFL(0.1)": (":", "x")}  # curves that meet stay visible
     fig, (ours, paper) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
     ok = [r for r in rows if r.get("status") == "ok"]
     for r in ok:
         curve = json.loads(r["curve"])
         for i, name in enumerate(colors, start=1):
+            ls, marker = styles[name]
             ours.plot([c[0] for c in curve], [max(c[i], _FLOOR) for c in curve], color=colors[name], lw=1.2,
-                      alpha=0.85, label=name if r is ok[0] else None)
+                      ls=ls, marker=marker, ms=3, alpha=0.85, label=name if r is ok[0] else None)
     for name, curve in PUBLISHED_FLIP_FLOP.items():
         paper.plot([FLIP_FLOP_EVAL_EVERY * (k + 1) for k, _ in curve], [max(e, _FLOOR) for _, e in curve],
                    color=colors[name], lw=1.5, ls="--", label=name)

@@ -23,7 +23,11 @@ from automata_probe.experiments.published import (
 from automata_probe.experiments.reproduce import MERRILL_GROUPS, merrill_job, merrill_jobs
 from automata_probe.experiments.reproduce_sarrof import _model as table_model
 from automata_probe.experiments.reproduce_sarrof import (
+    COUNTER_QUICK,
+    COUNTER_QUICK_BUDGET,
+    QUICK,
     RELEASE_GRIDS,
+    Quick,
     SARROF_QUICK,
     run_sarrof,
     summarize,
@@ -200,3 +204,43 @@ def test_grid_axes_can_be_chosen_and_cross_scoring_adds_the_other_samplers_bins(
     released = next(s for s in data.evals if s.name == "train")
     uniform = next(s for s in data.evals if s.name == "x-train")
     assert released.tokens.shape[1] != uniform.tokens.shape[1] or not np.array_equal(released.tokens, uniform.tokens)
+
+
+@pytest.mark.parametrize("name", SARROF_QUICK + COUNTER_QUICK)
+def test_every_quick_language_has_release_data_at_the_quick_scale(name):
+    """--quick must not fail on data (D2's generator has too few distinct words for its split)."""
+    data = language_data(name, "release", 0, scale=QUICK.scale)
+    assert data.train.n >= 64 and all(split.n >= 1 for split in data.evals)
+    assert {"train", "longer"} <= {split.name.removesuffix("-release") for split in data.evals}
+
+
+@pytest.mark.parametrize("argv,culprit", [
+    (["sarrof", "--archs", "gru"], "gru"),
+    (["counter", "--archs", "gru"], "gru"),
+    (["merrill", "--archs", "gru"], "gru"),
+    (["sarrof", "--protocol", "shipped"], "--release-dir"),
+    (["counter", "--protocol", "shipped", "--release-dir", "/no/such/dir"], "/no/such/dir"),
+    (["counter", "--lengths", "3"], "--lengths"),
+    (["dyck-memory", "--archs", "lstm"], "--archs"),
+    (["flip-flop", "--languages", "tomita3"], "--languages"),
+    (["merrill-depth", "--layers", "2"], "--layers"),
+    (["dyck-memory", "--grid", "one"], "--grid"),
+    (["merrill-depth", "--lengths", "2", "100000"], "100000"),
+    (["merrill", "--languages", "dyck1"], "dyck1"),
+])
+def test_every_experiment_refuses_bad_or_foreign_options_in_one_line(argv, culprit, capsys, tmp_path):
+    """A wrong architecture, a missing release checkout, an impossible k, an option the
+    experiment does not read: one line naming it, exit 2, nothing trained or written."""
+    assert main(["reproduce", *argv, "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and culprit in err
+    assert not any(Path(tmp_path).iterdir())
+
+
+def test_quick_budgets_are_validated_and_can_raise_a_small_sets_epochs():
+    assert COUNTER_QUICK_BUDGET.epochs_for("anbn") >= QUICK.epochs
+    budget = Quick(epochs=40, epochs_by_language=(("anbn", 400),))
+    jobs = table_jobs(["anbn", "dyck1"], layers=[1], seeds=[0], quick=budget)
+    assert [j.param("epochs") for j in jobs] == [400, 40]
+    with pytest.raises(ParameterError):
+        Quick(epochs=0)

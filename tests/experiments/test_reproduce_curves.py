@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from automata_probe.cli import main
+from automata_probe.cli.reproduce import dyck_rows
 from automata_probe.data.bounded_dyck import dyck_lm_batch
 from automata_probe.errors import ParameterError
 from automata_probe.experiments.protocols import Split
@@ -106,3 +107,14 @@ def test_cli_rejects_bad_input_in_one_line(argv, culprit, capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and culprit in err
     assert not any(Path(tmp_path).iterdir())
+
+
+def test_the_dyck_table_prints_learning_rates_as_given():
+    """1e-4 and 1e-3 are the confound the table exists to show: neither may print as 0."""
+    summary = [{"layers": 1, "hidden": 20, "lr": 1e-4, "seeds": 2, "train": 0.5, "test": 0.4, "test_min": 0.35,
+                "test_max": 0.45, "deep": 0.3, "paper_lr": 1e-4, "paper_test": 0.71, "paper_deep": 0.57},
+               {"layers": 2, "hidden": 20, "lr": 1e-3, "seeds": 1, "train": 0.7, "test": 0.7, "test_min": 0.7,
+                "test_max": 0.7, "deep": 0.6, "paper_lr": None, "paper_test": None, "paper_deep": None}]
+    rows = dyck_rows(summary)
+    assert [r["lr"] for r in rows] == ["0.0001", "0.001"] and rows[0]["paper_lr"] == "0.0001"
+    assert rows[0]["test_range"] == "0.350-0.450" and rows[1]["test_range"] == "" and rows[1]["paper_lr"] is None
