@@ -115,15 +115,15 @@ def _positive(args: argparse.Namespace, *names: str) -> None:
 
 #: Options that only some experiments read: given to another, they are refused (not silently ignored).
 _APPLIES: dict[str, tuple[str, ...]] = {
-    "languages": ("sarrof", "counter", "merrill", "merrill-depth"),
-    "archs": ("sarrof", "counter", "merrill", "merrill-depth", "flip-flop"),
-    "layers": ("sarrof", "counter", "merrill", "flip-flop", "dyck-memory"),
+    "languages": ("sarrof", "counter", "merrill", "merrill-depth", "state-tracking"),
+    "archs": ("sarrof", "counter", "merrill", "merrill-depth", "flip-flop", "state-tracking"),
+    "layers": ("sarrof", "counter", "merrill", "flip-flop", "dyck-memory", "state-tracking"),
     **dict.fromkeys(("protocol", "grid", "scale", "release_dir", "cross"), ("sarrof", "counter")),
-    "d_model": ("sarrof", "counter", "merrill-depth", "flip-flop"),
-    "lr": ("sarrof", "counter", "flip-flop", "dyck-memory"),
+    "d_model": ("sarrof", "counter", "merrill-depth", "flip-flop", "state-tracking"),
+    "lr": ("sarrof", "counter", "flip-flop", "dyck-memory", "state-tracking"),
     "epochs": ("sarrof", "counter", "dyck-memory"),
     **dict.fromkeys(("lengths", "max_depth", "n_seqs"), ("merrill-depth",)),
-    "steps": ("merrill", "merrill-depth", "flip-flop"),
+    "steps": ("merrill", "merrill-depth", "flip-flop", "state-tracking"),
     "length": ("flip-flop",),
     **dict.fromkeys(("hidden", "train_lengths", "test_lengths"), ("dyck-memory",)),
     "early_stop": ("merrill",),

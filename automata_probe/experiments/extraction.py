@@ -34,7 +34,6 @@ import numpy as np
 from ..automata import load_language
 from ..automata.dfa import DFA
 from ..automata.language import DEFAULT_EXPERIMENT
-from ..automata.words import format_word
 from ..compare import Comparison, compare
 from ..data import sample_words
 from ..errors import AlphabetError, DataError, LanguageNotFoundError, ParameterError

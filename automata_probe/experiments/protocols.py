@@ -39,7 +39,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..automata import COUNTER_LANGUAGES, load_language
-from ..automata.counter import CounterLanguage
 from ..data import Tokenizer, counter_patterns, next_patterns, pad_words, sample_counter_words, sample_words
 from ..data.generators import release_words
 from ..errors import DataError, ParameterError
