@@ -31,6 +31,7 @@ ours, drawn from the same generator above the training lengths.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,8 @@ from ..automata import COUNTER_LANGUAGES, load_language
 from ..data import Tokenizer, counter_patterns, next_patterns, pad_words, sample_counter_words, sample_words
 from ..data.generators import release_words
 from ..errors import DataError, ParameterError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Protocol",
@@ -270,7 +273,15 @@ def _release_bins(name: str, recipe: Recipe, n_train: int, n_test: int, rng: np.
     lo, hi = recipe.window
     if recipe.together:
         corpus = release_words(name, lo, hi, n_train + n_test, rng, unique=True)
-        train, held = corpus[:n_train], corpus[n_train:]
+        n_held = n_test
+        if len(corpus) < n_train + n_test:
+            # The generator ran dry (D_2 gives about 1,400 distinct words of length 2-100, against the
+            # release's shipped 4,999 + 999): split what there is in the asked proportion, so that a
+            # held-out bin exists, instead of filling the training set first.
+            n_held = max(1, round(len(corpus) * n_test / (n_train + n_test)))
+            log.warning("%s: the release generator gives only %d distinct words of length %d-%d (asked for %d); "
+                        "split %d / %d", name, len(corpus), lo, hi, n_train + n_test, len(corpus) - n_held, n_held)
+        train, held = corpus[:len(corpus) - n_held], corpus[len(corpus) - n_held:]
     else:
         train = release_words(name, lo, hi, n_train, rng, unique=recipe.train_unique)
         held = release_words(name, lo, hi, n_test, rng, unique=True)

@@ -214,6 +214,32 @@ def test_every_quick_language_has_release_data_at_the_quick_scale(name):
     assert {"train", "longer"} <= {split.name.removesuffix("-release") for split in data.evals}
 
 
+def test_a_short_release_corpus_is_split_in_proportion(monkeypatch, caplog):
+    """D_2's release generator runs dry (about 1,400 distinct words of length 2-100 against the 5,000 + 1,000
+    asked for): the held-out bin still gets its share, and the shortfall is logged."""
+    from automata_probe.experiments import protocols
+
+    real = protocols.release_words
+
+    def short(name, lo, hi, n, rng, **kw):  # the joint train + held-out draw runs dry at 60 words
+        words = real(name, lo, hi, n, rng, **kw)
+        return words[:60] if n > 100 and hi <= 100 else words
+
+    monkeypatch.setattr(protocols, "release_words", short)
+    with caplog.at_level("WARNING"):
+        data = language_data("d3", "release", 0, scale=0.1)
+    held = next(s for s in data.evals if s.name == "train")
+    assert data.train.n + held.n == 60 and held.n >= 6
+    assert "distinct words" in caplog.text
+
+
+@pytest.mark.slow
+def test_d2_release_corpus_runs_dry_and_still_has_a_held_out_bin():
+    data = language_data("d2", "release", 0, scale=1.0)
+    held = next(s for s in data.evals if s.name == "train")
+    assert 1000 < data.train.n + held.n < 2000 and held.n >= 0.1 * (data.train.n + held.n)
+
+
 @pytest.mark.parametrize("argv,culprit", [
     (["sarrof", "--archs", "gru"], "gru"),
     (["counter", "--archs", "gru"], "gru"),
