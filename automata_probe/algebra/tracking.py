@@ -260,17 +260,39 @@ def _closure(gens: list[Perm], limit: int) -> list[Perm] | None:
     return list(elements)
 
 
+def _multiplication_table(group: list[Perm]) -> list[list[int]]:
+    """``mul[a][b]``: the index of ``a`` then ``b`` (one numpy gather, rows
+    looked up by their bytes; the readable form is ``index[_compose(a, b)]``)."""
+    import numpy as np
+
+    arr = np.asarray(group, dtype=np.int32)  # (n, degree)
+    n = len(group)
+    index = {row.tobytes(): i for i, row in enumerate(arr)}
+    table = []
+    for a in range(n):
+        rows = arr[:, arr[a]]  # (n, degree): row b is b[a[x]], i.e. a then b
+        table.append([index[r.tobytes()] for r in rows])
+    return table
+
+
 def _coset_bound(group: list[Perm], letters: list[Perm]) -> tuple[int, int]:
     """``(reflections, degree)``: the smallest worst-letter ``n - cycles`` over
     faithful actions on the cosets of 1- and 2-generated subgroups."""
     index = {g: i for i, g in enumerate(group)}
-    mul = [[index[_compose(a, b)] for b in group] for a in group]  # a then b
+    mul = _multiplication_table(group)
     n = len(group)
     letter_ids = [index[x] for x in letters]
     best = (max(len(x) - _cycles(x) for x in letters), len(letters[0]))
     seen: set[frozenset[int]] = set()
     for a in range(n):
+        cyclic = {0}
+        x = a
+        while x not in cyclic:
+            cyclic.add(x)
+            x = mul[x][a]
         for b in range(a, n):
+            if b != a and b in cyclic:
+                continue  # <a, b> = <a>, met at b = a
             sub = {0}
             frontier = [0]
             while frontier:
