@@ -32,6 +32,7 @@ from .star_free import (
     add_size_arguments,
     alphabet_text,
     hint_if_name,
+    render_predictions,
     resolve_language,
     take_regex_flag,
     usage_problem,
@@ -155,21 +156,7 @@ def render(language: Any, v: Varieties, c: Any, width: int = 100) -> list[str]:
     for verdict in v.verdicts:
         lines.extend(textwrap.wrap(f"{verdict.name}: {verdict.info.theorem}", width=width,
                                    initial_indent="  - ", subsequent_indent="    "))
-    lines.extend(render_prediction_reasons(c, width))
-    return lines
-
-
-def render_prediction_reasons(c: Any, width: int = 100) -> list[str]:
-    """Per architecture: the theorem's answer, its conditions, citation and reason."""
-    if not c.predictions:
-        return []
-    lines = ["", "predictions  can the architecture express it at every length? (theorems, not measurements)"]
-    for p in c.predictions:
-        verdict = {True: "yes", False: "no", None: "open"}[p.expressible]
-        when = f" [{p.conditions}]" if p.conditions else ""
-        lines.extend(textwrap.wrap(f"{verdict:<4}  {p.architecture}{when} ({p.citation})", width=width,
-                                   initial_indent="  ", subsequent_indent="        "))
-        lines.extend(textwrap.wrap(p.reason, width=width, initial_indent="        ", subsequent_indent="        "))
+    lines.extend(render_predictions(c, width, reasons=True))
     return lines
 
 

@@ -297,8 +297,9 @@ def render_reasons(c: Any, width: int = 100) -> list[str]:
     return lines
 
 
-def render_predictions(c: Any, width: int = 100) -> list[str]:
-    """One line per architecture: the theorem's answer, the architecture, the citation."""
+def render_predictions(c: Any, width: int = 100, *, reasons: bool = False) -> list[str]:
+    """One line per architecture: the theorem's answer, the architecture, the citation
+    (and with ``reasons``, the theorem's reason below it)."""
     import textwrap
 
     if not c.predictions:
@@ -308,6 +309,8 @@ def render_predictions(c: Any, width: int = 100) -> list[str]:
         when = f" [{p.conditions}]" if p.conditions else ""
         text = f"{_yes_no(p.expressible):<4}  {p.architecture}{when} ({p.citation})"
         lines.extend(textwrap.wrap(text, width=width, initial_indent="  ", subsequent_indent="        "))
+        if reasons:
+            lines.extend(textwrap.wrap(p.reason, width=width, initial_indent="        ", subsequent_indent="        "))
     return lines
 
 
