@@ -298,8 +298,9 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
         best = max(cells, key=score)
         rs = cells[best]
-        model = "transformer" if arch == "transformer" else f"mamba{layers}"
-        paper = published_cell(lang, model) if arch in ("mamba", "transformer") else None
+        base = parse_arch(arch).arch  # transformer-nope is set beside the Transformer column too
+        model = "transformer" if base == "transformer" else f"mamba{layers}"
+        paper = published_cell(lang, model) if arch == "mamba" or base == "transformer" else None
         row = {"language": lang, "protocol": proto, "arch": arch, "layers": layers,
                "star_free": lang in SARROF_STAR_FREE, "d_model": best[0], "lr": best[1], "cells": len(cells),
                "seeds": len(rs), "paper": paper, "longer_split": longer}

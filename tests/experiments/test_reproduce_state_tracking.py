@@ -26,6 +26,8 @@ from automata_probe.viz.state_tracking_plots import plot_state_tracking
     ("deltaproduct", "deltaproduct", False, 2),
     ("deltaproduct-3-neg", "deltaproduct", True, 3),
     ("LSTM", "lstm", False, 1),
+    ("transformer", "transformer", False, 1),
+    ("transformer-nope", "transformer", False, 1),
 ])
 def test_arch_specs_build_the_model_they_name(spec, arch, neg, n_h):
     s = parse_arch(spec)
@@ -34,9 +36,12 @@ def test_arch_specs_build_the_model_they_name(spec, arch, neg, n_h):
     cfg = config_for(load_language("parity").dfa, "state", d_model=16, n_layers=1, **s.model_fields(16))
     assert build_model(cfg, seed=0) is not None
     assert cfg.negative_eigenvalues == neg and cfg.householders == n_h
+    if arch == "transformer":  # -nope removes the positional encoding, nothing else
+        assert cfg.positional_encoding == ("none" if spec.endswith("-nope") else "sinusoidal")
 
 
-@pytest.mark.parametrize("spec", ["gru", "lstm-neg", "transformer-neg", "deltanet-2", "deltaproduct-0", "", "mamba--neg"])
+@pytest.mark.parametrize("spec", ["gru", "lstm-neg", "transformer-neg", "deltanet-2", "deltaproduct-0", "", "mamba--neg",
+                                  "mamba-nope", "lstm-nope", "transformer-nope-neg"])
 def test_bad_arch_specs_are_one_line_errors(spec):
     with pytest.raises(ParameterError) as e:
         parse_arch(spec)
