@@ -27,6 +27,7 @@ from ..experiments import reproduce as rp
 from ..experiments import reproduce_dyck as dy
 from ..experiments import reproduce_flipflop as ff
 from ..experiments import reproduce_merrill as md
+from ..experiments.arch_specs import model_label
 from ..experiments.protocols import protocol
 from ..experiments.reproduce_sarrof import run_sarrof, summarize
 from ..viz.reproduce_curves import plot_dyck_memory, plot_flip_flop
@@ -186,8 +187,7 @@ def table_rows(summary: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for r in summary:
         paper = r.get("paper") or ()
-        row = {"language": r["language"], "model": ("Transformer" if r["arch"] == "transformer"
-                                                    else f"{r['arch']} {r['layers']}L"),
+        row = {"language": r["language"], "model": model_label(r["arch"], int(r["layers"])),
                "protocol": r["protocol"], "cell": f"d{r['d_model']} lr{r['lr']:g}", "seeds": r["seeds"],
                "train": _mean(r.get("train")), "train_range": _spread(r.get("train")),
                "paper_train": paper[0] if paper else None}

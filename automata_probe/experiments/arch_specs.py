@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ParameterError
 from ..models.config import ARCHITECTURES
 
-__all__ = ["ArchSpec", "parse_arch", "ARCH_SPEC_EXAMPLES"]
+__all__ = ["ArchSpec", "parse_arch", "model_label", "ARCH_SPEC_EXAMPLES"]
 
 #: Examples shown in errors and help texts.
 ARCH_SPEC_EXAMPLES = ("mamba", "mamba-neg", "mamba2", "mamba2-neg", "deltanet", "deltanet-neg", "gated-deltanet",
@@ -88,3 +88,16 @@ def parse_arch(spec: str) -> ArchSpec:
     householders = int(nh) if nh is not None else (2 if arch == "deltaproduct" else 1)
     return ArchSpec(arch=arch, negative_eigenvalues=m["neg"] is not None, householders=householders,
                     positional_encoding="none" if m["nope"] else "sinusoidal")
+
+
+def model_label(arch: str, layers: int) -> str:
+    """How tables and figures name a model: ``Transformer``, ``Transformer (NoPE)``
+    (the Transformer columns name no depth, as the papers' do),
+    ``Mamba, 2 layers``, else the spec and depth (``deltanet-neg 1L``)."""
+    if arch == "transformer":
+        return "Transformer"
+    if arch == "transformer-nope":
+        return "Transformer (NoPE)"
+    if arch == "mamba":
+        return f"Mamba, {layers} layer{'s' * (layers > 1)}"
+    return f"{arch} {layers}L"

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..experiments.arch_specs import model_label
 from ..experiments.published import PUBLISHED_COUNTER, PUBLISHED_SARROF, SARROF_STAR_FREE
 from ..experiments.reproduce import MERRILL_GROUPS
 from .saving import save_figure
@@ -28,7 +29,7 @@ def plot_sarrof(summary: Sequence[dict[str, Any]], path: str | os.PathLike, *, t
     import numpy as np
     from matplotlib.patches import Patch
 
-    rows = [r for r in summary if r.get("arch") in ("mamba", "transformer")]
+    rows = [r for r in summary if r.get("arch") in ("mamba", "transformer", "transformer-nope")]
     order = {lang: i for i, lang in enumerate(list(PUBLISHED_SARROF) + list(PUBLISHED_COUNTER))}
     languages = sorted({r["language"] for r in rows}, key=lambda lang: order.get(lang, 99))
     models = sorted({(r["arch"], int(r["layers"])) for r in rows}, key=lambda m: (m[0] != "mamba", m[1]))
@@ -61,7 +62,7 @@ def plot_sarrof(summary: Sequence[dict[str, Any]], path: str | os.PathLike, *, t
             ax.set_ylim(0, 108)
             ax.set_xlim(-0.6, len(languages) - 0.4)
             ax.grid(axis="y", alpha=0.3)
-            name = "Transformer" if arch == "transformer" else f"Mamba, {layers} layer{'s' * (layers > 1)}"
+            name = model_label(arch, layers)
             ax.set_title(f"{name}: {label}", fontsize=10)
             ax.set_xticks(x, languages if i == len(models) - 1 else [""] * len(languages), rotation=60,
                           ha="right", fontsize=8)
@@ -122,11 +123,12 @@ def plot_merrill_depth(depths: Sequence[dict[str, Any]], path: str | os.PathLike
 
     order = ["group-Z60-all", "group-A4xZ5-all", "group-A5-all", "group-S3-all"]
     groups = sorted({r["group"] for r in depths}, key=lambda g: order.index(g) if g in order else 9)
-    archs = sorted({r["arch"] for r in depths}, key=lambda a: ["lstm", "mamba", "mamba-neg", "transformer"].index(a)
-                   if a in ("lstm", "mamba", "mamba-neg", "transformer") else 9)
+    known = ["lstm", "mamba", "mamba-neg", "transformer", "transformer-nope"]
+    archs = sorted({r["arch"] for r in depths}, key=lambda a: known.index(a) if a in known else 9)
     style = {"lstm": ("tab:green", "o", "LSTM (RNN)"), "mamba": ("tab:blue", "s", "Mamba"),
              "mamba-neg": ("tab:purple", "D", "Mamba, negative eigenvalues"),
-             "transformer": ("tab:orange", "^", "Transformer")}
+             "transformer": ("tab:orange", "^", "Transformer"),
+             "transformer-nope": ("tab:red", "v", "Transformer, no positional encoding")}
     fig, axes = plt.subplots(1, len(groups), figsize=(max(3.6 * len(groups), 4.6), 3.8), sharey=True,
                              squeeze=False)
     for ax, g in zip(axes[0], groups):

@@ -270,3 +270,18 @@ def test_quick_budgets_are_validated_and_can_raise_a_small_sets_epochs():
     assert [j.param("epochs") for j in jobs] == [400, 40]
     with pytest.raises(ParameterError):
         Quick(epochs=0)
+
+
+def test_transformer_variants_are_named_and_set_beside_the_transformer_column(tmp_path):
+    from automata_probe.cli.reproduce import table_rows
+    from automata_probe.experiments.arch_specs import model_label
+
+    assert [model_label(a, 1) for a in ("transformer", "transformer-nope", "mamba", "deltanet-neg")] == [
+        "Transformer", "Transformer (NoPE)", "Mamba, 1 layer", "deltanet-neg 1L"]
+    row = {"language": "dyck1", "protocol": "release", "layers": 1, "d_model": 32, "lr": 1e-3, "cells": 1,
+           "seeds": 1, "train": {"mean": 100.0, "min": 100.0, "max": 100.0, "n": 1}, "longer_split": "longer",
+           "longer": {"mean": 90.0, "min": 90.0, "max": 90.0, "n": 1}, "star_free": False}
+    summary = [{**row, "arch": "transformer", "paper": (100, 100, 100)},
+               {**row, "arch": "transformer-nope", "paper": (100, 100, 100)}]
+    assert [r["model"] for r in table_rows(summary)] == ["Transformer", "Transformer (NoPE)"]
+    assert plot_sarrof(summary, tmp_path / "t.png").stat().st_size > 10_000  # a row of panels for each
