@@ -17,9 +17,32 @@ from __future__ import annotations
 import math
 import sys
 import time
-from typing import Any, Mapping, TextIO
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator, Mapping, TextIO
 
-__all__ = ["Progress", "format_seconds"]
+__all__ = ["Progress", "format_seconds", "inner_progress", "inner_progress_enabled"]
+
+#: Whether work started here may show its own progress (see :func:`inner_progress`).
+_INNER: ContextVar[bool] = ContextVar("automata_probe_inner_progress", default=False)
+
+
+@contextmanager
+def inner_progress(enabled: bool) -> Iterator[None]:
+    """Within this block, work that reads :func:`inner_progress_enabled` shows
+    its own progress (a sweep running its jobs in this process sets it, so a
+    long single job, a flip-flop run of thousands of steps, is not silent
+    between one finished job and the next)."""
+    token = _INNER.set(enabled)
+    try:
+        yield
+    finally:
+        _INNER.reset(token)
+
+
+def inner_progress_enabled() -> bool:
+    """True inside an :func:`inner_progress` block that enabled it."""
+    return _INNER.get()
 
 
 def format_seconds(seconds: float) -> str:

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ModelError, ParameterError
+from ..progress import Progress, inner_progress_enabled
 
 __all__ = ["FitConfig", "FitResult", "fit", "strict_accuracy", "LOSSES"]
 
@@ -200,6 +201,10 @@ def fit(model: torch.nn.Module, train: _Data | Draw, evals: Sequence[_Data], con
         batches = [np.arange(config.batch_size)] * int(config.max_steps)
     history: list[dict[str, Any]] = []
     step, t0, stopped, value = 0, time.perf_counter(), "epochs", float("nan")
+    total = len(batches) * (1 if stream is not None else config.epochs)
+    if config.max_steps is not None:
+        total = min(total, int(config.max_steps))
+    bar = Progress(total, desc="train", unit="step", every=0.1) if inner_progress_enabled() else None
 
     def evaluate() -> dict[str, Any]:
         entry: dict[str, Any] = {"step": step, "epoch": round(step / len(batches), 3), "loss": value}
@@ -209,6 +214,8 @@ def fit(model: torch.nn.Module, train: _Data | Draw, evals: Sequence[_Data], con
         history.append(entry)
         if on_eval is not None:
             on_eval(entry)
+        if bar is not None and evals:
+            bar.set_postfix({f"{s.name} strict": f"{100 * entry[s.name]:.1f}%" for s in evals[:3]})
         return entry
 
     try:
@@ -228,6 +235,8 @@ def fit(model: torch.nn.Module, train: _Data | Draw, evals: Sequence[_Data], con
                 optimizer.step()
                 step += 1
                 value = float(loss.detach())
+                if bar is not None:
+                    bar.update(1)
                 if not math.isfinite(value):
                     raise ModelError(f"training diverged: loss is {value} at step {step} (try a lower lr)")
                 if config.eval_every and step % config.eval_every == 0:
@@ -244,6 +253,8 @@ def fit(model: torch.nn.Module, train: _Data | Draw, evals: Sequence[_Data], con
             evaluate()
     finally:
         torch.set_num_threads(old_threads)
+        if bar is not None:
+            bar.close()
     final = history[-1]
     model.eval()
     return FitResult(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import AutomataProbeError
-from ..progress import Progress
+from ..progress import Progress, inner_progress
 
 __all__ = ["Job", "SweepResult", "run_sweep", "read_results", "grid"]
 
@@ -226,7 +226,9 @@ def run_sweep(
         ``"process"`` (this machine) or ``"ray"`` (Ray, if installed: a running
         cluster when ``RAY_ADDRESS`` is set, else a local one).
     progress
-        Show progress: a bar on a terminal, a line every 5% in a log.
+        Show progress: a bar on a terminal, a line every 5% in a log. With
+        ``workers=1`` the jobs may show theirs too (training steps: see
+        :func:`~automata_probe.progress.inner_progress`).
     """
     keys = [j.key for j in jobs]
     if len(set(keys)) != len(keys):
@@ -259,8 +261,9 @@ def run_sweep(
         if todo and backend == "ray":
             _run_ray(todo, fn, threads, finished)
         elif todo and n_workers == 1:
-            for job in todo:
-                finished(_run_one(fn, job, threads))
+            with inner_progress(progress):  # in this process: each job may show its own progress too
+                for job in todo:
+                    finished(_run_one(fn, job, threads))
         elif todo:
             _run_pool(todo, fn, n_workers, threads, finished)
     finally:

@@ -40,6 +40,23 @@ def test_a_tiny_flip_flop_run_records_a_curve_per_set_and_resumes(tmp_path):
     assert run_flip_flop(tmp_path, budget=budget, seeds=[0], workers=1).ran == 0
 
 
+def test_a_single_in_process_job_shows_its_training_steps_only_with_progress(tmp_path, capsys, monkeypatch):
+    import functools
+
+    from automata_probe.experiments import fixed_data, sweep
+    from automata_probe.progress import Progress
+
+    for module in (fixed_data, sweep):  # lines even for work shorter than a second
+        monkeypatch.setattr(module, "Progress", functools.partial(Progress, min_interval=0.0))
+    budget = FlipFlopBudget(length=16, d_model=8, steps=4, eval_every=2, n_val=20)
+    run_flip_flop(tmp_path / "quiet", budget=budget, seeds=[0], workers=1)
+    assert "train" not in capsys.readouterr().err
+    run_flip_flop(tmp_path / "shown", budget=budget, seeds=[0], workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "train: 4/4 steps" in err and "FFL(0.98) strict" in err  # the job's steps, then the sweep's line
+    assert "sweep: 1/1 jobs" in err
+
+
 def test_published_flip_flop_curves_reach_zero_and_stay():
     for name, curve in PUBLISHED_FLIP_FLOP.items():
         first = next(i for i, (_, e) in enumerate(curve) if e == 0)
