@@ -5,8 +5,7 @@ drawings of automata need neither torch nor the probing stage, so ``show``
 and ``compare`` start fast, while the report figures load what they need.
 """
 
-from importlib import import_module
-from typing import Any
+from .._lazy import lazy_exports
 
 #: Public name -> the module of this package that defines it.
 _HOMES = {
@@ -36,8 +35,4 @@ _HOMES = {
 
 __all__ = list(_HOMES)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, __all__)
