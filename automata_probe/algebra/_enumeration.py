@@ -116,6 +116,15 @@ class _Buffer:
         self.data[self.size : need] = values
         self.size = need
 
+    def extend_take(self, source: np.ndarray, index: np.ndarray) -> None:
+        """``extend(source[index])`` without the intermediate copy."""
+        need = self.size + index.size
+        if need > self.data.shape[0]:
+            self.extend(source[index])
+            return
+        np.take(source, index, axis=0, out=self.data[self.size : need])
+        self.size = need
+
     def view(self) -> np.ndarray:
         return self.data[: self.size]
 
@@ -192,6 +201,7 @@ class _Closure:
         self.first_periodic: int | None = None
         self.next_log = _LOG_EVERY
         self.cayley_parts: list[np.ndarray] = []
+        self._scratch_buf: np.ndarray | None = None
         byte_products = _BYTE_PRODUCTS if byte_products is None else byte_products
         self.byte_products = byte_products if self.n <= MAX_STATES else -1
 
@@ -263,7 +273,7 @@ class _Closure:
         return None
 
     def _finish_small(self, small: ByteLayers, complete: bool) -> Enumeration:
-        flat = np.frombuffer(small.cayley, dtype=np.int32)
+        flat = small.cayley_ids()
         parents, letters = found_at(flat, self.k, small.total)
         return Enumeration(
             elements=_byte_rows(small.elements(), self.n),
@@ -289,7 +299,7 @@ class _Closure:
             _, new = self.hashes.lookup_insert(self.enc.keys_of(stored), 0)  # type: ignore[arg-type]
             if new.size != m:
                 raise _HashCollision
-        self.cayley_parts = [np.array(small.cayley, dtype=np.int32)]
+        self.cayley_parts = [small.cayley_ids()]
         parents, letters = found_at(self.cayley_parts[0], self.k, m)
         self.parents.extend(parents[1:])
         self.letters.extend(letters[1:])
@@ -339,27 +349,40 @@ class _Closure:
         for lo in range(0, m, block):
             b = min(block, m - lo)
             # letter-major rows (a * b + i) of the block; BFS order is i * k + a
-            candidates = self.enc.step(layer[lo : lo + b]).reshape(k * b, width)  # type: ignore[union-attr]
+            out = self._scratch(k * b * width).reshape(k, b, width)
+            candidates = self.enc.step(layer[lo : lo + b], out).reshape(k * b, width)  # type: ignore[union-attr]
             if self.exact:  # the rows themselves are the keys: nothing to verify
                 bfs = candidates.reshape(k, b, width).transpose(1, 0, 2).reshape(b * k, width)
                 ids, new = self.hashes.lookup_insert(bfs, next_id)  # type: ignore[arg-type]
-                rows = bfs[new]
+                source, at = bfs, new
             else:
                 keys = self.enc.keys_of(candidates).reshape(k, b).T.reshape(b * k)
                 ids, new = self.hashes.lookup_insert(keys, next_id)  # type: ignore[arg-type]
-                rows = candidates[(new % k) * b + new // k]
+                source, at = candidates, (new % k) * b + new // k  # letter-major positions
             next_id += new.size
             if next_id > self.max_monoid:
                 self.store.size = self.total  # drop the unfinished layer
                 return None
-            self.store.extend(rows)
-            if not self.exact and not self.enc.verify(  # type: ignore[union-attr]
-                self.store.view(), ids.reshape(b, k).T.reshape(-1), candidates
-            ):
-                raise _HashCollision
+            self.store.extend_take(source, at)
+            if not self.exact:
+                # a new row was just stored from its candidate: verify the others
+                old = np.ones(b * k, dtype=bool)
+                old[at] = False
+                if not self.enc.verify(  # type: ignore[union-attr]
+                    self.store.view(), ids.reshape(b, k).T.reshape(-1), candidates, np.flatnonzero(old)
+                ):
+                    raise _HashCollision
             res[lo : lo + b] = ids.reshape(b, k)
             new_parts.append(new + lo * k)
         return res, np.concatenate(new_parts)
+
+    def _scratch(self, size: int) -> np.ndarray:
+        """A reused flat buffer of at least ``size`` row entries, zeroed once
+        (the padding columns of the candidates are never written)."""
+        buf = self._scratch_buf
+        if buf is None or buf.size < size:
+            buf = self._scratch_buf = np.zeros(size, dtype=self.enc.dtype)  # type: ignore[union-attr]
+        return buf[:size]
 
     def _add_layer(self, new_pos: np.ndarray, base: int) -> int:
         """Record the parents and last letters of a new layer; its first id."""
@@ -417,11 +440,12 @@ def found_at(cayley: np.ndarray, k: int, m: int) -> tuple[np.ndarray, np.ndarray
     Every element but the identity occurs (it was found by a product)."""
     # the running maximum first reaches j where j first occurs
     found = np.searchsorted(np.maximum.accumulate(cayley), np.arange(1, m))
-    parents = np.empty(found.size + 1, dtype=np.int32)
-    letters = np.empty(found.size + 1, dtype=np.int32)
-    parents[0] = letters[0] = -1
-    parents[1:], letters[1:] = np.divmod(found, k)
-    return parents, letters
+    # both rows of one array, divided into place: six numpy calls instead of
+    # ten, which is most of the cost of a 60-element group's words
+    out = np.empty((2, m), dtype=np.int32)
+    out[:, 0] = -1
+    np.divmod(found, k, out=(out[0, 1:], out[1, 1:]), casting="unsafe")
+    return out[0], out[1]
 
 
 def _byte_rows(rows: bytes | list[bytes], n: int) -> np.ndarray:

@@ -103,6 +103,47 @@ def test_collisions_are_detected_and_recovered(monkeypatch, s5):
     assert m.ids_of(m.elements[[5, 7]]).tolist() == [5, 7]
 
 
+@given(
+    st.one_of(structured_dfas(min_states=17, max_states=40), uniform_dfas(min_states=17, max_states=30)),
+    st.sampled_from([1, 3, 64]),
+    st.booleans(),
+)
+@settings(PROPERTY, max_examples=40)
+def test_wide_rows_in_small_blocks_match_the_brute_force_monoid(dfa, block_rows, collide):
+    """Layers of wide rows are stepped in blocks that share one scratch buffer,
+    new rows are taken from it straight into the store and only the other
+    products are verified: with blocks of 1 to 64 rows (a layer spans many)
+    and, for ``collide``, a hash that keeps 2 bits on the first salt
+    (collisions within and across blocks, caught, then a restart), the
+    elements, words and Cayley graph are the naive BFS's."""
+    real_step, real_keys = enumeration._Closure._step_rows, Rows.keys_of
+    first_coef = Rows(np.zeros((dfa.n_states, 1), dtype=np.int64), 0).coef[0]
+    with pytest.MonkeyPatch.context() as mp:
+
+        def step_rows(self, layer):
+            mp.setattr(enumeration, "_BLOCK_BYTES", block_rows * self.k * layer.strides[0])
+            return real_step(self, layer)
+
+        def bad_keys(self, padded):
+            keys = real_keys(self, padded)
+            return keys & np.uint64(3) if self.coef[0] == first_coef else keys
+
+        mp.setattr(enumeration, "_BYTE_PRODUCTS", 0)
+        mp.setattr(enumeration._Closure, "_step_rows", step_rows)
+        if collide:
+            mp.setattr(Rows, "keys_of", bad_keys)
+        raw = enumeration.enumerate_monoid(dfa, max_monoid=3_000, check="none", stop_at_periodic=False)
+    m = raw.elements.shape[0]
+    maps, words = naive_monoid(dfa, limit=m + 1)
+    assert [tuple(r) for r in raw.elements.tolist()] == maps[:m]
+    assert [raw.word_indices(i) for i in range(m)] == [words[y] for y in maps[:m]]
+    assert raw.complete == (len(maps) == m)
+    if raw.complete:
+        index = {v: i for i, v in enumerate(maps)}
+        gens = [tuple(dfa.transitions[q][a] for q in range(dfa.n_states)) for a in range(dfa.n_letters)]
+        assert raw.cayley.tolist() == [[index[tuple(g[q] for q in u)] for g in gens] for u in maps]
+
+
 def test_restarts_are_bounded_then_exact(monkeypatch, s5, caplog):
     """A hash that collides on every salt: a bounded number of attempts, no
     recursion, then the exact row dictionary gives the same monoid (numpy

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from automata_probe.algebra import Monoid, transition_monoid
-from automata_probe.errors import AlphabetError, DFAError
+from automata_probe.errors import AlphabetError, DFAError, MonoidTooLargeError
 
-from .reference import PROPERTY, naive_monoid, small_dfas
+from .reference import PROPERTY, naive_monoid, small_dfas, structured_dfas
 
 
 @PROPERTY
@@ -54,6 +55,27 @@ def test_monoid_validation(ab_star):
         Monoid(dfa=m.dfa, transformations=m.transformations, parents=m.parents,
                letters=m.letters, cayley=m.cayley + 100)
     assert m.elements.dtype == np.int32 and not m.elements.flags.writeable
+
+
+@PROPERTY
+@given(st.one_of(small_dfas(min_states=1, max_states=8), structured_dfas(min_states=17, max_states=30)))
+def test_trusted_construction_matches_the_validated_one(dfa):
+    """``transition_monoid`` skips the checks of ``Monoid.__post_init__`` for
+    its own enumeration: the arrays it keeps are those the checks would keep
+    (dtypes, shapes, read-only), and they pass the checks."""
+    try:
+        m = transition_monoid(dfa, max_monoid=5_000)
+    except MonoidTooLargeError:
+        assume(False)
+    checked = Monoid(
+        dfa=m.dfa, transformations=m.transformations, parents=m.parents, letters=m.letters, cayley=m.cayley
+    )
+    for name in ("transformations", "parents", "letters", "cayley"):
+        ours, theirs = getattr(m, name), getattr(checked, name)
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape, name
+        assert not ours.flags.writeable, name
+        np.testing.assert_array_equal(ours, theirs)
+    assert m.parents.flags.c_contiguous and m.letters.flags.c_contiguous and m.cayley.flags.c_contiguous
 
 
 def test_monoid_queries(s3):
