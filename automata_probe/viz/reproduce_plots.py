@@ -151,8 +151,14 @@ def plot_merrill_depth(depths: Sequence[dict[str, Any]], path: str | os.PathLike
         ax.set_yticks(list(range(1, max_depth + 2)), [str(d) for d in range(1, max_depth + 1)] + [f">{max_depth}"])
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel(f"min. layers for >{threshold:g}% accuracy")
-    axes[0][-1].legend(fontsize=7, loc="upper left")
+    # below the panels: inside one it hid the points at the top (the ">max_depth" row)
+    legend = {}  # every architecture once, whichever panel has it
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    handles, labels = list(legend.values()), list(legend)
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=min(len(labels), 4), frameon=False)
     fig.suptitle("Word problems: depth needed against length\n(Merrill, Petty & Sabharwal 2024, Fig. 3)",
                  fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return save_figure(fig, path, dpi=120)
