@@ -81,7 +81,7 @@ def conv_from(x: Tensor, window: Tensor, weight: Tensor, bias: Tensor | None, at
     batch, length, _ = x.shape
     width = weight.shape[-1]
     full = torch.cat([window.transpose(1, 2), x], 1)  # (B, W + L, C): old inputs, then new
-    y = causal_conv1d(full[:, 1:], weight, bias)[:, width - 1:]  # (B, L, C)
+    y = causal_conv1d(full[:, 1:], weight, bias, history=True)  # (B, L, C): the W - 1 latest old inputs, then new
     rows = torch.arange(batch, device=x.device)
     after = full[rows[:, None], (at + 1)[:, None] + torch.arange(width, device=x.device)]  # (B, W, C)
     return y, after.transpose(1, 2)
