@@ -49,6 +49,7 @@ __all__ = [
     "ssd_ref",
     "ssd_chunked",
     "expand_householders",
+    "unit_lower_inverse",
     "CHUNK",
 ]
 
@@ -109,14 +110,40 @@ def _chunks(x: Tensor, chunk: int, length: int) -> Tensor:
     return x.unflatten(2, (-1, chunk))
 
 
+def unit_lower_inverse(M: Tensor) -> Tensor:
+    """``(I + tril(M, -1))^-1`` for a batch of square matrices (..., C, C); only M's strictly lower part is read.
+
+    The inverse is unit lower triangular. Its backward is written out,
+    ``dM = -tril(T^T dT T^T, -1)`` (two matrix products), instead of
+    autograd's route through the triangular solve.
+    """
+    return _UnitLowerInverse.apply(M)
+
+
+class _UnitLowerInverse(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, M):  # type: ignore[override]
+        eye = torch.eye(M.shape[-1], dtype=M.dtype, device=M.device).expand(M.shape)
+        T = torch.linalg.solve_triangular(M, eye, upper=False, unitriangular=True)  # (..., C, C)
+        ctx.save_for_backward(T)
+        return T
+
+    @staticmethod
+    def backward(ctx, grad_T):  # type: ignore[override]
+        (T,) = ctx.saved_tensors
+        Tt = T.transpose(-1, -2)
+        return -(Tt @ grad_T.contiguous() @ Tt).tril(-1)
+
+
 def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | None = None,
                        h0: Tensor | None = None, *, states: bool = False,
                        chunk: int = CHUNK) -> tuple[Tensor, Tensor]:
     """The gated delta rule in chunks (WY/UT form): same arguments and results as :func:`delta_rule_ref`.
 
     Padding steps (beta = 0, g = 0) leave the state unchanged, so the last
-    state is exact for any L. Gradients flow through autograd
-    (``torch.linalg.solve_triangular`` for the within-chunk system).
+    state is exact for any L. Gradients flow through autograd; the
+    within-chunk system goes through :func:`unit_lower_inverse` (a triangular
+    solve forward, two matrix products backward).
     """
     batch, heads, length, dk = k.shape
     dv = v.shape[-1]
@@ -126,27 +153,30 @@ def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor 
     c = min(chunk, length)
     qc, kc, vc = _chunks(q, c, length), _chunks(k, c, length), _chunks(v, c, length)  # (B, H, N, C, *)
     bc = _chunks(beta[..., None], c, length)  # (B, H, N, C, 1)
-    qk = torch.cat([qc, kc], -2) @ kc.transpose(-1, -2)  # (B, H, N, 2C, C): q_t . k_s and k_t . k_s, one product
+    kcT = kc.transpose(-1, -2)  # (B, H, N, K, C)
+    # two products, not one over cat([q, k]): the (2C, C) product and the cat's copy and zero-filled slice
+    # gradients cost more than both
+    qk, kk = qc @ kcT, kc @ kcT  # (B, H, N, C, C): q_t . k_s, k_t . k_s
     lower = torch.ones(c, c, dtype=torch.bool, device=q.device).tril()  # s <= t
     if g is None:  # DeltaNet: no decay, so no exp(G_t - G_s) factors at all
-        attn = qk[..., :c, :].tril()  # (B, H, N, C, C), incl. diagonal
-        M = bc * qk[..., c:, :]  # (B, H, N, C, C); only its strictly lower part is read, below
-        rhs = torch.cat([bc * vc, bc * kc], -1)  # (B, H, N, C, V + K)
+        attn = qk.tril()  # (B, H, N, C, C), incl. diagonal
+        M = bc * kk  # (B, H, N, C, C); only its strictly lower part is read, below
+        wk = bc * kc  # (B, H, N, C, K)
         qG, tail, last = qc, kc, None
     else:
         G = _chunks(g[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C): cumulative log decay
         decay = (G[..., :, None] - G[..., None, :]).masked_fill(~lower, float("-inf")).exp()  # (B, H, N, C, C)
-        attn = qk[..., :c, :] * decay  # exp(G_t - G_s) q_t . k_s for s <= t, else 0
-        M = (bc * qk[..., c:, :]) * decay
+        attn = qk * decay  # exp(G_t - G_s) q_t . k_s for s <= t, else 0
+        M = (bc * kk) * decay
         eG = G.exp()  # (B, H, N, C)
-        rhs = torch.cat([bc * vc, (bc * eG[..., None]) * kc], -1)
+        wk = (bc * eG[..., None]) * kc
         qG = qc * eG[..., None]  # (B, H, N, C, K)
         tail = (G[..., -1:] - G).exp()[..., None] * kc  # (B, H, N, C, K): exp(G_C - G_s) k_s
         last = eG[..., -1, None, None]  # (B, H, N, 1, 1)
-    # (I + M) X = rhs with M's strictly lower part: unitriangular, so neither M's diagonal nor its upper
-    # triangle is read, and autograd's gradient for M is strictly lower too (no tril needed)
-    sol = torch.linalg.solve_triangular(M, rhs, upper=False, unitriangular=True)
-    U, W = sol[..., :dv], sol[..., dv:]  # E = U - W h0 per chunk
+    # (I + M) X = rhs with M's strictly lower part: T = (I + M)^-1 once, then two products (one triangular
+    # solve with V + K right-hand sides and its backward cost more)
+    T = unit_lower_inverse(M)  # (B, H, N, C, C)
+    U, W = T @ (bc * vc), T @ wk  # (B, H, N, C, V), (B, H, N, C, K): E = U - W h0 per chunk
     tailT = tail.transpose(-1, -2)  # (B, H, N, K, C)
     # unbind once: indexing chunk n in the loop would cost a zero-filled full-size gradient per chunk
     Us, Ws, tails = U.unbind(2), W.unbind(2), tailT.unbind(2)
