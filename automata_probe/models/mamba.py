@@ -168,13 +168,14 @@ class _CausalConv1d(torch.autograd.Function):
         taps = _CausalConv1d._taps(width, ctx.offset, n_in, n_out)
         grad_x = x.new_zeros(x.shape) if ctx.offset or len(taps) == 0 else None  # (B, L_in, ED)
         grad_wt = wt.new_zeros(wt.shape)  # (K, ED)
+        scratch = torch.empty_like(grad_y)  # each tap's products grad_y * x, summed into its weight's gradient
         for k, lo, i0, n in taps:
             g, xs = grad_y[:, lo:], x[:, i0 : i0 + n]
             if grad_x is None:  # o = 0: the first tap covers every input
                 grad_x = g * wt[k]
             else:
                 grad_x[:, i0 : i0 + n].addcmul_(g, wt[k])
-            grad_wt[k] = (g * xs).sum((0, 1))
+            grad_wt[k] = torch.mul(g, xs, out=scratch[:, :n]).sum((0, 1))
         grad_b = grad_y.sum((0, 1)) if ctx.has_bias else None
         return grad_x, grad_wt.t().reshape(ctx.weight_shape), grad_b, None
 
