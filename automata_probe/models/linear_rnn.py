@@ -357,10 +357,10 @@ def ssd_chunked(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None = 
     first, tail = G.exp(), (G[..., -1:] - G).exp()  # (B, H, N, C): products from the chunk's start / to its end
     if neg is not None:  # sign of a product = (-1)^(number of negative factors)
         P = _chunks(neg[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C)
-        sign = 1 - 2 * torch.remainder(P[..., :, None] - P[..., None, :], 2)
-        decay = decay * sign
-        first = first * (1 - 2 * torch.remainder(P, 2))
-        tail = tail * (1 - 2 * torch.remainder(P[..., -1:] - P, 2))
+        sgn = 1 - 2 * torch.remainder(P, 2)  # (B, H, N, C): (-1)^P_t, so (-1)^(P_t - P_s) = sgn_t sgn_s
+        decay = decay * (sgn[..., :, None] * sgn[..., None, :])
+        first = first * sgn
+        tail = tail * (sgn[..., -1:] * sgn)
     if heads > 1 and q.stride(1) == 0 and k.stride(1) == 0:  # q, k shared by the heads (Mamba-2's C, B): once
         qk = qc[:, :1] @ kc[:, :1].transpose(-1, -2)  # (B, 1, N, C, C)
     else:
