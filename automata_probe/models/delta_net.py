@@ -28,6 +28,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
 from .base import SequenceModel
 from .config import ModelConfig
@@ -35,15 +36,66 @@ from .kernels import fla_delta_rule, select_recurrence
 from .linear_rnn import delta_rule_chunked, delta_rule_ref, expand_householders
 from .mamba import causal_conv1d
 
-__all__ = ["DeltaMixer", "GatedMLP", "FlaRMSNorm", "l2norm", "conv_from", "conv_step", "IMPLEMENTATIONS"]
+__all__ = ["DeltaMixer", "GatedMLP", "FlaRMSNorm", "l2norm", "rms_norm", "conv_from", "conv_step", "IMPLEMENTATIONS"]
 
 #: The recurrence implementations a mixer can use: the chunked (fast) and the sequential reference.
 IMPLEMENTATIONS = ("chunked", "ref")
 
 
-def l2norm(x: Tensor, eps: float = 1e-6) -> Tensor:
-    """``x / sqrt(sum(x^2) + eps)`` over the last dimension (fla's ``l2norm``)."""
-    return x * torch.rsqrt(x.pow(2).sum(-1, keepdim=True) + eps)
+def l2norm(x: Tensor, eps: float = 1e-6, scale: float = 1.0) -> Tensor:
+    """``scale * x / sqrt(sum(x^2) + eps)`` over the last dimension (fla's ``l2norm``, then the query scale).
+
+    The backward is written out, ``dx = r (dy - y (y . dy) / scale^2)`` with
+    r = scale / sqrt(sum(x^2) + eps): a third of autograd's passes over x.
+    """
+    return _L2Norm.apply(x, eps, scale)
+
+
+class _L2Norm(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, eps, scale):  # type: ignore[override]
+        r = torch.linalg.vector_norm(x, dim=-1, keepdim=True).square_().add_(eps).rsqrt_()  # (..., 1)
+        if scale != 1.0:
+            r = r.mul_(scale)
+        y = x * r
+        ctx.save_for_backward(y, r)
+        ctx.inv_scale2 = 1.0 / (scale * scale)
+        return y
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_y):  # type: ignore[override]
+        y, r = ctx.saved_tensors
+        dot = (grad_y * y).sum(-1, keepdim=True).mul_(ctx.inv_scale2)  # (..., 1)
+        return (grad_y - y * dot).mul_(r), None, None
+
+
+def rms_norm(x: Tensor, weight: Tensor, eps: float) -> Tensor:
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the last dimension, with the backward written out.
+
+    ``dx = r (g - x^ mean(g x^))`` with g = dy weight, x^ = x r; ``dweight = sum(dy x^)``.
+    """
+    return _RMSNorm.apply(x, weight, eps)
+
+
+class _RMSNorm(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight, eps):  # type: ignore[override]
+        dim = x.shape[-1]
+        r = torch.linalg.vector_norm(x, dim=-1, keepdim=True).square_().div_(dim).add_(eps).rsqrt_()  # (..., 1)
+        xhat = x * r
+        ctx.save_for_backward(xhat, r, weight)
+        return xhat * weight
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_y):  # type: ignore[override]
+        xhat, r, weight = ctx.saved_tensors
+        g = grad_y * weight
+        mean = (g * xhat).mean(-1, keepdim=True)  # (..., 1)
+        grad_x = (g - xhat * mean).mul_(r) if ctx.needs_input_grad[0] else None
+        grad_w = (grad_y * xhat).flatten(0, -2).sum(0) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_w, None
 
 
 class FlaRMSNorm(nn.Module):
@@ -55,7 +107,7 @@ class FlaRMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: Tensor, gate: Tensor | None = None) -> Tensor:
-        y = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+        y = rms_norm(x, self.weight, self.eps)
         return y if gate is None else y * F.silu(gate)
 
 
@@ -81,7 +133,7 @@ def conv_from(x: Tensor, window: Tensor, weight: Tensor, bias: Tensor | None, at
     batch, length, _ = x.shape
     width = weight.shape[-1]
     full = torch.cat([window.transpose(1, 2), x], 1)  # (B, W + L, C): old inputs, then new
-    y = causal_conv1d(full[:, 1:], weight, bias)[:, width - 1:]  # (B, L, C)
+    y = causal_conv1d(full[:, 1:], weight, bias, history=True)  # (B, L, C): the W - 1 latest old inputs, then new
     rows = torch.arange(batch, device=x.device)
     after = full[rows[:, None], (at + 1)[:, None] + torch.arange(width, device=x.device)]  # (B, W, C)
     return y, after.transpose(1, 2)
@@ -185,7 +237,7 @@ class DeltaMixer(nn.Module):
         """Activated projections (..., C) -> q (..., H, K), k (..., n_h, H, K), v (..., n_h, H, V), beta, g."""
         h, dk, dv, n_h = self.n_heads, self.head_k_dim, self.head_v_dim, self.householders
         q, k, v = torch.split(qkv, [h * dk, n_h * h * dk, n_h * h * dv], -1)
-        q = l2norm(q.unflatten(-1, (h, dk))) * dk ** -0.5
+        q = l2norm(q.unflatten(-1, (h, dk)), scale=dk ** -0.5)
         k = l2norm(k.unflatten(-1, (n_h, h, dk)))  # fla: '(n h d)' per token
         v = v.unflatten(-1, (n_h, h, dv))
         beta = torch.sigmoid(b).unflatten(-1, (n_h, h))  # (..., n_h, H)

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 __all__ = [
     "delta_rule_ref",
@@ -49,6 +50,7 @@ __all__ = [
     "ssd_ref",
     "ssd_chunked",
     "expand_householders",
+    "unit_lower_inverse",
     "CHUNK",
 ]
 
@@ -109,14 +111,40 @@ def _chunks(x: Tensor, chunk: int, length: int) -> Tensor:
     return x.unflatten(2, (-1, chunk))
 
 
+def unit_lower_inverse(M: Tensor) -> Tensor:
+    """``(I + tril(M, -1))^-1`` for a batch of square matrices (..., C, C); only M's strictly lower part is read.
+
+    The inverse is unit lower triangular. Its backward is written out,
+    ``dM = -tril(T^T dT T^T, -1)`` (two matrix products), instead of
+    autograd's route through the triangular solve.
+    """
+    return _UnitLowerInverse.apply(M)
+
+
+class _UnitLowerInverse(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, M):  # type: ignore[override]
+        eye = torch.eye(M.shape[-1], dtype=M.dtype, device=M.device).expand(M.shape)
+        T = torch.linalg.solve_triangular(M, eye, upper=False, unitriangular=True)  # (..., C, C)
+        ctx.save_for_backward(T)
+        return T
+
+    @staticmethod
+    def backward(ctx, grad_T):  # type: ignore[override]
+        (T,) = ctx.saved_tensors
+        Tt = T.transpose(-1, -2)
+        return -(Tt @ grad_T.contiguous() @ Tt).tril(-1)
+
+
 def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | None = None,
                        h0: Tensor | None = None, *, states: bool = False,
                        chunk: int = CHUNK) -> tuple[Tensor, Tensor]:
     """The gated delta rule in chunks (WY/UT form): same arguments and results as :func:`delta_rule_ref`.
 
     Padding steps (beta = 0, g = 0) leave the state unchanged, so the last
-    state is exact for any L. Gradients flow through autograd
-    (``torch.linalg.solve_triangular`` for the within-chunk system).
+    state is exact for any L. Gradients flow through autograd; the
+    within-chunk system goes through :func:`unit_lower_inverse` (a triangular
+    solve forward, two matrix products backward).
     """
     batch, heads, length, dk = k.shape
     dv = v.shape[-1]
@@ -124,32 +152,59 @@ def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor 
     if length == 0:
         return v.new_zeros(batch, heads, 0, dv), (h.new_zeros(batch, heads, 0, dk, dv) if states else h)
     c = min(chunk, length)
+    # one copy each to (B, H, L, *) order (callers pass permuted views): the batched products below would
+    # otherwise copy their operands again, forward and backward (measured 2-6% of a training step)
+    q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     qc, kc, vc = _chunks(q, c, length), _chunks(k, c, length), _chunks(v, c, length)  # (B, H, N, C, *)
     bc = _chunks(beta[..., None], c, length)  # (B, H, N, C, 1)
-    qk = torch.cat([qc, kc], -2) @ kc.transpose(-1, -2)  # (B, H, N, 2C, C): q_t . k_s and k_t . k_s, one product
+    kcT = kc.transpose(-1, -2)  # (B, H, N, K, C)
+    # two products, not one over cat([q, k]): the (2C, C) product and the cat's copy and zero-filled slice
+    # gradients cost more than both
+    bk = bc * kc  # (B, H, N, C, K): beta_t k_t
+    qk, M = qc @ kcT, bk @ kcT  # (B, H, N, C, C): q_t . k_s, beta_t k_t . k_s
     lower = torch.ones(c, c, dtype=torch.bool, device=q.device).tril()  # s <= t
     if g is None:  # DeltaNet: no decay, so no exp(G_t - G_s) factors at all
-        attn = qk[..., :c, :].tril()  # (B, H, N, C, C), incl. diagonal
-        M = bc * qk[..., c:, :]  # (B, H, N, C, C); only its strictly lower part is read, below
-        rhs = torch.cat([bc * vc, bc * kc], -1)  # (B, H, N, C, V + K)
+        attn = qk.tril()  # (B, H, N, C, C), incl. diagonal
+        wk = bk  # (B, H, N, C, K); only M's strictly lower part is read, below
         qG, tail, last = qc, kc, None
     else:
         G = _chunks(g[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C): cumulative log decay
         decay = (G[..., :, None] - G[..., None, :]).masked_fill(~lower, float("-inf")).exp()  # (B, H, N, C, C)
-        attn = qk[..., :c, :] * decay  # exp(G_t - G_s) q_t . k_s for s <= t, else 0
-        M = (bc * qk[..., c:, :]) * decay
+        attn = qk * decay  # exp(G_t - G_s) q_t . k_s for s <= t, else 0
+        M = M * decay
         eG = G.exp()  # (B, H, N, C)
-        rhs = torch.cat([bc * vc, (bc * eG[..., None]) * kc], -1)
+        wk = bk * eG[..., None]
         qG = qc * eG[..., None]  # (B, H, N, C, K)
         tail = (G[..., -1:] - G).exp()[..., None] * kc  # (B, H, N, C, K): exp(G_C - G_s) k_s
         last = eG[..., -1, None, None]  # (B, H, N, 1, 1)
-    # (I + M) X = rhs with M's strictly lower part: unitriangular, so neither M's diagonal nor its upper
-    # triangle is read, and autograd's gradient for M is strictly lower too (no tril needed)
-    sol = torch.linalg.solve_triangular(M, rhs, upper=False, unitriangular=True)
-    U, W = sol[..., :dv], sol[..., dv:]  # E = U - W h0 per chunk
-    tailT = tail.transpose(-1, -2)  # (B, H, N, K, C)
+    # (I + M) X = rhs with M's strictly lower part: T = (I + M)^-1 once, then two products (one triangular
+    # solve with V + K right-hand sides and its backward cost more)
+    T = unit_lower_inverse(M)  # (B, H, N, C, C)
+    U, W = T @ (bc * vc), T @ wk  # (B, H, N, C, V), (B, H, N, C, K): E = U - W h0 per chunk
+    if states:  # through autograd: gradients may flow from every step's state too
+        H0, Ev, h = _scan_chunks(U, W, tail, last, h)  # (B, H, N, K, V), (B, H, N, C, V), (B, H, K, V)
+        o = (qG @ H0 + attn @ Ev).flatten(2, 3)[:, :, :length]  # (B, H, L, V)
+    else:
+        o, h = _ChunkedDeltaScan.apply(U, W, tail, last, h, qG, attn)
+        o = o.flatten(2, 3)[:, :, :length]  # (B, H, L, V)
+    if states:  # every step's state: exp(G_t) h0 + sum_{s<=t} exp(G_t - G_s) k_s e_s^T
+        weights = lower.to(q.dtype).expand(*bc.shape[:3], c, c) if g is None else decay  # (B, H, N, C, C)
+        start = H0[:, :, :, None] if g is None else eG[..., None, None] * H0[:, :, :, None]  # (B, H, N, C, K, V)
+        hs = start + torch.einsum("bhnts,bhnsk,bhnsv->bhntkv", weights, kc, Ev)
+        return o, hs.flatten(2, 3)[:, :, :length]
+    return o, h
+
+
+def _scan_chunks(U: Tensor, W: Tensor, tail: Tensor, last: Tensor | None,
+                 h: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The chunk-to-chunk recurrence: E_n = U_n - W_n h_n, h_{n+1} = last_n h_n + tail_n^T E_n.
+
+    U (B, H, N, C, V), W and tail (B, H, N, C, K), last (B, H, N, 1, 1) or
+    None (no decay), h (B, H, K, V) -> the state at each chunk's start H0
+    (B, H, N, K, V), the new values E (B, H, N, C, V), the last state.
+    """
     # unbind once: indexing chunk n in the loop would cost a zero-filled full-size gradient per chunk
-    Us, Ws, tails = U.unbind(2), W.unbind(2), tailT.unbind(2)
+    Us, Ws, tails = U.unbind(2), W.unbind(2), tail.transpose(-1, -2).unbind(2)
     lasts = [None] * len(Us) if last is None else last.unbind(2)
     starts, Es = [], []
     for U_n, W_n, tail_n, last_n in zip(Us, Ws, tails, lasts):  # only the state crosses chunks
@@ -157,14 +212,52 @@ def delta_rule_chunked(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor 
         starts.append(h)
         Es.append(E)
         h = (h if last_n is None else last_n * h) + tail_n @ E  # (B, H, K, V)
-    H0, Ev = torch.stack(starts, 2), torch.stack(Es, 2)  # (B, H, N, K, V), (B, H, N, C, V)
-    o = (qG @ H0 + attn @ Ev).flatten(2, 3)[:, :, :length]  # (B, H, L, V)
-    if states:  # every step's state: exp(G_t) h0 + sum_{s<=t} exp(G_t - G_s) k_s e_s^T
-        weights = lower.to(q.dtype).expand(*bc.shape[:3], c, c) if g is None else decay  # (B, H, N, C, C)
-        start = H0[:, :, :, None] if g is None else eG[..., None, None] * H0[:, :, :, None]  # (B, H, N, C, K, V)
-        hs = start + torch.einsum("bhnts,bhnsk,bhnsv->bhntkv", weights, kc, Ev)
-        return o, hs.flatten(2, 3)[:, :, :length]
-    return o, h
+    return torch.stack(starts, 2), torch.stack(Es, 2), h
+
+
+class _ChunkedDeltaScan(torch.autograd.Function):
+    """o = qG H0 + attn E over the chunks, and the last state, with the backward written out.
+
+    Forward: :func:`_scan_chunks`. Backward, one reverse loop over the chunks
+    carrying dh (the gradient of the state entering chunk n + 1)::
+
+        dE_n = attn_n^T dO_n + tail_n dh,    dh <- qG_n^T dO_n + last_n dh - W_n^T dE_n
+
+    then every other gradient as one batched product over all chunks (autograd
+    adds a stack, an unbind and per-chunk nodes).
+    """
+
+    @staticmethod
+    def forward(ctx, U, W, tail, last, h0, qG, attn):  # type: ignore[override]
+        H0, E, h = _scan_chunks(U, W, tail, last, h0)
+        o = qG @ H0 + attn @ E  # (B, H, N, C, V)
+        ctx.save_for_backward(W, tail, last, qG, attn, H0, E)
+        return o, h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_o, grad_h):  # type: ignore[override]
+        W, tail, last, qG, attn, H0, E = ctx.saved_tensors
+        n_chunks = E.shape[2]
+        dO = grad_o.contiguous() if grad_o is not None else torch.zeros_like(E)  # (B, H, N, C, V)
+        dh = grad_h.contiguous() if grad_h is not None else torch.zeros_like(H0[:, :, 0])  # (B, H, K, V)
+        dE_out = attn.transpose(-1, -2) @ dO  # (B, H, N, C, V): the outputs' share of dE
+        dh_out = qG.transpose(-1, -2) @ dO  # (B, H, N, K, V): the outputs' share of dh_n
+        WT = W.transpose(-1, -2)  # (B, H, N, K, C)
+        dEs, dhs = [None] * n_chunks, [None] * n_chunks
+        for n in range(n_chunks - 1, -1, -1):
+            dhs[n] = dh  # gradient of the state after chunk n
+            dE = dE_out[:, :, n] + tail[:, :, n] @ dh  # (B, H, C, V)
+            dEs[n] = dE
+            carried = dh if last is None else last[:, :, n] * dh
+            dh = dh_out[:, :, n] + carried - WT[:, :, n] @ dE  # (B, H, K, V)
+        dE, dH1 = torch.stack(dEs, 2), torch.stack(dhs, 2)  # (B, H, N, C, V), (B, H, N, K, V)
+        d_tail = E @ dH1.transpose(-1, -2)  # (B, H, N, C, K)
+        d_last = (H0 * dH1).sum((-1, -2), keepdim=True) if last is not None else None  # (B, H, N, 1, 1)
+        d_W = -(dE @ H0.transpose(-1, -2))  # (B, H, N, C, K)
+        d_qG = dO @ H0.transpose(-1, -2)  # (B, H, N, C, K)
+        d_attn = dO @ E.transpose(-1, -2)  # (B, H, N, C, C)
+        return dE, d_W, d_tail, d_last, dh, d_qG, d_attn
 
 
 def expand_householders(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | None,
@@ -264,10 +357,10 @@ def ssd_chunked(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None = 
     first, tail = G.exp(), (G[..., -1:] - G).exp()  # (B, H, N, C): products from the chunk's start / to its end
     if neg is not None:  # sign of a product = (-1)^(number of negative factors)
         P = _chunks(neg[..., None], c, length)[..., 0].cumsum(-1)  # (B, H, N, C)
-        sign = 1 - 2 * torch.remainder(P[..., :, None] - P[..., None, :], 2)
-        decay = decay * sign
-        first = first * (1 - 2 * torch.remainder(P, 2))
-        tail = tail * (1 - 2 * torch.remainder(P[..., -1:] - P, 2))
+        sgn = 1 - 2 * torch.remainder(P, 2)  # (B, H, N, C): (-1)^P_t, so (-1)^(P_t - P_s) = sgn_t sgn_s
+        decay = decay * (sgn[..., :, None] * sgn[..., None, :])
+        first = first * sgn
+        tail = tail * (sgn[..., -1:] * sgn)
     if heads > 1 and q.stride(1) == 0 and k.stride(1) == 0:  # q, k shared by the heads (Mamba-2's C, B): once
         qk = qc[:, :1] @ kc[:, :1].transpose(-1, -2)  # (B, 1, N, C, C)
     else:

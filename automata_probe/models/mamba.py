@@ -91,7 +91,7 @@ def mamba_ssm_available() -> bool:
     return torch.cuda.is_available() and _mamba_ssm_scan() is not None
 
 
-def causal_conv1d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+def causal_conv1d(x: Tensor, weight: Tensor, bias: Tensor | None, *, history: bool = False) -> Tensor:
     """Causal depthwise convolution in (B, L, ED) layout; same result as mamba_ssm's ``conv1d``.
 
     ``y[:, t, e] = bias[e] + sum_k weight[e, 0, k] * x[:, t - (K - 1) + k, e]``
@@ -103,48 +103,81 @@ def causal_conv1d(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     Parameters
     ----------
     x : Tensor (B, L, ED)
+        With ``history``, (B, K - 1 + L, ED): the K - 1 inputs before the
+        first step (a convolution window), then the L new ones.
     weight : Tensor (ED, 1, K)
     bias : Tensor (ED,) or None
+    history : bool
+        Convolve only where the window is full (no zero padding): the L
+        outputs after the given history.
 
     Returns
     -------
     Tensor (B, L, ED)
     """
-    return _CausalConv1d.apply(x, weight, bias)
+    return _CausalConv1d.apply(x, weight, bias, weight.shape[-1] - 1 if history else 0)
 
 
 class _CausalConv1d(torch.autograd.Function):
+    """y[:, t] = bias + sum_k w_k x[:, t + o - s_k] with s_k = K - 1 - k (o = 0: zero padding; o = K - 1: valid).
+
+    The taps are applied as whole-tensor ``addcmul_`` on shifted slices, with
+    the weight transposed to (K, ED) so that each tap's row is contiguous (a
+    strided per-channel vector makes every elementwise pass several times
+    slower on a CPU).
+    """
+
     @staticmethod
-    def forward(ctx, x, weight, bias):  # type: ignore[override]
-        length, width = x.shape[1], weight.shape[-1]
-        w = weight[:, 0, :]  # (ED, K)
-        y = x * w[:, width - 1]  # tap K-1 reads x_t; tap k reads x_{t-s} with s = K-1-k
-        for k in range(width - 1):
+    def _taps(width: int, offset: int, n_in: int, n_out: int) -> list[tuple[int, int, int, int]]:
+        """(k, first output, first input, count) for every tap that reads something, the full-range tap first."""
+        out = []
+        for k in range(width):
             s = width - 1 - k
-            if s < length:
-                y[:, s:].addcmul_(x[:, : length - s], w[:, k])
+            lo = max(0, s - offset)  # first output with an input at or after 0
+            if lo < n_out:
+                out.append((k, lo, lo + offset - s, n_out - lo))
+        out.sort(key=lambda tap: tap[1])
+        return out
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, offset):  # type: ignore[override]
+        n_in, width = x.shape[1], weight.shape[-1]
+        n_out = n_in - offset
+        wt = weight[:, 0, :].t().contiguous()  # (K, ED): tap k's weights, contiguous
+        taps = _CausalConv1d._taps(width, offset, n_in, n_out)
+        if taps:
+            k, lo, i0, n = taps[0]  # lo = 0: reads for every output
+            y = x[:, i0 : i0 + n] * wt[k]  # (B, L, ED)
+        else:  # no output
+            y = x.new_zeros(x.shape[0], max(n_out, 0), x.shape[2])
+        for k, lo, i0, n in taps[1:]:
+            y[:, lo:].addcmul_(x[:, i0 : i0 + n], wt[k])
         if bias is not None:
             y += bias
-        ctx.save_for_backward(x, weight)
-        ctx.has_bias = bias is not None
+        ctx.save_for_backward(x, wt)
+        ctx.has_bias, ctx.offset, ctx.weight_shape = bias is not None, offset, weight.shape
         return y
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_y):  # type: ignore[override]
-        x, weight = ctx.saved_tensors
-        length, width = x.shape[1], weight.shape[-1]
-        w = weight[:, 0, :]  # (ED, K)
-        grad_x = grad_y * w[:, width - 1]  # (B, L, ED)
-        grad_w = torch.zeros_like(weight)  # (ED, 1, K)
-        grad_w[:, 0, width - 1] = (grad_y * x).sum((0, 1))
-        for k in range(width - 1):
-            s = width - 1 - k
-            if s < length:
-                grad_x[:, : length - s].addcmul_(grad_y[:, s:], w[:, k])
-                grad_w[:, 0, k] = (grad_y[:, s:] * x[:, : length - s]).sum((0, 1))
+        x, wt = ctx.saved_tensors
+        grad_y = grad_y.contiguous()
+        n_in, width = x.shape[1], wt.shape[0]
+        n_out = n_in - ctx.offset
+        taps = _CausalConv1d._taps(width, ctx.offset, n_in, n_out)
+        grad_x = x.new_zeros(x.shape) if ctx.offset or len(taps) == 0 else None  # (B, L_in, ED)
+        grad_wt = wt.new_zeros(wt.shape)  # (K, ED)
+        scratch = torch.empty_like(grad_y)  # each tap's products grad_y * x, summed into its weight's gradient
+        for k, lo, i0, n in taps:
+            g, xs = grad_y[:, lo:], x[:, i0 : i0 + n]
+            if grad_x is None:  # o = 0: the first tap covers every input
+                grad_x = g * wt[k]
+            else:
+                grad_x[:, i0 : i0 + n].addcmul_(g, wt[k])
+            grad_wt[k] = torch.mul(g, xs, out=scratch[:, :n]).sum((0, 1))
         grad_b = grad_y.sum((0, 1)) if ctx.has_bias else None
-        return grad_x, grad_w, grad_b
+        return grad_x, grad_wt.t().reshape(ctx.weight_shape), grad_b, None
 
 
 class MambaMixer(nn.Module):
@@ -271,7 +304,7 @@ class MambaMixer(nn.Module):
         if self.scan == "ref":  # the textbook route, as in _ssm_inputs
             xc = self.conv1d(window[:, 1:].transpose(1, 2))[..., width - 1 : width - 1 + length].transpose(1, 2)
         else:
-            xc = causal_conv1d(window[:, 1:], self.conv1d.weight, self.conv1d.bias)[:, width - 1 :]  # (B, L, ED)
+            xc = causal_conv1d(window[:, 1:], self.conv1d.weight, self.conv1d.bias, history=True)  # (B, L, ED)
         xc = F.silu(xc)
         dt, B, C = torch.split(self.x_proj(xc), [self.dt_rank, self.d_state, self.d_state], dim=-1)
         delta = F.linear(dt, self.dt_proj.weight)  # (B, L, ED)

@@ -132,3 +132,17 @@ def test_bad_configs_name_the_field():
     assert ModelConfig.from_dict(cfg.to_dict()) == cfg
     old = ModelConfig(arch="mamba", vocab_size=4, n_outputs=2)
     assert old.head_dim is None and old.output_gate is None  # older architectures untouched
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.25])
+def test_l2norm_and_rms_norm_backward_are_autograds(scale):
+    """The written-out backwards of l2norm and rms_norm against autograd through the formula, in float64."""
+    from automata_probe.models.delta_net import l2norm, rms_norm
+
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(3, 4, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, generator=g, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(l2norm(x, scale=scale), x * torch.rsqrt(x.pow(2).sum(-1, keepdim=True) + 1e-6) * scale)
+    torch.testing.assert_close(rms_norm(x, w, 1e-5), x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * w)
+    assert torch.autograd.gradcheck(lambda x: l2norm(x, scale=scale), (x,))
+    assert torch.autograd.gradcheck(lambda x, w: rms_norm(x, w, 1e-5), (x, w))

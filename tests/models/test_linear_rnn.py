@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from automata_probe.models.linear_rnn import delta_rule_chunked, delta_rule_ref, expand_householders, ssd_chunked, ssd_ref
+from automata_probe.models.linear_rnn import (
+    delta_rule_chunked,
+    delta_rule_ref,
+    expand_householders,
+    ssd_chunked,
+    ssd_ref,
+    unit_lower_inverse,
+)
 
 
 def _delta_inputs(dtype=torch.float64, length=37, gated=True, beta_max=2.0, seed=0):
@@ -49,6 +56,22 @@ def test_delta_rule_gradients_agree_in_float32(gated):
         grads.append(torch.autograd.grad(loss, [x for x in inputs if x is not None]))
     for a, b in zip(*grads):
         assert _rel(a, b) < 1e-4  # float32 noise
+
+
+@pytest.mark.parametrize("gated", [True, False])
+@pytest.mark.parametrize("states", [False, True])
+def test_delta_rule_chunked_gradcheck(gated, states):
+    """Gradients of the chunked path (with and without every step's state) are exact, in float64."""
+    inputs = [x[:1, :1].clone().requires_grad_() if x is not None else None
+              for x in _delta_inputs(length=9, gated=gated)]  # one row, one head: gradcheck perturbs each entry
+    leaves = [x for x in inputs if x is not None]
+
+    def f(*xs):
+        it = iter(xs)
+        args = [next(it) if x is not None else None for x in inputs]
+        return delta_rule_chunked(*args, chunk=4, states=states)
+
+    assert torch.autograd.gradcheck(f, leaves)
 
 
 def test_delta_rule_empty_and_no_initial_state():
@@ -145,3 +168,21 @@ def test_ssd_chunked_with_keys_shared_by_the_heads(length):
         grads.append((o.detach(), h.detach()) + torch.autograd.grad(o.square().sum() + h.square().sum(), xs))
     for a, b in zip(*grads):
         assert _rel(a, b) < 1e-5
+
+
+def test_unit_lower_inverse_and_its_gradient():
+    """T = (I + tril(M, -1))^-1: the upper triangle and diagonal of M are not read, its gradient is strictly lower."""
+    g = torch.Generator().manual_seed(3)
+    M = torch.randn(2, 3, 6, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    T = unit_lower_inverse(M)
+    eye = torch.eye(6, dtype=torch.float64)
+    torch.testing.assert_close(T @ (eye + M.detach().tril(-1)), eye.expand(2, 3, 6, 6))
+    grad = torch.autograd.grad(T, M, torch.randn(T.shape, generator=g, dtype=torch.float64))[0]
+    assert bool((grad.triu() == 0).all())
+    expected = torch.autograd.grad(torch.linalg.inv(eye + M.tril(-1)), M,
+                                   torch.randn(T.shape, generator=torch.Generator().manual_seed(4),
+                                               dtype=torch.float64))[0]
+    got = torch.autograd.grad(unit_lower_inverse(M), M,
+                              torch.randn(T.shape, generator=torch.Generator().manual_seed(4), dtype=torch.float64))[0]
+    torch.testing.assert_close(got, expected)
+    assert torch.autograd.gradcheck(unit_lower_inverse, (M,))

@@ -51,6 +51,29 @@ def test_causal_conv1d_matches_nn_conv1d_with_gradients(length):
     assert torch.autograd.gradcheck(causal_conv1d, inputs)
 
 
+@pytest.mark.parametrize("length", [1, 2, 5])
+def test_causal_conv1d_with_history_is_the_valid_convolution(length):
+    """history=True: the first K - 1 inputs are an old window, only the L outputs after it are computed."""
+    conv = torch.nn.Conv1d(5, 5, kernel_size=4, groups=5, bias=True).double()
+    x = torch.randn(2, 3 + length, 5, generator=torch.Generator().manual_seed(length), dtype=torch.float64,
+                    requires_grad=True)
+    ours = causal_conv1d(x, conv.weight, conv.bias, history=True)  # (B, L, ED)
+    theirs = conv(x.transpose(1, 2)).transpose(1, 2)  # no padding: the L full windows
+    assert ours.shape == (2, length, 5)
+    torch.testing.assert_close(ours, theirs)
+    inputs = [x, conv.weight, conv.bias]
+    gy = torch.randn(ours.shape, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    for a, b in zip(torch.autograd.grad(ours, inputs, gy), torch.autograd.grad(theirs, inputs, gy)):
+        torch.testing.assert_close(a, b)
+    assert torch.autograd.gradcheck(lambda *i: causal_conv1d(*i, history=True), inputs)
+
+
+def test_causal_conv1d_of_nothing_is_empty():
+    weight = torch.randn(5, 1, 4)
+    assert causal_conv1d(torch.randn(2, 0, 5), weight, None).shape == (2, 0, 5)
+    assert causal_conv1d(torch.randn(2, 3, 5), weight, None, history=True).shape == (2, 0, 5)
+
+
 def test_mamba_parameter_names_and_shapes_match_mamba_ssm():
     model = build_model(ModelConfig(arch="mamba", vocab_size=5, n_outputs=3), seed=0)
     assert {k: tuple(v.shape) for k, v in model.state_dict().items()} == MAMBA_SSM_PARAMS
