@@ -34,10 +34,13 @@ import datetime as _dt
 import json
 import logging
 import os
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from .._version import __version__
 from ..automata.dfa import DFA
@@ -302,7 +305,41 @@ def save_checkpoint(
     return _atomic_save(payload, Path(path))
 
 
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) during the block is held back and delivered when it ends.
+
+    ``torch.save`` interrupted midway raises its own ``RuntimeError`` from the
+    zip writer's ``__exit__`` ("unexpected pos"), which hides the
+    ``KeyboardInterrupt``: the command then reported an internal error instead
+    of stopping cleanly at the last checkpoint. Writing a checkpoint takes
+    milliseconds, so the signal waits for it. Outside the main thread (where
+    signal handlers cannot be set) the block runs unprotected. Nested blocks
+    deliver to the outermost one.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    if previous is None:  # a handler set outside Python: the closest is the default
+        previous = signal.SIG_DFL
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+    elif caught and previous == signal.SIG_DFL:
+        os.kill(os.getpid(), signal.SIGINT)  # what the signal would have done; SIG_IGN: nothing
+
+
 def _atomic_save(payload: dict[str, Any], path: Path) -> Path:
+    with interrupts_deferred():
+        return _write_atomically(payload, path)
+
+
+def _write_atomically(payload: dict[str, Any], path: Path) -> Path:
     import torch
 
     directory = path.parent if str(path.parent) else Path(".")
@@ -315,7 +352,7 @@ def _atomic_save(payload: dict[str, Any], path: Path) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException as e:  # KeyboardInterrupt too: never leave a half file
+    except BaseException as e:  # never leave a half file
         try:
             os.unlink(tmp)
         except FileNotFoundError:

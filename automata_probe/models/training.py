@@ -56,7 +56,7 @@ from ..data import SOURCES, TASKS, Batch, LengthBin, Tokenizer, check_bins, defa
 from ..data import n_outputs, sample_batch
 from ..errors import AlphabetError, CheckpointError, DataError, ModelError
 from ..progress import Progress
-from .checkpoint import Checkpoint, save_checkpoint
+from .checkpoint import Checkpoint, interrupts_deferred, save_checkpoint
 from .evaluation import EvalReport, evaluate, final_table_seed, validation_seed
 
 __all__ = ["TrainConfig", "TrainResult", "train", "task_loss", "lr_at", "STOP_REASONS"]
@@ -459,6 +459,10 @@ class _Run:
         if self.checkpoint_path is None:
             return
         p = self.progress
+        with interrupts_deferred():  # Ctrl-C waits for the file and the step it records
+            self._save(p, metrics)
+
+    def _save(self, p: "_Progress", metrics: Mapping[str, Any] | None) -> None:
         self.last_checkpoint = save_checkpoint(
             self.checkpoint_path,
             model=self.model,

@@ -203,3 +203,24 @@ def test_load_mamba_ssm_checkpoint_refuses_bad_inputs(tmp_path):
         load_mamba_ssm_checkpoint(tmp_path / "w.bin", tmp_path / "c2.json", lang)
     with pytest.raises(CheckpointError, match="does not exist"):
         load_mamba_ssm_checkpoint(tmp_path / "w.bin", tmp_path / "none.json", lang)
+
+
+def test_ctrl_c_while_writing_waits_for_the_whole_file_then_interrupts(tmp_path, tiny_model, tomita4, monkeypatch):
+    """SIGINT in the middle of torch.save used to surface as torch's own RuntimeError ("unexpected pos"), an
+    internal error; now the file is finished and the KeyboardInterrupt comes after it."""
+    import os
+    import signal
+
+    real_save = torch.save
+
+    def interrupted_save(obj, f, *a, **kw):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C arrives while the checkpoint is being written
+        return real_save(obj, f, *a, **kw)
+
+    _save(tmp_path / "m.pt", tiny_model, tomita4)
+    monkeypatch.setattr(torch, "save", interrupted_save)
+    with pytest.raises(KeyboardInterrupt):
+        _save(tmp_path / "m.pt", tiny_model, tomita4, metadata={"steps": 7})
+    assert load_checkpoint(tmp_path / "m.pt").steps == 7  # the new file, whole
+    assert not list(tmp_path.glob(".m.pt.*"))  # no temporary left behind
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is back
