@@ -23,6 +23,7 @@ from ..automata.language import Language
 from ..errors import DataError, ModelError, ParameterError
 from ..models import build_model
 from ..models.checkpoint import resolve_model
+from ..progress import Progress
 from .causal_report import MODES, InterventionReport
 from .causal_run import Accumulator, run_kind
 from .interventions import memory_sites
@@ -201,7 +202,7 @@ def intervene(
     alphabet, task
         For a bare model: its letters in tokenizer order and its task (``next``, ``member``, ``state``).
     progress
-        Show a progress bar (tqdm).
+        Show progress: a bar on a terminal, a line every 5% in a log.
 
     Returns
     -------
@@ -278,17 +279,13 @@ def _untrained(setup: Setup, seed: int) -> Any:
 def _run(setup: Setup, progress: bool) -> InterventionReport:
     cfg = setup.config
     kinds = ("trained", "untrained") if cfg.controls else ("trained",)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(cfg.seeds) * len(kinds) * (len(setup.sites) + 1), desc="intervene", unit="site",
-                   dynamic_ncols=True)
+    # a bar on a terminal, a line now and then in a log (a tqdm bar wrote carriage returns into logs)
+    bar = Progress(len(cfg.seeds) * len(kinds) * (len(setup.sites) + 1), desc="intervene", unit="site",
+                   enabled=progress)
 
     def tick(text: str) -> None:
-        if bar is not None:
-            bar.set_postfix_str(text, refresh=False)
-            bar.update(1)
+        bar.set_postfix(last=text)
+        bar.update(1)
 
     was_training = setup.model.training
     setup.model.eval()
@@ -299,8 +296,7 @@ def _run(setup: Setup, progress: bool) -> InterventionReport:
             accs = [_run_seed(setup, seed, kinds, tick) for seed in cfg.seeds]
     finally:
         setup.model.train(was_training)
-        if bar is not None:
-            bar.close()
+        bar.close()
     return Accumulator.merge(accs).report(setup, kinds)
 
 
