@@ -128,7 +128,7 @@ class _CausalConv1d(torch.autograd.Function):
     """
 
     @staticmethod
-    def _taps(width: int, offset: int, n_in: int, n_out: int) -> list[tuple[int, int, int, int]]:
+    def _taps(width: int, offset: int, n_out: int) -> list[tuple[int, int, int, int]]:
         """(k, first output, first input, count) for every tap that reads something, the full-range tap first."""
         out = []
         for k in range(width):
@@ -144,7 +144,7 @@ class _CausalConv1d(torch.autograd.Function):
         n_in, width = x.shape[1], weight.shape[-1]
         n_out = n_in - offset
         wt = weight[:, 0, :].t().contiguous()  # (K, ED): tap k's weights, contiguous
-        taps = _CausalConv1d._taps(width, offset, n_in, n_out)
+        taps = _CausalConv1d._taps(width, offset, n_out)
         if taps:
             k, lo, i0, n = taps[0]  # lo = 0: reads for every output
             y = x[:, i0 : i0 + n] * wt[k]  # (B, L, ED)
@@ -165,7 +165,7 @@ class _CausalConv1d(torch.autograd.Function):
         grad_y = grad_y.contiguous()
         n_in, width = x.shape[1], wt.shape[0]
         n_out = n_in - ctx.offset
-        taps = _CausalConv1d._taps(width, ctx.offset, n_in, n_out)
+        taps = _CausalConv1d._taps(width, ctx.offset, n_out)
         grad_x = x.new_zeros(x.shape) if ctx.offset or len(taps) == 0 else None  # (B, L_in, ED)
         grad_wt = wt.new_zeros(wt.shape)  # (K, ED)
         scratch = torch.empty_like(grad_y)  # each tap's products grad_y * x, summed into its weight's gradient
