@@ -3,11 +3,13 @@
 Froidure & Pin 1997, without the rewriting: the identity (the empty word)
 first, then every element ``w a`` for ``w`` in the previous layer and ``a`` in
 the alphabet, so that each element is reached first by a shortest word (the
-first such word in BFS order, letters in alphabet order). Small layers (of a
-DFA of at most 256 states) are stepped as ``bytes`` (see :mod:`._bytelayers`);
-from the first layer of more than ``_BYTE_PRODUCTS`` products on, whole layers
-are stepped and deduplicated at once with numpy (see :mod:`._hashing`). Both
-give the same ids, words and Cayley graph.
+first such word in BFS order, letters in alphabet order). For a DFA of at
+most 256 states the elements are byte rows (see :mod:`._bytelayers`): the
+compiled extension steps every layer in C when it is built; without it the
+Python byte layers step the small ones, and from the first layer of more than
+``_BYTE_PRODUCTS`` products on (and for larger DFAs from the start) whole
+layers are stepped and deduplicated at once with numpy (see :mod:`._hashing`).
+All give the same ids, words and Cayley graph.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from ..automata.dfa import DFA
 from ..errors import DFAError, ParameterError
-from ._bytelayers import MAX_STATES, ByteLayers
+from ._bytelayers import MAX_STATES, ByteLayers, NativeLayers, byte_layers, found_at, native_module
 from ._hashing import DictIndex, ElementIndex, HashTable, Packed, RowDict, Rows
 from ._transforms import chunks, nontrivial_group_mask, periodic_mask, small_dtype
 
@@ -66,6 +68,15 @@ _ELEMENT_BYTES = 256
 #: each other; 4,096 was best or near it on the random 10-state DFA (9,593
 #: elements) and Catalan(11).
 _BYTE_PRODUCTS = 4096
+
+
+#: The same threshold for the compiled byte layers: none, they run whole
+#: enumerations. A product costs about 40 ns there on D12, 60 ns on
+#: Catalan(13) and 140 ns on the random 16-state DFA (1.2 million elements:
+#: the hash table misses the caches), against 80 and 260 ns for the numpy
+#: layers on the last two; the peak memory of those two fell from 171 and
+#: 246 MB to 110 and 134 MB (see _bytelayers).
+_NATIVE_PRODUCTS = 1 << 62
 
 
 class _HashCollision(Exception):
@@ -185,6 +196,7 @@ class _Closure:
         salt: int,
         exact: bool,
         byte_products: int | None = None,
+        native: bool | None = None,
     ) -> None:
         self.transitions = dfa.transitions
         self.n, self.k = dfa.n_states, dfa.n_letters
@@ -202,12 +214,16 @@ class _Closure:
         self.next_log = _LOG_EVERY
         self.cayley_parts: list[np.ndarray] = []
         self._scratch_buf: np.ndarray | None = None
-        byte_products = _BYTE_PRODUCTS if byte_products is None else byte_products
+        # the compiled byte layers (when built) run whole enumerations; the
+        # Python ones only the first small layers
+        self.native = native_module() is not None if native is None else native
+        if byte_products is None:
+            byte_products = _NATIVE_PRODUCTS if self.native else _BYTE_PRODUCTS
         self.byte_products = byte_products if self.n <= MAX_STATES else -1
 
     def run(self) -> Enumeration:
         if self.byte_products >= self.k:
-            small = ByteLayers(self.transitions)
+            small = byte_layers(self.transitions, self.native)
             done = self._run_small(small)
             if done is not None:
                 return done
@@ -256,42 +272,46 @@ class _Closure:
             self.depth + 1,
         )
 
-    def _run_small(self, small: ByteLayers) -> Enumeration | None:
-        """Step layers as ``bytes`` while they are small: the result when
-        that finishes the enumeration, else None (numpy takes over)."""
-        while len(small.frontier) * self.k <= self.byte_products:
+    def _run_small(self, small: ByteLayers | NativeLayers) -> Enumeration | None:
+        """Step layers as byte rows while they are small (all of them with the
+        compiled layers): the result when that finishes the enumeration, else
+        None (numpy takes over)."""
+        while small.frontier_size * self.k <= self.byte_products:
             start = small.total
-            new = small.step(self.max_monoid)
-            if new is None:
+            fresh = small.step(self.max_monoid)
+            if fresh is None:
                 self.depth = small.depth
                 self._log_cap()
                 return self._finish_small(small, False)
-            if not new:
+            if not fresh:
                 return self._finish_small(small, True)
-            if self.look and self._found_in_rows(_byte_rows(new, self.n), start) and self.stop_at_periodic:
-                return self._finish_small(small, False)
+            if small.total >= self.next_log:
+                self.total, self.depth = small.total, small.depth
+                self._log_progress()
+            if self.look and self._found_in_rows(_byte_rows(small.frontier_rows(), self.n), start):
+                if self.stop_at_periodic:
+                    return self._finish_small(small, False)
         return None
 
-    def _finish_small(self, small: ByteLayers, complete: bool) -> Enumeration:
-        flat = small.cayley_ids()
-        parents, letters = found_at(flat, self.k, small.total)
+    def _finish_small(self, small: ByteLayers | NativeLayers, complete: bool) -> Enumeration:
+        out = small.arrays()
         return Enumeration(
-            elements=_byte_rows(small.elements(), self.n),
-            parents=parents,
-            letters=letters,
-            cayley=flat.reshape(small.total, self.k) if complete else None,
+            elements=out.elements,
+            parents=out.parents,
+            letters=out.letters,
+            cayley=out.cayley.reshape(-1, self.k) if complete else None,
             complete=complete,
             first_periodic=self.first_periodic,
             index=None,  # built on demand by the Monoid
         )
 
-    def _adopt(self, small: ByteLayers) -> np.ndarray:
+    def _adopt(self, small: ByteLayers | NativeLayers) -> np.ndarray:
         """Take over the layers ``small`` enumerated (store, hash table,
         words, Cayley ids); returns its frontier as a numpy layer."""
         self._setup_numpy()
-        m = small.total
-        rows = _byte_rows(small.elements(), self.n)
-        stored = self.enc.keys_of(rows) if self.packed else self.enc.pad(rows)  # type: ignore[union-attr]
+        m, frontier, depth = small.total, small.frontier_size, small.depth
+        out = small.arrays()
+        stored = self.enc.keys_of(out.elements) if self.packed else self.enc.pad(out.elements)  # type: ignore[union-attr]
         self.store.extend(stored)
         if self.packed or self.exact:  # exact keys
             self.hashes.insert(stored, np.arange(m, dtype=np.int32))
@@ -299,12 +319,11 @@ class _Closure:
             _, new = self.hashes.lookup_insert(self.enc.keys_of(stored), 0)  # type: ignore[arg-type]
             if new.size != m:
                 raise _HashCollision
-        self.cayley_parts = [small.cayley_ids()]
-        parents, letters = found_at(self.cayley_parts[0], self.k, m)
-        self.parents.extend(parents[1:])
-        self.letters.extend(letters[1:])
-        self.total, self.depth = m, small.depth
-        return self.store.view()[m - len(small.frontier) :]
+        self.cayley_parts = [out.cayley]
+        self.parents.extend(out.parents[1:])
+        self.letters.extend(out.letters[1:])
+        self.total, self.depth = m, depth
+        return self.store.view()[m - frontier :]
 
     def _identity_layer(self) -> np.ndarray:
         """The layer of the empty word, stored and hashed as element 0."""
@@ -392,9 +411,12 @@ class _Closure:
         start = self.total
         self.total += new_pos.size
         if self.total >= self.next_log:
-            log.info("monoid of %s: %d elements so far (word length %d)", self.name, self.total, self.depth)
-            self.next_log = (self.total // _LOG_EVERY + 1) * _LOG_EVERY
+            self._log_progress()
         return start
+
+    def _log_progress(self) -> None:
+        log.info("monoid of %s: %d elements so far (word length %d)", self.name, self.total, self.depth)
+        self.next_log = (self.total // _LOG_EVERY + 1) * _LOG_EVERY
 
     def _found_periodic(self, layer: np.ndarray, start: int) -> bool:
         """Whether the layer (first id ``start``) holds an element that the
@@ -429,23 +451,6 @@ class _Closure:
             first_periodic=self.first_periodic,
             index=self._index(elements, stored) if complete else None,
         )
-
-
-def found_at(cayley: np.ndarray, k: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """The parents and last letters of the ``m`` elements (-1 for the identity),
-    from the flat right Cayley graph of the elements stepped so far, in BFS
-    order: element ``j > 0`` was found by the product at the first position
-    ``p`` holding ``j``, ``divmod(p, k)``. Ids are handed out in order of
-    first occurrence, so the running maximum rises (by one) exactly there.
-    Every element but the identity occurs (it was found by a product)."""
-    # the running maximum first reaches j where j first occurs
-    found = np.searchsorted(np.maximum.accumulate(cayley), np.arange(1, m))
-    # both rows of one array, divided into place: six numpy calls instead of
-    # ten, which is most of the cost of a 60-element group's words
-    out = np.empty((2, m), dtype=np.int32)
-    out[:, 0] = -1
-    np.divmod(found, k, out=(out[0, 1:], out[1, 1:]), casting="unsafe")
-    return out[0], out[1]
 
 
 def _byte_rows(rows: bytes | list[bytes], n: int) -> np.ndarray:

@@ -90,6 +90,7 @@ def test_collisions_are_detected_and_recovered(monkeypatch, s5):
     the monoid: every key match is verified against the stored rows (numpy
     layers from the start: S5 is small enough to be enumerated as bytes)."""
     monkeypatch.setattr(enumeration, "_BYTE_PRODUCTS", 0)
+    monkeypatch.setattr(enumeration, "_NATIVE_PRODUCTS", 0)
     real = Rows.keys_of
     first_coef = Rows(np.zeros((s5.n_states, 1), dtype=np.int64), 0).coef[0]
 
@@ -129,6 +130,7 @@ def test_wide_rows_in_small_blocks_match_the_brute_force_monoid(dfa, block_rows,
             return keys & np.uint64(3) if self.coef[0] == first_coef else keys
 
         mp.setattr(enumeration, "_BYTE_PRODUCTS", 0)
+        mp.setattr(enumeration, "_NATIVE_PRODUCTS", 0)
         mp.setattr(enumeration._Closure, "_step_rows", step_rows)
         if collide:
             mp.setattr(Rows, "keys_of", bad_keys)
@@ -149,6 +151,7 @@ def test_restarts_are_bounded_then_exact(monkeypatch, s5, caplog):
     recursion, then the exact row dictionary gives the same monoid (numpy
     layers from the start)."""
     monkeypatch.setattr(enumeration, "_BYTE_PRODUCTS", 0)
+    monkeypatch.setattr(enumeration, "_NATIVE_PRODUCTS", 0)
     calls = []
     real_init = enumeration._Closure.__init__
 
