@@ -1,14 +1,15 @@
-"""Breadth-first layers of transformations as byte rows (internal).
+"""Breadth-first layers of transformations as rows of bytes (internal).
 
-For a DFA of at most 256 states an element is a row of bytes (state ``q``
-goes to ``row[q]``). Two implementations step the layers, with the same
-interface and exactly the same result (ids in BFS order, the first word in
-BFS order wins, so the same shortest words and right Cayley graph as the
-numpy layers of :mod:`._enumeration`):
+An element is a row of states (state ``q`` goes to ``row[q]``), one byte
+each for a DFA of at most 256 states. Two implementations step the layers,
+with the same interface and exactly the same result (ids in BFS order, the
+first word in BFS order wins, so the same shortest words and right Cayley
+graph as the numpy layers of :mod:`._enumeration`):
 
 - :class:`NativeLayers`, the compiled extension ``_clayers`` (C, built by
-  ``setup.py`` when a compiler is there): an open-addressing hash table on
-  the rows, the products of a layer computed and looked up in batches with
+  ``setup.py`` when a compiler is there), for DFAs of up to 65,536 states
+  (two bytes a state past 256): an open-addressing hash table on the rows,
+  the products of a layer computed and looked up in batches with
   prefetching (a million-element table misses the caches on every lookup),
   results handed to numpy without a copy. It runs whole enumerations, not
   only their first layers: about 40 ns a product on D12 (1,640 products),
@@ -41,6 +42,7 @@ import numpy as np
 
 __all__ = [
     "MAX_STATES",
+    "NATIVE_MAX_STATES",
     "PURE_PYTHON_ENV",
     "ByteLayers",
     "LayerArrays",
@@ -54,6 +56,9 @@ log = logging.getLogger(__name__)
 
 #: The largest DFA whose elements fit a byte row (and a ``bytes.translate`` table).
 MAX_STATES = 256
+
+#: The largest DFA the compiled layers take (rows of two-byte states past 256).
+NATIVE_MAX_STATES = 65536
 
 #: Set (to anything but ``0``) to use the pure-Python layers even when the extension is built.
 PURE_PYTHON_ENV = "AUTOMATA_PROBE_PURE_PYTHON"
@@ -85,7 +90,7 @@ def _import_native() -> ModuleType:
 class LayerArrays(NamedTuple):
     """What the byte layers enumerated, as numpy arrays."""
 
-    elements: np.ndarray  # (m, n) uint8 rows, in id order
+    elements: np.ndarray  # (m, n) rows (uint8, or uint16 past 256 states), in id order
     parents: np.ndarray  # (m,) int32; -1 for the identity
     letters: np.ndarray  # (m,) int32; -1 for the identity
     cayley: np.ndarray  # (stepped * k,) int32: the right Cayley graph of the stepped elements, flat
@@ -151,6 +156,10 @@ class ByteLayers:
         """The rows of the last layer, concatenated."""
         return b"".join(self.frontier)
 
+    def frontier_array(self) -> np.ndarray:
+        """The last layer as ``(f, n)`` uint8 rows."""
+        return np.frombuffer(self.frontier_rows(), dtype=np.uint8).reshape(-1, self.n)
+
     def arrays(self) -> LayerArrays:
         """The elements, words and Cayley ids so far. The Cayley ids are kept
         as a list while stepping: ``array.extend`` parses every int with
@@ -163,13 +172,19 @@ class ByteLayers:
 
 
 class NativeLayers:
-    """:class:`ByteLayers`' interface over the compiled ``_clayers.Layers``:
-    the same enumeration, stepped in C; :meth:`arrays` ends it (the
-    extension's buffers become the arrays, without a copy)."""
+    """:class:`ByteLayers`' interface over the compiled ``_clayers.Layers``
+    (DFAs of up to 65,536 states): the same enumeration, stepped in C;
+    :meth:`arrays` ends it (the extension's buffers become the arrays,
+    without a copy)."""
 
     def __init__(self, transitions: Sequence[Sequence[int]], native: ModuleType) -> None:
         self.n, self.k = len(transitions), len(transitions[0])
-        self._layers = native.Layers(b"".join(letter_tables(transitions)), self.n)
+        if self.n <= MAX_STATES:  # byte rows: bytes.translate's 256-byte tables
+            self.dtype, tables = np.dtype(np.uint8), b"".join(letter_tables(transitions))
+        else:  # two-byte rows: each letter's images of the n states
+            self.dtype = np.dtype(np.uint16)
+            tables = np.ascontiguousarray(np.asarray(transitions, dtype=np.uint16).T).tobytes()
+        self._layers = native.Layers(tables, self.n)
         self.step = self._layers.step
         self.frontier_rows = self._layers.frontier_rows
 
@@ -185,11 +200,15 @@ class NativeLayers:
     def frontier_size(self) -> int:
         return self._layers.frontier_size
 
+    def frontier_array(self) -> np.ndarray:
+        """The last layer as ``(f, n)`` rows (a copy)."""
+        return np.frombuffer(self.frontier_rows(), dtype=self.dtype).reshape(-1, self.n)
+
     def arrays(self) -> LayerArrays:
         """The elements, words and Cayley ids; the enumeration ends here."""
         rows, parents, letters, cayley = self._layers.finish()
         return LayerArrays(
-            np.frombuffer(rows, dtype=np.uint8).reshape(-1, self.n),
+            np.frombuffer(rows, dtype=self.dtype).reshape(-1, self.n),
             np.frombuffer(parents, dtype=np.int32),
             np.frombuffer(letters, dtype=np.int32),
             np.frombuffer(cayley, dtype=np.int32),
@@ -197,10 +216,10 @@ class NativeLayers:
 
 
 def byte_layers(transitions: Sequence[Sequence[int]], native: bool | None = None) -> ByteLayers | NativeLayers:
-    """The byte layers of a DFA of at most 256 states: compiled when
-    ``native`` is True, or None (the default) and :func:`native_module` has
-    the extension; else pure Python (``native=True`` without the extension
-    raises ImportError)."""
+    """The byte layers of a DFA: compiled when ``native`` is True, or None
+    (the default) and :func:`native_module` has the extension (up to 65,536
+    states); else pure Python (up to 256 states). ``native=True`` without
+    the extension raises ImportError."""
     module = native_module() if native is not False else None
     if module is None and native:
         raise ImportError("the compiled byte layers (automata_probe.algebra._clayers) are not built")

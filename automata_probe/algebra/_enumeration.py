@@ -22,7 +22,7 @@ import numpy as np
 
 from ..automata.dfa import DFA
 from ..errors import DFAError, ParameterError
-from ._bytelayers import MAX_STATES, ByteLayers, NativeLayers, byte_layers, found_at, native_module
+from ._bytelayers import MAX_STATES, NATIVE_MAX_STATES, ByteLayers, NativeLayers, byte_layers, found_at, native_module
 from ._hashing import DictIndex, ElementIndex, HashTable, Packed, RowDict, Rows
 from ._transforms import chunks, nontrivial_group_mask, periodic_mask, small_dtype
 
@@ -214,12 +214,13 @@ class _Closure:
         self.next_log = _LOG_EVERY
         self.cayley_parts: list[np.ndarray] = []
         self._scratch_buf: np.ndarray | None = None
-        # the compiled byte layers (when built) run whole enumerations; the
-        # Python ones only the first small layers
-        self.native = native_module() is not None if native is None else native
+        # the compiled layers (when built) run whole enumerations of up to
+        # 65,536 states; the Python ones only the first small layers of up to 256
+        wanted = native_module() is not None if native is None else native
+        self.native = wanted and self.n <= NATIVE_MAX_STATES
         if byte_products is None:
             byte_products = _NATIVE_PRODUCTS if self.native else _BYTE_PRODUCTS
-        self.byte_products = byte_products if self.n <= MAX_STATES else -1
+        self.byte_products = byte_products if self.native or self.n <= MAX_STATES else -1
 
     def run(self) -> Enumeration:
         if self.byte_products >= self.k:
@@ -288,7 +289,7 @@ class _Closure:
             if small.total >= self.next_log:
                 self.total, self.depth = small.total, small.depth
                 self._log_progress()
-            if self.look and self._found_in_rows(_byte_rows(small.frontier_rows(), self.n), start):
+            if self.look and self._found_in_rows(small.frontier_array(), start):
                 if self.stop_at_periodic:
                     return self._finish_small(small, False)
         return None
@@ -451,12 +452,6 @@ class _Closure:
             first_periodic=self.first_periodic,
             index=self._index(elements, stored) if complete else None,
         )
-
-
-def _byte_rows(rows: bytes | list[bytes], n: int) -> np.ndarray:
-    """Rows given as ``bytes`` (one per element, or concatenated) as an ``(m, n)`` uint8 array."""
-    data = rows if isinstance(rows, bytes) else b"".join(rows)
-    return np.frombuffer(data, dtype=np.uint8).reshape(-1, n)
 
 
 def first_periodic(rows: np.ndarray) -> int | None:

@@ -125,13 +125,45 @@ def test_cayley_graph_of_a_handed_over_monoid():
 
 @pytest.mark.parametrize("n", [255, 256, 257])
 def test_the_bytes_limit_is_256_states(n):
-    """A cycle of n states: bytes up to 256 states, numpy rows beyond; same group."""
+    """A cycle of n states: bytes up to 256 states, numpy rows (or the
+    compiled layers' two-byte rows) beyond; same group."""
     rows = [[(q + 1) % n, 0 if q == 1 else q] for q in range(n)]
     d = dfa_from_rows("ab", rows, [0])
     a = _run(d, 0, max_monoid=50)
     for native in _NATIVE:
         _same(_run(d, 10**9, max_monoid=50, native=native), a)
 
+
+
+@needs_native
+@given(
+    st.one_of(structured_dfas(min_states=257, max_states=700), uniform_dfas(min_states=257, max_states=400)),
+    st.sampled_from(["none", "periodic", "group"]),
+    st.booleans(),
+    st.sampled_from([1, 60, 600]),
+)
+@settings(PROPERTY, max_examples=40)
+def test_compiled_two_byte_rows_match_numpy_layers(dfa, check, stop, cap):
+    """Past 256 states the compiled layers store two bytes a state: the same
+    elements (uint16), words, Cayley graph, first periodic element and cap
+    as the numpy layers."""
+    reference = _run(dfa, 0, max_monoid=cap, check=check, stop=stop)
+    compiled = _run(dfa, 10**9, max_monoid=cap, check=check, stop=stop, native=True)
+    assert compiled.elements.dtype == np.uint16
+    _same(compiled, reference)
+
+
+@needs_native
+@pytest.mark.parametrize("n", [257, 300, 1001])
+def test_compiled_two_byte_rows_of_a_dihedral_group(n):
+    """The dihedral group of a regular n-gon (a rotation and a reflection
+    of n > 256 states, 2n elements): words return to the identity, hashed
+    when it was stored and again as a product, so the two row hashes of
+    the C code must agree; same monoid as the numpy layers."""
+    d = dfa_from_rows("ab", [[(q + 1) % n, (n - q) % n] for q in range(n)], [0])
+    compiled = _run(d, 10**9, max_monoid=100_000, native=True)
+    assert compiled.complete and compiled.elements.shape == (2 * n, n)
+    _same(compiled, _run(d, 0, max_monoid=100_000))
 
 # ------------------------------------------------------- compiled against Python
 def _arrays(layers):
@@ -229,12 +261,17 @@ def test_every_suite_language_has_one_monoid_on_both_paths(name, monkeypatch):
 
 @needs_native
 def test_the_compiled_layers_refuse_misuse():
-    """Letter tables of the wrong size, too many states, and a step after the end raise."""
+    """Letter tables of the wrong size or with states out of range, too many
+    states, and a step after the end raise."""
     native = native_module()
     with pytest.raises(ValueError):
         native.Layers(bytes(100), 3)
     with pytest.raises(ValueError):
-        native.Layers(bytes(256), 257)
+        native.Layers(bytes(256), 257)  # two-byte rows take n uint16 a letter
+    with pytest.raises(ValueError):
+        native.Layers(np.array([1, 2, 300] + [0] * 297, dtype=np.uint16).tobytes(), 300)  # 300 is no state
+    with pytest.raises(ValueError):
+        native.Layers(bytes(2 * 65537), 65537)
     layers = native.Layers(bytes(range(256)), 4)
     assert layers.step(10) == 0  # the identity letter: a one-element monoid
     rows, parents, letters, cayley = layers.finish()
