@@ -12,7 +12,12 @@ every column alike), with the garbage collector off as in ``timeit``:
 
 - ``ours``: :func:`automata_probe.algebra.transition_monoid` with
   ``minimize=False`` (letter tables, elements, shortest words, right Cayley
-  graph, the :class:`~automata_probe.algebra.Monoid` with its checks);
+  graph, the :class:`~automata_probe.algebra.Monoid` with its checks), as
+  installed: with the compiled extension ``_clayers`` when it is built
+  (every row here; the header says which), which steps every layer in C;
+- ``pure Python``: the same with ``AUTOMATA_PROBE_PURE_PYTHON=1``, the path
+  of an install without a compiler (Python byte layers for the first small
+  layers, then numpy; numpy throughout past 256 states);
 - ``classify``: :func:`automata_probe.algebra.classify` (minimization of the
   already minimal DFA, monoid, aperiodicity with index or certificate,
   maximal subgroups, stable semigroup);
@@ -63,6 +68,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from automata_probe.algebra import classify, is_star_free, transition_monoid  # noqa: E402
+from automata_probe.algebra._bytelayers import PURE_PYTHON_ENV, native_module  # noqa: E402
 from automata_probe.automata.dfa import DFA  # noqa: E402
 
 
@@ -203,6 +209,19 @@ def libsemigroups_gens(dfa: DFA):
     return [Transf(list(column)) for column in zip(*dfa.transitions)]
 
 
+def pure_python(f: Callable[[], object]) -> Callable[[], object]:
+    """``f`` run with ``AUTOMATA_PROBE_PURE_PYTHON=1`` (the extension unused)."""
+
+    def run() -> object:
+        os.environ[PURE_PYTHON_ENV] = "1"
+        try:
+            return f()
+        finally:
+            del os.environ[PURE_PYTHON_ENV]
+
+    return run
+
+
 def fmt_s(t: float | None) -> str:
     if t is None:
         return "-"
@@ -240,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
             (dyck_depth_dfa(12), True),
         ]
 
-    header = ["case", "states", "monoid", "star-free", "ours", "classify", "FroidurePin", "Konieczny", "ratio", "cpu ratio"]
+    os.environ.pop(PURE_PYTHON_ENV, None)
+    header = ["case", "states", "monoid", "star-free", "ours", "pure Python", "classify", "FroidurePin", "Konieczny",
+              "ratio", "cpu ratio"]
     rows = []
     for dfa, use_konieczny in cases:
         d = dfa.minimize()
@@ -248,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         fp = lambda: FroidurePin(libsemigroups_gens(d)).size()  # noqa: E731
         kz = lambda: Konieczny(libsemigroups_gens(d)).size()  # noqa: E731
         t_ours, m = best_time(ours, args.repeats)
+        t_pure, m_pure = best_time(pure_python(ours), args.repeats)
+        if not np.array_equal(m_pure.cayley, m.cayley):
+            print(f"warning: {d.name}: the pure-Python monoid differs", file=sys.stderr)
         t_cls, c = best_time(lambda: classify(d), args.repeats)
         t_fp, size = best_time(fp, args.repeats)
         t_k, cpu_peer = None, CPU[fp]
@@ -267,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{m.size:,}",
                 "yes" if c.star_free else "no",
                 fmt_s(t_ours),
+                fmt_s(t_pure),
                 fmt_s(t_cls),
                 fmt_s(t_fp),
                 fmt_s(t_k),
@@ -275,8 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             ]
         )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    layers = "compiled layers (_clayers)" if native_module() is not None else "pure Python (extension not built)"
     print(f"monoid enumeration (best of at least {args.repeats} runs; ratio: ours / libsemigroups' best); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"ours: {layers}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for r in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
 
