@@ -39,9 +39,9 @@ __all__ = ["load_language", "language_from_regex", "language_from_dfa", "suite_n
 def suite_dir() -> Path:
     """The folder of the built-in suite.
 
-    Inside an installed wheel it is ``automata_probe/languages`` (pyproject
-    force-includes the top-level ``languages/`` there); in a source checkout or
-    an editable install it is the repository's ``languages/`` next to the
+    Inside an installed wheel it is ``automata_probe/languages`` (setup.py
+    copies the top-level ``languages/`` there); in a source checkout or an
+    editable install it is the repository's ``languages/`` next to the
     package.
     """
     from pathlib import Path  # local: not on the regex path (startup)
