@@ -3,13 +3,14 @@
 Froidure & Pin 1997, without the rewriting: the identity (the empty word)
 first, then every element ``w a`` for ``w`` in the previous layer and ``a`` in
 the alphabet, so that each element is reached first by a shortest word (the
-first such word in BFS order, letters in alphabet order). For a DFA of at
-most 256 states the elements are byte rows (see :mod:`._bytelayers`): the
-compiled extension steps every layer in C when it is built; without it the
-Python byte layers step the small ones, and from the first layer of more than
-``_BYTE_PRODUCTS`` products on (and for larger DFAs from the start) whole
-layers are stepped and deduplicated at once with numpy (see :mod:`._hashing`).
-All give the same ids, words and Cayley graph.
+first such word in BFS order, letters in alphabet order). For a DFA of up to
+65,536 states the compiled extension, when it is built, steps every layer in
+C (rows of one or two bytes a state; see :mod:`._bytelayers`). Without it
+the Python byte layers step the small layers of a DFA of up to 256 states,
+and from the first layer of more than ``_BYTE_PRODUCTS`` products on (for
+larger DFAs from the start) whole layers are stepped and deduplicated at once
+with numpy (see :mod:`._hashing`). All give the same ids, words and Cayley
+graph.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..automata.dfa import DFA
 from ..errors import DFAError, ParameterError
-from ._bytelayers import MAX_STATES, NATIVE_MAX_STATES, ByteLayers, NativeLayers, byte_layers, found_at, native_module
+from ._bytelayers import MAX_STATES, NATIVE_MAX_STATES, ByteLayers, NativeLayers, byte_layers, native_module
 from ._hashing import DictIndex, ElementIndex, HashTable, Packed, RowDict, Rows
 from ._transforms import chunks, nontrivial_group_mask, periodic_mask, small_dtype
 

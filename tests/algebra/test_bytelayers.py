@@ -104,7 +104,7 @@ def test_bytes_layers_alone_match_the_naive_bfs(dfa):
     assert [tuple(row) for row in layers.index] == maps
     assert list(layers.index.values()) == list(range(len(maps)))
     flat = list(layers.cayley)
-    parents, letters = enumeration.found_at(np.array(flat, dtype=np.int32), dfa.n_letters, layers.total)
+    parents, letters = bytelayers.found_at(np.array(flat, dtype=np.int32), dfa.n_letters, layers.total)
     # the plain reading: element j was found by the first product equal to it
     assert parents[1:].tolist() == [flat.index(j) // dfa.n_letters for j in range(1, len(maps))]
     word = {0: ()}
