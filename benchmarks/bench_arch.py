@@ -129,11 +129,16 @@ def swapped(module: types.ModuleType, name: str, fn: Callable):
 def _no_delta_rule(q, k, v, beta, g=None, h0=None, states=False, **_):
     """The floor: a recurrence costing nothing (o from q, k, v, beta, g elementwise, same shapes, same graph reach)."""
     o = v * beta[..., None] + (q * k).sum(-1, keepdim=True)
-    return (o if g is None else o + g[..., None]), h0
+    return (o if g is None else o + g[..., None]), _state(h0, q, v)
 
 
 def _no_ssd(q, k, v, a, h0=None, log_a=None, states=False, **_):
-    return v * a[..., None] + (q * k).sum(-1, keepdim=True), h0
+    return v * a[..., None] + (q * k).sum(-1, keepdim=True), _state(h0, q, v)
+
+
+def _state(h0, q, v):
+    """The state a free recurrence hands back: ``h0``, or zeros (B, H, K, V) (the layers pass None for zeros)."""
+    return h0 if h0 is not None else v.new_zeros(*q.shape[:2], q.shape[-1], v.shape[-1])
 
 
 def recurrence_inputs(arch: str, cfg: ModelConfig, seq: int) -> tuple[Tensor, ...]:
