@@ -103,6 +103,22 @@ def _prefix(buffer: Tensor, shape: tuple[int, ...] | torch.Size) -> Tensor:
     return buffer.view(-1)[: int(torch.Size(shape).numel())].view(shape)
 
 
+def _conv(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> None:
+    """:func:`_conv_forward` over (B, L, C) in blocks of rows (:func:`_row_blocks`)."""
+    for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
+        _conv_forward(x[rows], wt, bias, None if hist is None else hist[rows], out[rows])
+
+
+def _conv_grads(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, dwt: Tensor,
+                dhist: Tensor | None, *, accumulate: bool = False) -> None:
+    """:func:`_conv_backward` over (B, L, C) in blocks of rows, one scratch block for all."""
+    scratch = None
+    for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
+        scratch = x.new_empty(x[rows].shape) if scratch is None else scratch
+        _conv_backward(dy[rows], x[rows], wt, None if hist is None else hist[rows], dx[rows], dwt,
+                       None if dhist is None else dhist[rows], scratch, accumulate=accumulate)
+
+
 def _silu_backward_(grad: Tensor, pre: Tensor) -> Tensor:
     """``grad * silu'(pre)``, written over ``grad``."""
     return torch.ops.aten.silu_backward.grad_input(grad, pre, grad_input=grad)
@@ -189,7 +205,8 @@ def _l2norm_backward(dy: Tensor, y: Tensor, r: Tensor, out: Tensor, inv_scale2: 
 
 class _DeltaInputs(torch.autograd.Function):
     """:func:`delta_inputs`. The convolution's input (raw), its output before SiLU (pre) and q, k, v are
-    contiguous; the elementwise work runs over blocks of rows (:func:`_row_blocks`)."""
+    contiguous; the convolution runs over blocks of rows (:func:`_row_blocks`), the rest over the whole batch
+    (blocks for every pass measured no faster: the Python per op ate the cache's gain)."""
 
     @staticmethod
     def forward(ctx, h, weight, wt, hist, A_log, dt_bias, spec):  # type: ignore[override]
@@ -202,17 +219,14 @@ class _DeltaInputs(torch.autograd.Function):
         k = raw.new_empty(batch, heads, length, n_h, spec.head_k)
         v = raw.new_empty(batch, heads, length, n_h, spec.head_v)
         rq, rk = q.new_empty(*q.shape[:-1], 1), k.new_empty(*k.shape[:-1], 1)
-        act = None
-        for rows in _row_blocks(batch, length * c * raw.element_size()):
-            act = raw.new_empty(pre[rows].shape) if act is None else act[: rows.stop - rows.start]
-            if wt is not None:
-                _conv_forward(raw[rows], wt, None, None if hist is None else hist[rows], pre[rows])
-            sq, sk, sv = _heads_views(torch.ops.aten.silu.out(pre[rows], out=act), spec)
-            q[rows].copy_(sq)
-            k[rows].copy_(sk)
-            v[rows].copy_(sv)
-            _l2norm_(q[rows], rq[rows], spec.head_k ** -0.5, spec.eps)
-            _l2norm_(k[rows], rk[rows], 1.0, spec.eps)
+        if wt is not None:
+            _conv(raw, wt, None, hist, pre)
+        sq, sk, sv = _heads_views(F.silu(pre), spec)
+        q.copy_(sq)
+        k.copy_(sk)
+        v.copy_(sv)
+        _l2norm_(q, rq, spec.head_k ** -0.5, spec.eps)
+        _l2norm_(k, rk, 1.0, spec.eps)
         beta, g, gate, a = _DeltaInputs._gates(rest, A_log, dt_bias, spec)
         ctx.spec = spec
         ctx.save_for_backward(h, weight, wt, hist, A_log, raw, pre, q, k, rq, rk, beta, g, a)
@@ -243,22 +257,17 @@ class _DeltaInputs(torch.autograd.Function):
         dwt = torch.zeros_like(wt) if wt is not None else None
         dhist = torch.zeros_like(hist) if hist is not None else None
         dq, dk, dv = _DeltaInputs._head_grads(dq, dk, dv, q, k, spec)
-        draw_ = torch.empty_like(raw) if draw is None else draw.clone(memory_format=torch.contiguous_format)
-        scratch = None
-        for rows in _row_blocks(h.shape[0], h.shape[1] * c * raw.element_size()):
-            n = rows.stop - rows.start
-            scratch = raw.new_empty(3, *pre[rows].shape) if scratch is None else scratch
-            ds, prod, tmp = scratch[0, :n], scratch[1, :n], scratch[2].view(-1)
-            dsq, dsk, dsv = _heads_views(ds, spec)
-            dsq.copy_(_l2norm_backward(dq[rows], q[rows], rq[rows], _prefix(tmp, dq[rows].shape), spec.head_k))
-            dsk.copy_(_l2norm_backward(dk[rows], k[rows], rk[rows], _prefix(tmp, dk[rows].shape), 1.0))
-            dsv.copy_(dv[rows])
-            _silu_backward_(ds, pre[rows])
-            if wt is None:
-                draw_[rows].add_(ds) if draw is not None else draw_[rows].copy_(ds)
-            else:
-                _conv_backward(ds, raw[rows], wt, None if hist is None else hist[rows], draw_[rows], dwt,
-                               None if dhist is None else dhist[rows], prod, accumulate=draw is not None)
+        ds = torch.empty_like(pre)  # the gradient of SiLU's output, then of its input
+        dsq, dsk, dsv = _heads_views(ds, spec)
+        dsq.copy_(_l2norm_backward(dq, q, rq, torch.empty_like(q), spec.head_k))
+        dsk.copy_(_l2norm_backward(dk, k, rk, torch.empty_like(k), 1.0))
+        dsv.copy_(dv)
+        _silu_backward_(ds, pre)
+        if wt is None:
+            draw_ = ds if draw is None else ds.add_(draw)
+        else:
+            draw_ = torch.empty_like(raw) if draw is None else draw.clone(memory_format=torch.contiguous_format)
+            _conv_grads(ds, raw, wt, hist, draw_, dwt, dhist, accumulate=draw is not None)
         drest = weight.new_empty(*h.shape[:2], weight.shape[0] - c)
         d_A_log, d_dt_bias = _DeltaInputs._gates_backward(drest, dbeta, dg, dgate, beta, g, a, A_log, spec)
         h2, draw2, drest2 = h.flatten(0, -2), draw_.flatten(0, -2), drest.flatten(0, -2)
@@ -406,10 +415,9 @@ class _SSDInputs(torch.autograd.Function):
         batch, length, _ = h.shape
         e, n, heads, c = spec.inner, spec.state, spec.heads, spec.conv_channels
         z, raw, dt_raw = F.linear(h, weight[:e]), F.linear(h, weight[e : e + c]), F.linear(h, weight[e + c :])
-        pre, act = torch.empty_like(raw), torch.empty_like(raw)  # the convolution's output before / after SiLU
-        for rows in _row_blocks(batch, length * c * raw.element_size()):
-            _conv_forward(raw[rows], wt, bias, None if hist is None else hist[rows], pre[rows])
-            torch.ops.aten.silu.out(pre[rows], out=act[rows])
+        pre = torch.empty_like(raw)  # the convolution's output before SiLU
+        _conv(raw, wt, bias, hist, pre)
+        act = F.silu(pre)
         x = act[..., :e].unflatten(-1, (heads, spec.head_dim))  # (B, L, H, P)
         dt = F.softplus(dt_raw + dt_bias)  # (B, L, H)
         v = torch.mul(x.transpose(1, 2), dt.transpose(1, 2)[..., None])  # (B, H, L, P)
@@ -472,11 +480,7 @@ class _SSDInputs(torch.autograd.Function):
         dwt = torch.zeros_like(wt)
         dhist = torch.zeros_like(hist) if hist is not None else None
         draw_ = torch.empty_like(raw) if draw is None else draw.clone(memory_format=torch.contiguous_format)
-        scratch = None
-        for rows in _row_blocks(raw.shape[0], raw[0].numel() * raw.element_size()):
-            scratch = raw.new_empty(raw[rows].shape) if scratch is None else scratch
-            _conv_backward(dact[rows], raw[rows], wt, None if hist is None else hist[rows], draw_[rows], dwt,
-                           None if dhist is None else dhist[rows], scratch, accumulate=draw is not None)
+        _conv_grads(dact, raw, wt, hist, draw_, dwt, dhist, accumulate=draw is not None)
         return draw_, dwt, dact.sum((0, 1)), dhist
 
 
