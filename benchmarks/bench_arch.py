@@ -22,7 +22,8 @@ Columns: CPU milliseconds per step (this process's user + sys: load from
 other processes inflates it far less than the wall clock), the whole-step
 ratio peer / ours from CPU time and from wall time (the issue's criterion is
 the whole step), the ratio for one layer's recurrence alone (forward +
-backward at the layer's shapes, random inputs), the bound (the peer's step
+backward at the layer's shapes, random inputs and dense random upstream
+gradients), the bound (the peer's step
 over the step of the same model with a recurrence that costs nothing: the
 best whole-step ratio any recurrence could reach, since embedding,
 projections, convolutions, norms, head and AdamW cost the same on both
@@ -129,11 +130,16 @@ def swapped(module: types.ModuleType, name: str, fn: Callable):
 def _no_delta_rule(q, k, v, beta, g=None, h0=None, states=False, **_):
     """The floor: a recurrence costing nothing (o from q, k, v, beta, g elementwise, same shapes, same graph reach)."""
     o = v * beta[..., None] + (q * k).sum(-1, keepdim=True)
-    return (o if g is None else o + g[..., None]), h0
+    return (o if g is None else o + g[..., None]), _state(h0, q, v)
 
 
 def _no_ssd(q, k, v, a, h0=None, log_a=None, states=False, **_):
-    return v * a[..., None] + (q * k).sum(-1, keepdim=True), h0
+    return v * a[..., None] + (q * k).sum(-1, keepdim=True), _state(h0, q, v)
+
+
+def _state(h0, q, v):
+    """The state a free recurrence hands back: ``h0``, or zeros (B, H, K, V) (the layers pass None for zeros)."""
+    return h0 if h0 is not None else v.new_zeros(*q.shape[:2], q.shape[-1], v.shape[-1])
 
 
 def recurrence_inputs(arch: str, cfg: ModelConfig, seq: int) -> tuple[Tensor, ...]:
@@ -160,24 +166,32 @@ def recurrence_inputs(arch: str, cfg: ModelConfig, seq: int) -> tuple[Tensor, ..
 
 
 def recurrence_call(arch: str, cfg: ModelConfig, op: Callable, xs: tuple[Tensor, ...]) -> Callable[[], None]:
-    """Forward + backward of one layer's recurrence ``op`` on ``xs``, as the mixer calls it."""
+    """Forward + backward of one layer's recurrence ``op`` on ``xs``, as the mixer calls it.
+
+    The upstream gradients are dense random tensors, as the layer's output side
+    hands back (``o.sum()`` would send a broadcast one, which sends batched
+    products down per-matrix paths no training step takes).
+    """
+    gen = torch.Generator().manual_seed(3)
     if arch == "mamba2":
         q, k, v, a = xs
         h0 = v.new_zeros(BATCH, cfg.n_heads, q.shape[-1], v.shape[-1])
+        grads = (torch.randn(v.shape, generator=gen), torch.randn(h0.shape, generator=gen))
 
         def run() -> None:
             o, last = op(q.expand(-1, cfg.n_heads, -1, -1), k.expand(-1, cfg.n_heads, -1, -1), v, a, h0)
-            (o.sum() + last.sum()).backward()
+            torch.autograd.backward([o, last], grads)
         return run
     n_h = cfg.householders
     q, k, v, beta = xs[:4]
     g = xs[4] if len(xs) > 4 else None
     h0 = v.new_zeros(BATCH, cfg.n_heads, k.shape[-1], v.shape[-1])
+    grads = (torch.randn(*q.shape[:3], v.shape[-1], generator=gen), torch.randn(h0.shape, generator=gen))
 
     def run() -> None:
         qe, ke, ve, be, ge = expand_householders(q, k, v, beta, g, n_h)
         o, last = op(qe, ke, ve, be, ge, h0)
-        (o[:, :, n_h - 1 :: n_h].sum() + last.sum()).backward()
+        torch.autograd.backward([o[:, :, n_h - 1 :: n_h], last], grads)
     return run
 
 

@@ -17,7 +17,9 @@ householders, W = d_conv)::
 (fla's DeltaNet has no ``a_proj``; with ``use_gate`` it has ``g_proj`` too.)
 Queries and keys are L2-normalized per head and q scaled by K^-1/2, as fla's
 kernels do with ``use_qk_l2norm_in_kernel``. The recurrence itself is in
-:mod:`.linear_rnn`.
+:mod:`.linear_rnn`; the training pass around it (projections, convolutions,
+norms, gates: :meth:`DeltaMixer.forward_from`) runs as the fused functions
+of :mod:`.fused`, the one-token :meth:`DeltaMixer.step` as plain operations.
 """
 
 from __future__ import annotations
@@ -32,11 +34,11 @@ from torch.autograd.function import once_differentiable
 
 from .base import SequenceModel
 from .config import ModelConfig
+from .fused import DeltaSpec, delta_inputs, delta_outputs
 from .kernels import fla_delta_rule, select_recurrence
 from .linear_rnn import delta_rule_chunked, delta_rule_ref, expand_householders
-from .mamba import causal_conv1d
 
-__all__ = ["DeltaMixer", "GatedMLP", "FlaRMSNorm", "l2norm", "rms_norm", "conv_from", "conv_step", "IMPLEMENTATIONS"]
+__all__ = ["DeltaMixer", "GatedMLP", "FlaRMSNorm", "l2norm", "rms_norm", "window_after", "conv_step", "IMPLEMENTATIONS"]
 
 #: The recurrence implementations a mixer can use: the chunked (fast) and the sequential reference.
 IMPLEMENTATIONS = ("chunked", "ref")
@@ -124,26 +126,29 @@ class GatedMLP(nn.Module):
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
-def conv_from(x: Tensor, window: Tensor, weight: Tensor, bias: Tensor | None, at: Tensor) -> tuple[Tensor, Tensor]:
-    """Causal depthwise convolution of ``x`` (B, L, C) continuing from ``window`` (B, C, W), the last W inputs.
-
-    Returns the convolution (B, L, C), before any activation, and the window
-    after step ``at[b]`` of each row (B, C, W) (``at = -1``: the given one).
-    """
-    batch, length, _ = x.shape
-    width = weight.shape[-1]
-    full = torch.cat([window.transpose(1, 2), x], 1)  # (B, W + L, C): old inputs, then new
-    y = causal_conv1d(full[:, 1:], weight, bias, history=True)  # (B, L, C): the W - 1 latest old inputs, then new
-    rows = torch.arange(batch, device=x.device)
-    after = full[rows[:, None], (at + 1)[:, None] + torch.arange(width, device=x.device)]  # (B, W, C)
-    return y, after.transpose(1, 2)
-
-
 def conv_step(x: Tensor, window: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Tensor, Tensor]:
     """One step: shift ``x`` (B, C) into ``window`` (B, C, W); the new window and its convolution (B, C)."""
     window = torch.cat([window[:, :, 1:], x.unsqueeze(-1)], -1)  # (B, C, W)
     y = (window * weight[:, 0, :]).sum(-1)
     return window, (y if bias is None else y + bias)
+
+
+def window_after(window: Tensor, x: Tensor, at: Tensor | None) -> Tensor:
+    """The convolution's window (B, C, W) after step ``at[b]`` of ``x`` (B, L, C) following ``window``.
+
+    ``at`` None: the last step; ``at[b] = -1``: ``window`` itself. Only the W inputs wanted are gathered
+    (no copy of ``x``).
+    """
+    batch, length, _ = x.shape
+    width = window.shape[-1]
+    last = torch.full((batch,), length - 1, device=x.device) if at is None else at
+    idx = last[:, None] + 1 + torch.arange(width, device=x.device)  # (B, W): positions in cat(window, x)
+    rows = torch.arange(batch, device=x.device)[:, None]
+    from_window = window.transpose(1, 2)[rows, idx.clamp(max=width - 1)]  # (B, W, C)
+    if length == 0:
+        return from_window.transpose(1, 2)
+    from_x = x[rows, (idx - width).clamp(min=0)]
+    return torch.where((idx < width)[..., None], from_window, from_x).transpose(1, 2)
 
 
 class DeltaMixer(nn.Module):
@@ -254,50 +259,60 @@ class DeltaMixer(nn.Module):
     # ----------------------------------------------------------------- passes
     def forward(self, hidden: Tensor) -> Tensor:
         """hidden (B, L, D) -> (B, L, D), from the zero state."""
-        batch, length, _ = hidden.shape
-        at = torch.full((batch,), length - 1, dtype=torch.long, device=hidden.device)
-        return self.forward_from(hidden, self.zero_state(hidden, batch), at)[0]
+        return self.forward_from(hidden, None, None)[0]
 
     def zero_state(self, like: Tensor, batch: int) -> dict[str, Tensor]:
         return {name: like.new_zeros(batch, *shape) for name, shape in self.state_shapes().items()}
 
-    def forward_from(self, hidden: Tensor, state: dict[str, Tensor], at: Tensor, *,
+    def _inputs(self, hidden: Tensor, window: Tensor | None) -> tuple[Tensor | None, ...]:
+        """:func:`.fused.delta_inputs` with this layer's weights: q, k, v, beta, g, gate, raw (see there)."""
+        spec = DeltaSpec(self.n_heads, self.head_k_dim, self.head_v_dim, self.householders, self.negative_eigenvalues,
+                         self.gated, self.output_gate)
+        weights = [self.q_proj.weight, self.k_proj.weight, self.v_proj.weight, self.b_proj.weight]
+        weights += ([self.a_proj.weight] if self.gated else []) + ([self.g_proj.weight] if self.output_gate else [])
+        taps = self._conv_weight()[0][:, 0].t().contiguous() if self.short_conv else None  # (W, C)
+        hist = window.transpose(1, 2)[:, 1:] if window is not None else None  # (B, W - 1, C)
+        return delta_inputs(hidden, torch.cat(weights), taps, hist, self.A_log if self.gated else None,
+                            self.dt_bias if self.gated else None, spec)
+
+    def forward_from(self, hidden: Tensor, state: dict[str, Tensor] | None, at: Tensor | None, *,
                      states: bool = False) -> tuple[Tensor, dict[str, Tensor], Tensor | None]:
         """hidden (B, L, D) read from ``state``; output (B, L, D), the state after step ``at[b]`` (B,).
 
-        With ``states`` also every position's ``ssm_state`` (B, L, H K V).
+        ``state`` None: the zero state; ``at`` None: every row's last step.
+        With ``states`` also every position's ``ssm_state`` (B, L H K V).
         """
         batch, length, _ = hidden.shape
         n_h = self.householders
-        qkv, b, a, gate = self._project(hidden)  # (B, L, C), ...
+        window = state["conv_state"] if state is not None and self.short_conv else None
+        h0 = state["ssm_state"] if state is not None else None
+        q, k, v, beta, g, gate, raw = self._inputs(hidden, window)
         new: dict[str, Tensor] = {}
         if self.short_conv:
-            weight, bias = self._conv_weight()
-            qkv, new["conv_state"] = conv_from(qkv, state["conv_state"], weight, bias, at)
-        q, k, v, beta, g = self._heads(F.silu(qkv), b, a)
-        q = q.permute(0, 2, 1, 3)  # (B, H, L, K)
-        k = k.flatten(1, 2).permute(0, 2, 1, 3)  # (B, H, L n_h, K)
-        v = v.flatten(1, 2).permute(0, 2, 1, 3)  # (B, H, L n_h, V)
-        beta = beta.flatten(1, 2).transpose(1, 2)  # (B, H, L n_h)
-        g = g.transpose(1, 2) if g is not None else None  # (B, H, L)
+            before = window if window is not None else raw.new_zeros(batch, *self.state_shapes()["conv_state"])
+            new["conv_state"] = window_after(before, raw, at)
         op = delta_rule_chunked if self.impl == "chunked" else delta_rule_ref
         if self.impl == "chunked" and not states and select_recurrence(
                 self.backend, self.arch, on_cuda=hidden.is_cuda) == "kernel":
             op = fla_delta_rule
         qe, k, v, beta_e, ge = expand_householders(q, k, v, beta, g, n_h)
-        o, last = op(qe, k, v, beta_e, ge, state["ssm_state"], states=states)
+        o, last = op(qe, k, v, beta_e, ge, h0, states=states)
         all_states = None
         if states:
             all_states = last[:, :, n_h - 1 :: n_h].permute(0, 2, 1, 3, 4).flatten(2)  # (B, L, H K V)
-            last = last[:, :, -1] if length else state["ssm_state"]
-        if bool((at < length - 1).any()):  # some rows stop early: freeze their state after step at[b]
+            last = last[:, :, -1] if length else self._h0(h0, hidden)
+        if at is not None and bool((at < length - 1).any()):  # some rows stop early: freeze their state after at[b]
             live = (torch.arange(length, device=hidden.device)[None, :] <= at[:, None]).to(beta.dtype)  # (B, L)
             _, _, _, beta_m, g_m = expand_householders(
                 q, k, v, beta * live.repeat_interleave(n_h, 1)[:, None], None if g is None else g * live[:, None], n_h)
-            _, last = op(qe, k, v, beta_m, g_m, state["ssm_state"])
+            _, last = op(qe, k, v, beta_m, g_m, h0)
         new["ssm_state"] = last
-        o = o[:, :, n_h - 1 :: n_h].transpose(1, 2)  # (B, L, H, V)
-        return self._output(o, gate), new, all_states
+        out = self.o_proj(delta_outputs(o[:, :, n_h - 1 :: n_h], gate, self.o_norm.weight, self.o_norm.eps))
+        return out, new, all_states
+
+    def _h0(self, h0: Tensor | None, like: Tensor) -> Tensor:
+        """The state before the first token: ``h0``, or zeros (B, H, K, V)."""
+        return h0 if h0 is not None else like.new_zeros(like.shape[0], *self.state_shapes()["ssm_state"])
 
     def step(self, hidden: Tensor, state: dict[str, Tensor], *, patch: Any = None,
              prefix: str = "") -> tuple[Tensor, dict[str, Tensor]]:

@@ -13,7 +13,10 @@ d_conv)::
 Per head the SSM is the scalar-decay recurrence of :mod:`.linear_rnn`: a_t =
 exp(dt_t A), or ``2 exp(dt_t A) - 1`` in (-1, 1) with negative eigenvalues
 (Grazzi et al. 2024, arXiv:2411.12537), h_t = a_t h_{t-1} + dt_t x_t B_t^T,
-y_t = h_t C_t + D x_t. The state is mamba_ssm's layout, (B, H, P, N).
+y_t = h_t C_t + D x_t. The state is mamba_ssm's layout, (B, H, P, N). The
+training pass (:meth:`Mamba2Mixer.forward_from`) runs the layer's parts around
+the SSM as the fused functions of :mod:`.fused`; the one-token
+:meth:`Mamba2Mixer.step` as plain operations.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from torch import Tensor, nn
 
 from .base import SequenceModel
 from .config import ModelConfig
-from .delta_net import FlaRMSNorm, conv_from
+from .delta_net import FlaRMSNorm, window_after
+from .fused import SSDSpec, ssd_inputs, ssd_outputs
 from .kernels import mamba_ssm_ssd, select_recurrence
 from .linear_rnn import ssd_chunked, ssd_ref
 
@@ -96,47 +100,56 @@ class Mamba2Mixer(nn.Module):
         return self.out_proj(self.norm(y * F.silu(z)))
 
     def forward(self, hidden: Tensor) -> Tensor:
-        batch, length, _ = hidden.shape
-        at = torch.full((batch,), length - 1, dtype=torch.long, device=hidden.device)
-        return self.forward_from(hidden, self.zero_state(hidden, batch), at)[0]
+        return self.forward_from(hidden, None, None)[0]
 
-    def forward_from(self, hidden: Tensor, state: dict[str, Tensor], at: Tensor, *,
+    def forward_from(self, hidden: Tensor, state: dict[str, Tensor] | None, at: Tensor | None, *,
                      states: bool = False) -> tuple[Tensor, dict[str, Tensor], Tensor | None]:
-        """hidden (B, L, D) from ``state``; output (B, L, D), the state after step ``at[b]``, every ``ssm_state``."""
+        """hidden (B, L, D) from ``state``; output (B, L, D), the state after step ``at[b]``, every ``ssm_state``.
+
+        ``state`` None: the zero state; ``at`` None: every row's last step.
+        """
         batch, length, _ = hidden.shape
-        e, n, h, p = self.d_inner, self.d_state, self.n_heads, self.head_dim
-        z, xbc, dt = self._split(self.in_proj(hidden))
-        xbc, conv_at = conv_from(xbc, state["conv_state"], self.conv1d.weight, self.conv1d.bias, at)
-        x, B, C = torch.split(F.silu(xbc), [e, n, n], -1)  # (B, L, E), (B, L, N), (B, L, N)
-        x = x.unflatten(-1, (h, p))  # (B, L, H, P)
-        dt = F.softplus(dt + self.dt_bias)  # (B, L, H)
-        kernel = self.impl == "chunked" and not states and select_recurrence(
-            self.backend, "mamba2", on_cuda=hidden.is_cuda, negative_eigenvalues=self.negative_eigenvalues) == "kernel"
-
-        def run(dt: Tensor, want: bool) -> tuple[Tensor, Tensor]:
-            if kernel:  # mamba_ssm's layouts: y (B, L, H, P), state (B, H, P, N)
-                y, h_last = mamba_ssm_ssd(x, dt, -self.A_log.exp(), B, C, state["ssm_state"])
-                return y.transpose(1, 2), h_last.transpose(-1, -2)
-            a, log_a = self._decay(dt)
-            q = C[:, None].expand(-1, h, -1, -1)  # (B, H, L, N)
-            k = B[:, None].expand(-1, h, -1, -1)
-            v = (dt[..., None] * x).transpose(1, 2)  # (B, H, L, P)
-            h0 = state["ssm_state"].transpose(-1, -2)  # (B, H, N, P)
-            if self.impl == "chunked":
-                lg = None if log_a is None else log_a.transpose(1, 2)
-                return ssd_chunked(q, k, v, a.transpose(1, 2), h0, log_a=lg, states=want)
-            return ssd_ref(q, k, v, a.transpose(1, 2), h0, states=want)
-
-        o, last = run(dt, states)  # o (B, H, L, P)
+        window = state["conv_state"] if state is not None else None
+        spec = SSDSpec(self.d_inner, self.d_state, self.n_heads, self.negative_eigenvalues)
+        z, x, B, C, v, a, log_a, dt, raw = ssd_inputs(
+            hidden, self.in_proj.weight, self.conv1d.weight[:, 0].t().contiguous(), self.conv1d.bias,
+            window.transpose(1, 2)[:, 1:] if window is not None else None, self.dt_bias, self.A_log, spec)
+        before = window if window is not None else raw.new_zeros(batch, *self.state_shapes()["conv_state"])
+        conv_at = window_after(before, raw, at)
+        h0 = state["ssm_state"].transpose(-1, -2) if state is not None else None  # (B, H, N, P)
+        o, last = self._ssm(x, dt, B, C, v, a, log_a, h0, states)  # o (B, H, L, P)
         all_states = None
         if states:
             all_states = last.transpose(-1, -2).transpose(1, 2).flatten(2)  # (B, L, H P N)
-            last = last[:, :, -1] if length else state["ssm_state"].transpose(-1, -2)
-        if bool((at < length - 1).any()):  # dt = 0 past a row's end: a = 1, nothing written
+            last = last[:, :, -1] if length else self._h0(h0, hidden)
+        if at is not None and bool((at < length - 1).any()):  # dt = 0 past a row's end: a = 1, nothing written
             live = (torch.arange(length, device=hidden.device)[None, :] <= at[:, None]).to(dt.dtype)  # (B, L)
-            _, last = run(dt * live[..., None], False)
-        out = self._output(o.transpose(1, 2), x, z)  # (B, L, D)
+            dt = dt * live[..., None]
+            a, log_a = (t.transpose(1, 2) if t is not None else None for t in self._decay(dt))
+            _, last = self._ssm(x, dt, B, C, (dt[..., None] * x).transpose(1, 2), a, log_a, h0, False)
+        out = self.out_proj(ssd_outputs(o, x, z, self.D, self.norm.weight, self.norm.eps))  # (B, L, D)
         return out, {"conv_state": conv_at, "ssm_state": last.transpose(-1, -2)}, all_states
+
+    def _h0(self, h0: Tensor | None, like: Tensor) -> Tensor:
+        """The state before the first token in the SSM's layout (B, H, N, P): ``h0``, or zeros."""
+        return h0 if h0 is not None else like.new_zeros(like.shape[0], self.n_heads, self.d_state, self.head_dim)
+
+    def _ssm(self, x: Tensor, dt: Tensor, B: Tensor, C: Tensor, v: Tensor, a: Tensor, log_a: Tensor | None,
+             h0: Tensor | None, states: bool) -> tuple[Tensor, Tensor]:
+        """The scalar-decay recurrence: o (B, H, L, P) and the last state (B, H, N, P) (every state with ``states``).
+
+        x (B, L, H, P), dt (B, L, H), B and C (B, L, N) for the CUDA kernel; v (B, H, L, P), a and log_a
+        (B, H, L) for ours.
+        """
+        h = self.n_heads
+        if self.impl == "chunked" and not states and select_recurrence(
+                self.backend, "mamba2", on_cuda=x.is_cuda, negative_eigenvalues=self.negative_eigenvalues) == "kernel":
+            y, h_last = mamba_ssm_ssd(x, dt, -self.A_log.exp(), B, C, self._h0(h0, x).transpose(-1, -2))
+            return y.transpose(1, 2), h_last.transpose(-1, -2)  # mamba_ssm's layouts: y (B, L, H, P), (B, H, P, N)
+        q, k = C[:, None].expand(-1, h, -1, -1), B[:, None].expand(-1, h, -1, -1)  # (B, H, L, N)
+        if self.impl == "chunked":
+            return ssd_chunked(q, k, v, a, h0, log_a=log_a, states=states)
+        return ssd_ref(q, k, v, a, h0, states=states)
 
     def step(self, hidden: Tensor, state: dict[str, Tensor], *, patch: Any = None,
              prefix: str = "") -> tuple[Tensor, dict[str, Tensor]]:
