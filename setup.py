@@ -6,6 +6,10 @@
   package runs its pure-Python layers (``AUTOMATA_PROBE_PURE_PYTHON=1`` forces
   them where the extension is built). An editable install (``pip install -e``)
   builds it in place, next to the module.
+- The optional C extension ``automata_probe.models._crec`` (the matrix-state
+  recurrences of DeltaNet, Gated DeltaNet, DeltaProduct and Mamba-2 on the
+  CPU, forward and backward, see automata_probe/models/compiled.py), optional
+  in the same way: without it the models run their chunked PyTorch path.
 - The language suite: the top-level ``languages/`` (data, not code) ships
   inside the wheel as ``automata_probe/languages``, so ``--dfa tomita4`` works
   anywhere. An editable install reads the checkout's folder instead.
@@ -35,6 +39,8 @@ class BuildPyWithLanguages(build_py):
 setup(
     ext_modules=[
         Extension("automata_probe.algebra._clayers", ["automata_probe/algebra/_clayers.c"], optional=True),
+        Extension("automata_probe.models._crec", ["automata_probe/models/_crec.c"],
+                  depends=["automata_probe/models/_crec_impl.h", "automata_probe/models/_crec_avx2.h"], optional=True),
     ],
     cmdclass={"build_py": BuildPyWithLanguages},
 )

@@ -1,0 +1,174 @@
+/* One precision of the compiled recurrence (internal): included twice by _crec.c,
+ * with REAL = float, SUFFIX = f and REAL = double, SUFFIX = d.
+ *
+ * Per head (row b of BH = batch * heads), with h a K x V state (key-major),
+ * d_t the decay (1 when none), beta_t the write strength (1 when none):
+ *
+ *     hp  = d_t h_{t-1}
+ *     e_t = beta_t (v_t - hp^T k_t)      (erase; else e_t = beta_t v_t)
+ *     h_t = hp + k_t e_t^T
+ *     o_t = h_t^T q_t
+ *
+ * Forward keeps the state before every CK-th step (ckpt); backward recomputes
+ * one block of CK steps from its checkpoint into a small buffer (the states
+ * before each step and the new values e_t) and runs the adjoint recurrence
+ * backward through it, so memory is BH L K V / CK, not BH L K V.
+ */
+
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define FN(name) CAT(name, SUFFIX)
+
+/* sum_i a[i] b[i] with eight partial sums, one vector (the compiler may not reorder one sum) */
+INLINE REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, Py_ssize_t n) {
+    REAL s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) s[j] += a[i + j] * b[i + j];
+    for (; i < n; i++) s[0] += a[i] * b[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+/* out[v] = sum_k h[k][v] x[k] (h is K x V, row-major) */
+INLINE void FN(matvec_t)(const REAL *restrict h, const REAL *restrict x, REAL *restrict out,
+                                Py_ssize_t K, Py_ssize_t V) {
+    for (Py_ssize_t j = 0; j < V; j++) out[j] = 0;
+    for (Py_ssize_t i = 0; i < K; i++) {
+        const REAL xi = x[i];
+        const REAL *restrict row = h + i * V;
+        for (Py_ssize_t j = 0; j < V; j++) out[j] += row[j] * xi;
+    }
+}
+
+/* One step forward from hb (the state before the step): hp = d hb; e; h = hp + k e^T. Writes e and h. */
+INLINE void FN(step)(const REAL *restrict hb, REAL *restrict h, REAL *restrict e, const REAL *restrict k,
+                            const REAL *restrict v, REAL d, REAL beta, int erase, Py_ssize_t K, Py_ssize_t V) {
+    if (erase) {
+        FN(matvec_t)(hb, k, e, K, V);  /* hb^T k */
+        for (Py_ssize_t j = 0; j < V; j++) e[j] = beta * (v[j] - d * e[j]);
+    } else {
+        for (Py_ssize_t j = 0; j < V; j++) e[j] = beta * v[j];
+    }
+    for (Py_ssize_t i = 0; i < K; i++) {
+        const REAL ki = k[i];
+        const REAL *restrict src = hb + i * V;
+        REAL *restrict dst = h + i * V;
+        for (Py_ssize_t j = 0; j < V; j++) dst[j] = d * src[j] + ki * e[j];
+    }
+}
+
+/* Forward over rows [b0, b1). h0 may be NULL (zeros); beta, decay may be NULL (ones). */
+INLINE void FN(forward_body)(const REAL *q, const REAL *k, const REAL *v, const REAL *beta, const REAL *decay,
+                        const REAL *h0, REAL *o, REAL *hlast, REAL *ckpt, int erase, Py_ssize_t b0, Py_ssize_t b1,
+                        Py_ssize_t L, Py_ssize_t K, Py_ssize_t V, Py_ssize_t CK, REAL *work) {
+    const Py_ssize_t S = K * V, nck = (L + CK - 1) / CK, P = S + PAD_BYTES / (Py_ssize_t)sizeof(REAL);
+    REAL *h = work, *tmp = work + P, *e = work + 2 * P;
+    for (Py_ssize_t b = b0; b < b1; b++) {
+        if (h0) memcpy(h, h0 + b * S, S * sizeof(REAL));
+        else memset(h, 0, S * sizeof(REAL));
+        for (Py_ssize_t t = 0; t < L; t++) {
+            const Py_ssize_t bt = b * L + t;
+            if (t % CK == 0) memcpy(ckpt + (b * nck + t / CK) * S, h, S * sizeof(REAL));
+            FN(step)(h, tmp, e, k + bt * K, v + bt * V, decay ? decay[bt] : 1, beta ? beta[bt] : 1, erase, K, V);
+            REAL *swap = h; h = tmp; tmp = swap;
+            FN(matvec_t)(h, q + bt * K, o + bt * V, K, V);
+        }
+        memcpy(hlast + b * S, h, S * sizeof(REAL));
+        if (h != work) { REAL *swap = h; h = tmp; tmp = swap; }  /* h back at work for the next row */
+    }
+}
+
+/* Backward over rows [b0, b1). dhlast may be NULL (zeros); dbeta / ddecay are written when beta / decay are given. */
+INLINE void FN(backward_body)(const REAL *q, const REAL *k, const REAL *v, const REAL *beta, const REAL *decay,
+                         const REAL *ckpt, const REAL *dout, const REAL *dhlast, REAL *dq, REAL *dk, REAL *dv,
+                         REAL *dbeta, REAL *ddecay, REAL *dh0, int erase, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t L,
+                         Py_ssize_t K, Py_ssize_t V, Py_ssize_t CK, REAL *work) {
+    const Py_ssize_t S = K * V, nck = (L + CK - 1) / CK, P = S + PAD_BYTES / (Py_ssize_t)sizeof(REAL);
+    REAL *dh = work;                    /* S: the gradient of the state after the current step */
+    REAL *hbs = work + P;               /* CK states, P apart: the state before each step of the block */
+    REAL *es = hbs + CK * P;            /* CK V: the new values of the block */
+    REAL *de = es + CK * V, *du = de + V, *u = du + V;  /* V each */
+    for (Py_ssize_t b = b0; b < b1; b++) {
+        if (dhlast) memcpy(dh, dhlast + b * S, S * sizeof(REAL));
+        else memset(dh, 0, S * sizeof(REAL));
+        for (Py_ssize_t c = nck - 1; c >= 0; c--) {
+            const Py_ssize_t t0 = c * CK, n = (L - t0 < CK) ? L - t0 : CK;
+            memcpy(hbs, ckpt + (b * nck + c) * S, S * sizeof(REAL));
+            for (Py_ssize_t j = 0; j < n; j++) {  /* recompute the block: hbs[j + 1] is the state after step j */
+                const Py_ssize_t bt = b * L + t0 + j;
+                const REAL d = decay ? decay[bt] : 1, bb = beta ? beta[bt] : 1;
+                if (j + 1 < n) {
+                    FN(step)(hbs + j * P, hbs + (j + 1) * P, es + j * V, k + bt * K, v + bt * V, d, bb, erase, K, V);
+                } else {  /* the state after the block is not needed, only e */
+                    REAL *ej = es + j * V;
+                    if (erase) {
+                        FN(matvec_t)(hbs + j * P, k + bt * K, ej, K, V);
+                        for (Py_ssize_t i = 0; i < V; i++) ej[i] = bb * (v[bt * V + i] - d * ej[i]);
+                    } else {
+                        for (Py_ssize_t i = 0; i < V; i++) ej[i] = bb * v[bt * V + i];
+                    }
+                }
+            }
+            for (Py_ssize_t j = n - 1; j >= 0; j--) {
+                const Py_ssize_t bt = b * L + t0 + j;
+                const REAL d = decay ? decay[bt] : 1, bb = beta ? beta[bt] : 1;
+                const REAL *hb = hbs + j * P, *ej = es + j * V;
+                const REAL *kt = k + bt * K, *qt = q + bt * K, *vt = v + bt * V, *dot_ = dout + bt * V;
+                REAL *dqt = dq + bt * K, *dkt = dk + bt * K, *dvt = dv + bt * V;
+                /* o = h^T q with h = d hb + k e^T */
+                const REAL edo = FN(dot)(ej, dot_, V);
+                for (Py_ssize_t i = 0; i < K; i++) dqt[i] = d * FN(dot)(hb + i * V, dot_, V) + kt[i] * edo;
+                for (Py_ssize_t i = 0; i < K; i++) {  /* dh += q do^T */
+                    const REAL qi = qt[i];
+                    REAL *restrict row = dh + i * V;
+                    for (Py_ssize_t jj = 0; jj < V; jj++) row[jj] += qi * dot_[jj];
+                }
+                FN(matvec_t)(dh, kt, de, K, V);  /* de = dh^T k */
+                for (Py_ssize_t i = 0; i < K; i++) dkt[i] = FN(dot)(dh + i * V, ej, V);  /* write: dh e */
+                for (Py_ssize_t i = 0; i < V; i++) dvt[i] = bb * de[i];
+                if (erase) {  /* e = beta (v - u), u = d hb^T k */
+                    FN(matvec_t)(hb, kt, u, K, V);
+                    REAL db = 0;
+                    for (Py_ssize_t i = 0; i < V; i++) {
+                        db += de[i] * (vt[i] - d * u[i]);
+                        du[i] = -bb * de[i];
+                    }
+                    if (dbeta) dbeta[bt] = db;
+                    for (Py_ssize_t i = 0; i < K; i++) {  /* dh' = dh + k du^T; dk += d hb du */
+                        const REAL ki = kt[i];
+                        REAL *restrict row = dh + i * V;
+                        for (Py_ssize_t jj = 0; jj < V; jj++) row[jj] += ki * du[jj];
+                        dkt[i] += d * FN(dot)(hb + i * V, du, V);
+                    }
+                } else if (dbeta) {
+                    dbeta[bt] = FN(dot)(de, vt, V);
+                }
+                if (ddecay) ddecay[bt] = FN(dot)(dh, hb, S);  /* hp = d hb */
+                if (d != 1)
+                    for (Py_ssize_t i = 0; i < S; i++) dh[i] *= d;
+            }
+        }
+        memcpy(dh0 + b * S, dh, S * sizeof(REAL));
+    }
+}
+
+
+/* The entry points, generic in K and V (the compiler vectorizes the loops over V). */
+#define SIZES(call, ...) call(__VA_ARGS__, K, V, CK, work);
+
+static void FN(forward)(const REAL *q, const REAL *k, const REAL *v, const REAL *beta, const REAL *decay,
+                               const REAL *h0, REAL *o, REAL *hlast, REAL *ckpt, int erase, Py_ssize_t b0,
+                               Py_ssize_t b1, Py_ssize_t L, Py_ssize_t K, Py_ssize_t V, Py_ssize_t CK, REAL *work) {
+    SIZES(FN(forward_body), q, k, v, beta, decay, h0, o, hlast, ckpt, erase, b0, b1, L)
+}
+
+static void FN(backward)(const REAL *q, const REAL *k, const REAL *v, const REAL *beta, const REAL *decay,
+                                const REAL *ckpt, const REAL *dout, const REAL *dhlast, REAL *dq, REAL *dk, REAL *dv,
+                                REAL *dbeta, REAL *ddecay, REAL *dh0, int erase, Py_ssize_t b0, Py_ssize_t b1,
+                                Py_ssize_t L, Py_ssize_t K, Py_ssize_t V, Py_ssize_t CK, REAL *work) {
+    SIZES(FN(backward_body), q, k, v, beta, decay, ckpt, dout, dhlast, dq, dk, dv, dbeta, ddecay, dh0, erase, b0, b1,
+          L)
+}
+
+#undef SIZES
+#undef FN

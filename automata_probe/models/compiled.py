@@ -1,0 +1,139 @@
+"""The matrix-state recurrences on the CPU, compiled: the delta rule and Mamba-2's SSD, forward and backward.
+
+Same arguments and results as :func:`.linear_rnn.delta_rule_chunked` and
+:func:`.linear_rnn.ssd_chunked` (last state only), computed by the optional C
+extension ``_crec`` (``automata_probe/models/_crec.c``, built by ``pip
+install``). At the sizes these models train at on a CPU (heads of 16 x 16 to
+16 x 32 states, L = 64-512) a step of the recurrence is a few hundred
+multiply-adds: a batched matrix product of a chunked path pays more in
+overhead than that, while a plain loop keeps the state in L1 cache. The
+extension runs the recurrence one step at a time (as :func:`.linear_rnn.delta_rule_ref`
+writes it), rows (batch x head) split over ``torch.get_num_threads()``
+threads, and the backward as the adjoint recurrence over blocks of
+:data:`CHECKPOINT` steps recomputed from a saved state (memory B H L K V / 16,
+not B H L K V).
+
+:func:`available` says whether it runs here: the extension is built, and
+``AUTOMATA_PROBE_PURE_PYTHON`` is unset (set it to force the PyTorch paths).
+The models take it on the CPU (``backend="auto"``, see
+:func:`.kernels.select_recurrence`); tests tie it to the references on
+outputs and gradients (float64 gradcheck), ``tests/models/test_compiled.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from types import ModuleType
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+__all__ = ["available", "delta_rule_compiled", "ssd_compiled", "recurrence", "CHECKPOINT"]
+
+log = logging.getLogger(__name__)
+
+#: Steps between the states the forward keeps for the backward (which recomputes the steps between).
+CHECKPOINT = 16
+
+_PURE_PYTHON_ENV = "AUTOMATA_PROBE_PURE_PYTHON"
+_UNLOADED = object()
+_native: object = _UNLOADED
+
+
+def _module() -> ModuleType | None:
+    global _native
+    if os.environ.get(_PURE_PYTHON_ENV, "0") not in ("", "0"):
+        return None
+    if _native is _UNLOADED:
+        try:
+            _native = importlib.import_module("._crec", __package__)
+        except ImportError as e:
+            log.debug("the compiled recurrences are not available (%s): the PyTorch paths", e)
+            _native = None
+    return _native  # type: ignore[return-value]
+
+
+def available(*tensors: Tensor | None) -> bool:
+    """True when the extension runs here and every given tensor is a CPU float32 / float64 tensor of one dtype."""
+    if _module() is None:
+        return False
+    given = [t for t in tensors if t is not None]
+    return all(t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) and t.dtype == given[0].dtype
+               for t in given)
+
+
+def _np(x: Tensor | None):
+    return None if x is None else x.detach().numpy()
+
+
+def _flat(x: Tensor | None, *shape: int) -> Tensor | None:
+    return None if x is None else x.detach().reshape(*shape).contiguous()
+
+
+class _Recurrence(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, q, k, v, beta, decay, h0, erase):  # type: ignore[override]
+        B, H, L, K = k.shape
+        V = v.shape[-1]
+        BH = B * H
+        args = [_flat(q, BH, L, K), _flat(k, BH, L, K), _flat(v, BH, L, V), _flat(beta, BH, L),
+                _flat(decay, BH, L), _flat(h0, BH, K, V)]
+        o = v.new_empty(B, H, L, V)
+        h = v.new_empty(B, H, K, V)
+        ckpt = v.new_empty(BH, -(-L // CHECKPOINT), K, V)
+        threads = torch.get_num_threads()
+        _module().forward(*map(_np, args), _np(o), _np(h), _np(ckpt), erase, BH, L, K, V, CHECKPOINT, threads)
+        ctx.save_for_backward(*args[:5], ckpt)
+        ctx.erase, ctx.sizes, ctx.h0_given = erase, (B, H, L, K, V), h0 is not None
+        return o, h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_o, grad_h):  # type: ignore[override]
+        q, k, v, beta, decay, ckpt = ctx.saved_tensors
+        B, H, L, K, V = ctx.sizes
+        BH = B * H
+        dout = torch.zeros(BH, L, V, dtype=v.dtype) if grad_o is None else _flat(grad_o, BH, L, V)
+        dhlast = _flat(grad_h, BH, K, V)
+        dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
+        want_beta = beta is not None and ctx.needs_input_grad[3]
+        want_decay = decay is not None and ctx.needs_input_grad[4]
+        dbeta = torch.empty_like(beta) if want_beta else None
+        ddecay = torch.empty_like(decay) if want_decay else None
+        dh0 = v.new_empty(BH, K, V)
+        _module().backward(*map(_np, (q, k, v, beta, decay, ckpt, dout, dhlast, dq, dk, dv, dbeta, ddecay, dh0)),
+                           ctx.erase, BH, L, K, V, CHECKPOINT, torch.get_num_threads())
+        shape = lambda x, *tail: None if x is None else x.view(B, H, L, *tail)  # noqa: E731
+        return (shape(dq, K), shape(dk, K), shape(dv, V), shape(dbeta), shape(ddecay),
+                dh0.view(B, H, K, V) if ctx.h0_given else None, None)
+
+
+def recurrence(q: Tensor, k: Tensor, v: Tensor, beta: Tensor | None, decay: Tensor | None, h0: Tensor | None,
+               *, erase: bool) -> tuple[Tensor, Tensor]:
+    """``h_t = d_t h_{t-1} + k_t e_t^T``, ``o_t = h_t^T q_t`` with ``e_t = beta_t (v_t - d_t h_{t-1}^T k_t)``
+    (``erase``) or ``beta_t v_t``, differentiable in every tensor; q, k (B, H, L, K), v (B, H, L, V), beta and
+    decay (B, H, L) or None (ones), h0 (B, H, K, V) or None (zeros) -> o (B, H, L, V), h (B, H, K, V)."""
+    return _Recurrence.apply(q, k, v, beta, decay, h0, bool(erase))
+
+
+def delta_rule_compiled(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | None = None,
+                        h0: Tensor | None = None, *, states: bool = False) -> tuple[Tensor, Tensor]:
+    """The gated delta rule, compiled; arguments and results as :func:`.linear_rnn.delta_rule_chunked` (no ``states``)."""
+    if states:
+        raise ValueError("the compiled recurrence returns the last state only; every step's state: delta_rule_chunked")
+    return recurrence(q, k, v, beta, None if g is None else g.exp(), h0, erase=True)
+
+
+def ssd_compiled(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None = None, *,
+                 log_a: Tensor | None = None, states: bool = False) -> tuple[Tensor, Tensor]:
+    """Mamba-2's scalar-decay recurrence, compiled; arguments and results as :func:`.linear_rnn.ssd_chunked` (no ``states``).
+
+    ``log_a`` is accepted for the same signature; ``a`` carries the same
+    gradient (d log_a = a d a) and may be negative.
+    """
+    if states:
+        raise ValueError("the compiled recurrence returns the last state only; every step's state: ssd_chunked")
+    return recurrence(q, k, v, None, a, h0, erase=False)
