@@ -8,7 +8,10 @@ with n_h = 2, negative eigenvalues where the architecture has them.
 
 For each architecture the same model (same weights) runs with:
 
-* ours, the chunked recurrence (``set_scan("chunked")``, the default);
+* ours, the default backend: on the CPU the compiled recurrence
+  (``automata_probe/models/_crec.c``, AVX2 where the CPU has it) when the
+  extension is built, else the chunked PyTorch path; the chunked PyTorch
+  path (``set_backend("torch")``) is timed beside it (column 'torch');
 * the peer: fla's own pure-PyTorch reference recurrences,
   ``naive_recurrent_gated_delta_rule`` (DeltaNet with g = 0, Gated DeltaNet)
   and ``naive_recurrent_gated_delta_product`` (DeltaProduct) from
@@ -21,7 +24,7 @@ For each architecture the same model (same weights) runs with:
 Columns: CPU milliseconds per step (this process's user + sys: load from
 other processes inflates it far less than the wall clock), the whole-step
 ratio peer / ours from CPU time and from wall time (the issue's criterion is
-the whole step), the ratio for one layer's recurrence alone (forward +
+the whole step), the same ratio for the chunked PyTorch path, the ratio for one layer's recurrence alone (forward +
 backward at the layer's shapes, random inputs and dense random upstream
 gradients), the bound (the peer's step
 over the step of the same model with a recurrence that costs nothing: the
@@ -54,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _timing  # noqa: E402
 
-from automata_probe.models import ModelConfig, build_model  # noqa: E402
+from automata_probe.models import ModelConfig, build_model, compiled  # noqa: E402
 from automata_probe.models import delta_net as _dn  # noqa: E402
 from automata_probe.models import mamba2 as _m2  # noqa: E402
 from automata_probe.models.linear_rnn import expand_householders  # noqa: E402
@@ -203,26 +206,34 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     naive = _load_naive(args.fla)
+    native = compiled._module()
+    ours_path = ("compiled C recurrence" + (" (AVX2 + FMA)" if native.avx2() else " (generic C)")
+                 if compiled.available() else "chunked PyTorch (the compiled extension is not built)")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), batch {BATCH}, d_model 64, 2 layers; "
           f"step = forward + backward + AdamW; median of {args.steps} interleaved round(s); load average "
           f"{_timing.load_average()} at start; fla naive recurrences: "
-          f"{'loaded from ' + str(args.fla) if naive else 'not found (peer: our per-step loop)'}")
+          f"{'loaded from ' + str(args.fla) if naive else 'not found (peer: our per-step loop)'}; ours: {ours_path}")
     print("ratios are peer / ours (higher: ours faster), from CPU time (this process's user + sys) and wall time; "
+          "'torch': peer / ours with the chunked PyTorch recurrence (backend 'torch'); "
           "'rec' times one layer's recurrence alone (fwd + bwd); 'bound' = peer step / step with a free recurrence")
     print(f"{'seq':>5} {'arch':<15} {'peer':<38} {'ours ms':>8} {'peer ms':>8} {'step cpu':>8} {'step wall':>9} "
-          f"{'rec cpu':>8} {'bound':>6} {'max |diff|':>10}")
+          f"{'torch':>7} {'rec cpu':>8} {'bound':>6} {'max |diff|':>10}")
     for seq in args.seqs:
         for arch in args.archs:
             cfg = ModelConfig(vocab_size=VOCAB, n_outputs=N_OUT, d_model=64, n_layers=2, **CONFIGS[arch])
             ours, peer, floor = build_model(cfg, seed=0), build_model(cfg, seed=0), build_model(cfg, seed=0)
+            chunked = build_model(cfg, seed=0)
             peer.set_scan("ref")
+            chunked.set_backend("torch")
+            floor.set_backend("torch")  # the free recurrence is swapped in for the chunked one
             if arch == "mamba2":
                 label, where, name, op, ours_op, free = ("ours, per-step loop (ref)", _m2, "ssd_ref", _m2.ssd_ref,
-                                                         _m2.ssd_chunked, _no_ssd)
+                                                         _m2.ssd_compiled if compiled.available() else _m2.ssd_chunked,
+                                                         _no_ssd)
                 chunked_name = "ssd_chunked"
             else:
-                where, name, ours_op, free, chunked_name = _dn, "delta_rule_ref", _dn.delta_rule_chunked, \
-                    _no_delta_rule, "delta_rule_chunked"
+                where, name, free, chunked_name = _dn, "delta_rule_ref", _no_delta_rule, "delta_rule_chunked"
+                ours_op = _dn.delta_rule_compiled if compiled.available() else _dn.delta_rule_chunked
                 if naive is not None:
                     label = "fla naive_recurrent_" + ("gated_delta_product" if arch == "deltaproduct"
                                                       else "gated_delta_rule")
@@ -233,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             with torch.no_grad(), swapped(where, name, op):
                 diff = float((ours(tokens) - peer(tokens)).abs().max())
             s_ours, s_peer, s_floor = make_step(ours, seq), make_step(peer, seq), make_step(floor, seq)
+            s_chunked = make_step(chunked, seq)
 
             def run_peer(step=s_peer, op=op, where=where, name=name) -> None:
                 with swapped(where, name, op):
@@ -243,13 +255,13 @@ def main(argv: list[str] | None = None) -> int:
                     step()
 
             xs = recurrence_inputs(arch, cfg, seq)
-            t = _timing.interleaved({"ours": s_ours, "peer": run_peer, "floor": run_floor,
+            t = _timing.interleaved({"ours": s_ours, "peer": run_peer, "floor": run_floor, "torch": s_chunked,
                                      "rec ours": recurrence_call(arch, cfg, ours_op, xs),
                                      "rec peer": recurrence_call(arch, cfg, op, xs)},
                                     rounds=args.steps, warmup=args.warmup)
             print(f"{seq:>5} {arch:<15} {label:<38} {t['ours'].cpu * 1e3:>8.1f} {t['peer'].cpu * 1e3:>8.1f} "
                   f"{t['peer'].cpu / t['ours'].cpu:>7.2f}x {t['peer'].wall / t['ours'].wall:>8.2f}x "
-                  f"{t['rec peer'].cpu / t['rec ours'].cpu:>7.2f}x {t['peer'].cpu / t['floor'].cpu:>5.1f}x "
+                  f"{t['peer'].cpu / t['torch'].cpu:>6.2f}x {t['rec peer'].cpu / t['rec ours'].cpu:>7.2f}x {t['peer'].cpu / t['floor'].cpu:>5.1f}x "
                   f"{diff:>10.2e}", flush=True)
     return 0
 

@@ -79,10 +79,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
-    p.add_argument("--backend", choices=["auto", "torch", "cuda"], default="auto",
-                   help="recurrence of mamba2 / the DeltaNet family on CUDA: fla's or mamba_ssm's kernels when "
-                        "installed (auto), ours always (torch), or the kernels or an error (cuda); "
-                        "pip install 'automata-probe[gpu]'")
+    p.add_argument("--backend", choices=["auto", "torch", "compiled", "cuda"], default="auto",
+                   help="recurrence of mamba2 / the DeltaNet family: on CUDA fla's or mamba_ssm's kernels when "
+                        "installed, on the CPU our compiled one when built (auto); our chunked PyTorch path "
+                        "(torch); ours compiled or an error (compiled); the kernels or an error (cuda, "
+                        "pip install 'automata-probe[gpu]')")
     p.add_argument("--train-lengths", type=int, nargs=2, metavar=("LO", "HI"),
                    help="training lengths (default: the language's experiment)")
     p.add_argument("--test-bins", nargs="+", metavar="LO-HI",

@@ -35,6 +35,8 @@ from torch.autograd.function import once_differentiable
 from .base import SequenceModel
 from .config import ModelConfig
 from .fused import DeltaSpec, delta_inputs, delta_outputs
+from . import compiled
+from .compiled import delta_rule_compiled
 from .kernels import fla_delta_rule, select_recurrence
 from .linear_rnn import delta_rule_chunked, delta_rule_ref, expand_householders
 
@@ -292,9 +294,9 @@ class DeltaMixer(nn.Module):
             before = window if window is not None else raw.new_zeros(batch, *self.state_shapes()["conv_state"])
             new["conv_state"] = window_after(before, raw, at)
         op = delta_rule_chunked if self.impl == "chunked" else delta_rule_ref
-        if self.impl == "chunked" and not states and select_recurrence(
-                self.backend, self.arch, on_cuda=hidden.is_cuda) == "kernel":
-            op = fla_delta_rule
+        if self.impl == "chunked" and not states:
+            op = {"kernel": fla_delta_rule, "compiled": delta_rule_compiled}.get(select_recurrence(
+                self.backend, self.arch, on_cuda=hidden.is_cuda, compiled_runs=compiled.available(hidden)), op)
         qe, k, v, beta_e, ge = expand_householders(q, k, v, beta, g, n_h)
         o, last = op(qe, k, v, beta_e, ge, h0, states=states)
         all_states = None

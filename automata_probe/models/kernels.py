@@ -36,7 +36,7 @@ __all__ = ["BACKENDS", "select_recurrence", "fla_available", "mamba2_kernel_avai
 log = logging.getLogger(__name__)
 
 #: Recurrence backends a linear-RNN model accepts (``LinearRNNModel.set_backend``).
-BACKENDS = ("auto", "torch", "cuda")
+BACKENDS = ("auto", "torch", "compiled", "cuda")
 
 _INSTALL = "pip install 'automata-probe[gpu]'"
 
@@ -75,12 +75,12 @@ def mamba2_kernel_available() -> bool:
 
 
 def select_recurrence(backend: str, arch: str, *, on_cuda: bool, negative_eigenvalues: bool = False,
-                      kernel_imports: bool | None = None) -> str:
-    """Which recurrence runs: "kernel" (fla / mamba_ssm) or "torch" (our chunked path).
+                      kernel_imports: bool | None = None, compiled_runs: bool | None = None) -> str:
+    """Which recurrence runs: "kernel" (fla / mamba_ssm), "compiled" (ours in C, CPU) or "torch" (our chunked path).
 
     Parameters
     ----------
-    backend : {"auto", "torch", "cuda"}
+    backend : {"auto", "torch", "compiled", "cuda"}
     arch : str
         "mamba2", "deltanet", "gated-deltanet" or "deltaproduct".
     on_cuda : bool
@@ -89,6 +89,9 @@ def select_recurrence(backend: str, arch: str, *, on_cuda: bool, negative_eigenv
         Mamba-2's kernel cannot run them.
     kernel_imports : bool or None
         Whether the library imports (None: try it).
+    compiled_runs : bool or None
+        Whether our compiled recurrence takes the layer's tensors (None: whether
+        it is built here, :func:`.compiled.available`).
 
     Raises
     ------
@@ -97,7 +100,18 @@ def select_recurrence(backend: str, arch: str, *, on_cuda: bool, negative_eigenv
     """
     if backend not in BACKENDS:
         raise ModelError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-    if backend == "torch" or (backend == "auto" and not on_cuda):  # on the CPU "auto" imports nothing
+    if backend == "torch":
+        return "torch"
+    if backend == "compiled" or (backend == "auto" and not on_cuda):  # on the CPU "auto" imports no GPU library
+        if compiled_runs is None:
+            from . import compiled
+            compiled_runs = compiled.available()
+        if compiled_runs:
+            return "compiled"
+        if backend == "compiled":
+            raise ModelError("backend 'compiled' needs CPU float32 / float64 tensors and the compiled extension "
+                             "automata_probe.models._crec, which is not built here (reinstall with a C compiler, "
+                             "or unset AUTOMATA_PROBE_PURE_PYTHON)")
         return "torch"
     library = "mamba-ssm" if arch == "mamba2" else "flash-linear-attention (fla)"
     why = None

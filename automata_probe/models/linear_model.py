@@ -171,12 +171,14 @@ class LinearRNNModel(SequenceModel):
             block.mixer_.impl = name
 
     def set_backend(self, backend: str) -> None:
-        """Choose "auto" (fla / mamba_ssm CUDA kernels when usable, the default), "torch" or "cuda".
+        """Choose the recurrence: "auto" (the default), "torch", "compiled" or "cuda" (see :mod:`.kernels`).
 
-        "cuda" raises :class:`ModelError` (one line: what is missing) unless
-        CUDA is present and the kernel library imports (:mod:`.kernels`).
+        "auto" takes fla / mamba_ssm's CUDA kernels on a GPU where they import
+        and our compiled recurrence (:mod:`.compiled`) on the CPU where it is
+        built, else the chunked PyTorch path ("torch"). "compiled" and "cuda"
+        raise :class:`ModelError` (one line: what is missing) unless they can run.
         """
-        select_recurrence(backend, self.config.arch, on_cuda=torch.cuda.is_available(),
+        select_recurrence(backend, self.config.arch, on_cuda=torch.cuda.is_available() and backend != "compiled",
                           negative_eigenvalues=self.config.negative_eigenvalues)
         for block in self.blocks:
             block.mixer_.backend = backend

@@ -32,6 +32,8 @@ from .base import SequenceModel
 from .config import ModelConfig
 from .delta_net import FlaRMSNorm, window_after
 from .fused import SSDSpec, ssd_inputs, ssd_outputs
+from . import compiled
+from .compiled import ssd_compiled
 from .kernels import mamba_ssm_ssd, select_recurrence
 from .linear_rnn import ssd_chunked, ssd_ref
 
@@ -142,11 +144,17 @@ class Mamba2Mixer(nn.Module):
         (B, H, L) for ours.
         """
         h = self.n_heads
-        if self.impl == "chunked" and not states and select_recurrence(
-                self.backend, "mamba2", on_cuda=x.is_cuda, negative_eigenvalues=self.negative_eigenvalues) == "kernel":
+        choice = "torch"
+        if self.impl == "chunked" and not states:
+            choice = select_recurrence(self.backend, "mamba2", on_cuda=x.is_cuda,
+                                       negative_eigenvalues=self.negative_eigenvalues,
+                                       compiled_runs=compiled.available(x))
+        if choice == "kernel":
             y, h_last = mamba_ssm_ssd(x, dt, -self.A_log.exp(), B, C, self._h0(h0, x).transpose(-1, -2))
             return y.transpose(1, 2), h_last.transpose(-1, -2)  # mamba_ssm's layouts: y (B, L, H, P), (B, H, P, N)
         q, k = C[:, None].expand(-1, h, -1, -1), B[:, None].expand(-1, h, -1, -1)  # (B, H, L, N)
+        if choice == "compiled":
+            return ssd_compiled(q, k, v, a, h0)
         if self.impl == "chunked":
             return ssd_chunked(q, k, v, a, h0, log_a=log_a, states=states)
         return ssd_ref(q, k, v, a, h0, states=states)

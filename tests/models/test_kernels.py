@@ -20,8 +20,13 @@ ARCHS = ("mamba2", "deltanet", "gated-deltanet", "deltaproduct")
 @pytest.mark.parametrize("arch", ARCHS)
 def test_auto_and_torch_pick_ours_on_the_cpu(arch):
     for neg in (False, True):
-        assert select_recurrence("auto", arch, on_cuda=False, negative_eigenvalues=neg) == "torch"
+        # on the CPU auto takes our compiled recurrence where it runs, else the chunked PyTorch path
+        assert select_recurrence("auto", arch, on_cuda=False, negative_eigenvalues=neg, compiled_runs=True) == "compiled"
+        assert select_recurrence("auto", arch, on_cuda=False, negative_eigenvalues=neg, compiled_runs=False) == "torch"
+        assert select_recurrence("torch", arch, on_cuda=False, negative_eigenvalues=neg, compiled_runs=True) == "torch"
         assert select_recurrence("torch", arch, on_cuda=True, negative_eigenvalues=neg, kernel_imports=True) == "torch"
+        assert select_recurrence("compiled", arch, on_cuda=True, negative_eigenvalues=neg,
+                                 compiled_runs=True) == "compiled"
     # on CUDA with the library importable, auto takes the kernel (mamba2: unless negative eigenvalues)
     assert select_recurrence("auto", arch, on_cuda=True, kernel_imports=True) == "kernel"
     assert select_recurrence("auto", arch, on_cuda=True, kernel_imports=False) == "torch"
@@ -38,6 +43,12 @@ def test_cuda_backend_without_what_it_needs_is_one_clear_error(arch):
     assert select_recurrence("cuda", arch, on_cuda=True, kernel_imports=True) == "kernel"
     with pytest.raises(ModelError, match="unknown backend"):
         select_recurrence("triton", arch, on_cuda=False)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_compiled_backend_where_it_cannot_run_is_one_clear_error(arch):
+    with pytest.raises(ModelError, match="backend 'compiled' needs .*_crec"):
+        select_recurrence("compiled", arch, on_cuda=False, compiled_runs=False)
 
 
 def test_mamba2_kernel_refuses_negative_eigenvalues():
