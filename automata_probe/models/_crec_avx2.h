@@ -123,11 +123,13 @@ AVX_INLINE void avx_backward_body(const float *q, const float *k, const float *v
                 const float d = decay ? decay[bt] : 1.0f, bb = beta ? beta[bt] : 1.0f;
                 const __m256 dvec = _mm256_set1_ps(d);
                 const float *hb = hbs + j * P, *kt = k + bt * K, *qt = q + bt * K;
-                __m256 dov[8], ev[8], de[8], du[8], acc = _mm256_setzero_ps(), dec = _mm256_setzero_ps();
+                /* ddecay sums in one chain per vector: a single chain of multiply-adds over the whole state
+                 * waits four cycles per row and vector */
+                __m256 dov[8], ev[8], de[8], du[8], dec[8], acc = _mm256_setzero_ps();
                 for (int c = 0; c < NV; c++) {
                     dov[c] = _mm256_loadu_ps(dout + bt * V + c * 8);
                     ev[c] = _mm256_loadu_ps(es + j * V + c * 8);
-                    de[c] = _mm256_setzero_ps();
+                    de[c] = dec[c] = _mm256_setzero_ps();
                     acc = _mm256_fmadd_ps(ev[c], dov[c], acc);
                 }
                 const __m256 edo = _mm256_set1_ps(avx_sum(acc));
@@ -177,7 +179,7 @@ AVX_INLINE void avx_backward_body(const float *q, const float *k, const float *v
                                 x = _mm256_fmadd_ps(ki, du[c], x);
                                 p3 = _mm256_fmadd_ps(hv, du[c], p3);
                             }
-                            dec = _mm256_fmadd_ps(x, hv, dec);
+                            dec[c] = _mm256_fmadd_ps(x, hv, dec[c]);
                             _mm256_storeu_ps(dh + i * V + c * 8, _mm256_mul_ps(dvec, x));
                         }
                         P3[r] = p3;
@@ -187,7 +189,10 @@ AVX_INLINE void avx_backward_body(const float *q, const float *k, const float *v
                         _mm256_storeu_ps(dki, _mm256_fmadd_ps(dvec, avx_sum8(P3), _mm256_loadu_ps(dki)));
                     }
                 }
-                if (ddecay) ddecay[bt] = avx_sum(dec);
+                if (ddecay) {
+                    for (int c = 1; c < NV; c++) dec[0] = _mm256_add_ps(dec[0], dec[c]);
+                    ddecay[bt] = avx_sum(dec[0]);
+                }
             }
         }
         memcpy(dh0 + b * S, dh, S * sizeof(float));
