@@ -71,6 +71,7 @@ BATCH, VOCAB, N_OUT = 64, 6, 5
 
 CONFIGS = {
     "mamba2": dict(arch="mamba2", n_heads=4, d_state=16, negative_eigenvalues=True),
+    "mamba2-pos": dict(arch="mamba2", n_heads=4, d_state=16),  # Mamba-2's own decay in (0, 1): fla's simple GLA
     "deltanet": dict(arch="deltanet", n_heads=4, negative_eigenvalues=True),
     "gated-deltanet": dict(arch="gated-deltanet", n_heads=4),
     "deltaproduct": dict(arch="deltaproduct", n_heads=4, householders=2, negative_eigenvalues=True),
@@ -79,7 +80,8 @@ CONFIGS = {
 
 def _load_naive(root: Path) -> dict[str, Callable] | None:
     """fla's naive recurrences from an unpacked wheel at ``root`` (None if absent)."""
-    files = {"gdr": root / "fla/ops/gated_delta_rule/naive.py", "gdp": root / "fla/ops/gated_delta_product/naive.py"}
+    files = {"gdr": root / "fla/ops/gated_delta_rule/naive.py", "gdp": root / "fla/ops/gated_delta_product/naive.py",
+             "sgla": root / "fla/ops/simple_gla/naive.py"}
     if not all(f.exists() for f in files.values()):
         return None
     if importlib.util.find_spec("einops") is None:  # imported at the top of naive.py, unused by these functions
@@ -92,7 +94,22 @@ def _load_naive(root: Path) -> dict[str, Callable] | None:
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)  # type: ignore[union-attr]
         out[key] = mod
-    return {"gdr": out["gdr"].naive_recurrent_gated_delta_rule, "gdp": out["gdp"].naive_recurrent_gated_delta_product}
+    return {"gdr": out["gdr"].naive_recurrent_gated_delta_rule, "gdp": out["gdp"].naive_recurrent_gated_delta_product,
+            "sgla": out["sgla"].naive_recurrent_simple_gla}
+
+
+class _FlaSimpleGLAOp:
+    """Our (B, H, T, *) scalar-decay recurrence (Mamba-2's SSD, decay a in (0, 1)) routed to fla's naive simple GLA,
+    which takes the log decay g = log a in its (B, T, H, *) layout."""
+
+    def __init__(self, naive: dict[str, Callable]):
+        self.naive = naive
+
+    def __call__(self, q, k, v, a, h0=None, states=False, **_):
+        assert not states
+        t = lambda x: x.transpose(1, 2)  # noqa: E731
+        o, h = self.naive["sgla"](t(q), t(k), t(v), t(a.log()), scale=1.0, initial_state=h0, output_final_state=True)
+        return o.transpose(1, 2), h
 
 
 class _FlaNaiveOp:
@@ -149,11 +166,12 @@ def recurrence_inputs(arch: str, cfg: ModelConfig, seq: int) -> tuple[Tensor, ..
     """Inputs of one layer's recurrence at the benchmark's shapes (B, H, L, *), requiring gradients."""
     gen = torch.Generator().manual_seed(2)
     h, n_h = cfg.n_heads, cfg.householders
-    if arch == "mamba2":
+    if cfg.arch == "mamba2":
         n, p = cfg.d_state, int(cfg.head_dim)
         q, k = torch.randn(BATCH, 1, seq, n, generator=gen), torch.randn(BATCH, 1, seq, n, generator=gen)
         v = 0.1 * torch.randn(BATCH, h, seq, p, generator=gen)
-        a = 2 * torch.rand(BATCH, h, seq, generator=gen) - 1  # negative eigenvalues: a in (-1, 1)
+        a = torch.rand(BATCH, h, seq, generator=gen).clamp(min=0.01)  # Mamba-2's decay in (0, 1)
+        a = 2 * a - 1 if cfg.negative_eigenvalues else a  # negative eigenvalues: a in (-1, 1)
         xs = [q, k, v, a]
     else:
         dk = int(cfg.head_dim)
@@ -176,7 +194,7 @@ def recurrence_call(arch: str, cfg: ModelConfig, op: Callable, xs: tuple[Tensor,
     products down per-matrix paths no training step takes).
     """
     gen = torch.Generator().manual_seed(3)
-    if arch == "mamba2":
+    if cfg.arch == "mamba2":
         q, k, v, a = xs
         h0 = v.new_zeros(BATCH, cfg.n_heads, q.shape[-1], v.shape[-1])
         grads = (torch.randn(v.shape, generator=gen), torch.randn(h0.shape, generator=gen))
@@ -226,11 +244,13 @@ def main(argv: list[str] | None = None) -> int:
             peer.set_scan("ref")
             chunked.set_backend("torch")
             floor.set_backend("torch")  # the free recurrence is swapped in for the chunked one
-            if arch == "mamba2":
+            if cfg.arch == "mamba2":
                 label, where, name, op, ours_op, free = ("ours, per-step loop (ref)", _m2, "ssd_ref", _m2.ssd_ref,
                                                          _m2.ssd_compiled if compiled.available() else _m2.ssd_chunked,
                                                          _no_ssd)
                 chunked_name = "ssd_chunked"
+                if naive is not None and not cfg.negative_eigenvalues:  # fla has no recurrence for a < 0
+                    label, op = "fla naive_recurrent_simple_gla", _FlaSimpleGLAOp(naive)
             else:
                 where, name, free, chunked_name = _dn, "delta_rule_ref", _no_delta_rule, "delta_rule_chunked"
                 ours_op = _dn.delta_rule_compiled if compiled.available() else _dn.delta_rule_chunked

@@ -199,6 +199,81 @@ AVX_INLINE void avx_backward_body(const float *q, const float *k, const float *v
     }
 }
 
+/* The backward without the erase term (SSD: h = d hb + k e^T, e = beta v) in one pass per step: nothing needs the
+ * rows' sums before the state's gradient is final, so the decay's scaling of dh is deferred to the next (earlier)
+ * step's pass, where dh is loaded anyway (dh_{t-1} = d_t dh'_t, applied as dscale), and ddecay is summed on the way. */
+AVX_INLINE void avx_backward_ssd_body(const float *q, const float *k, const float *v, const float *beta,
+                                      const float *decay, const float *ckpt, const float *dout, const float *dhlast,
+                                      float *dq, float *dk, float *dv, float *dbeta, float *ddecay, float *dh0,
+                                      Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t L, Py_ssize_t K, Py_ssize_t CK,
+                                      float *work, const int NV) {
+    const Py_ssize_t V = NV * 8, S = K * V, nck = (L + CK - 1) / CK, P = S + PAD_BYTES / 4;
+    float *dh = work, *hbs = work + P, *es = hbs + CK * P;
+    __m256 P1[8], P2[8];
+    for (Py_ssize_t b = b0; b < b1; b++) {
+        if (dhlast) memcpy(dh, dhlast + b * S, S * sizeof(float));
+        else memset(dh, 0, S * sizeof(float));
+        float dscale = 1.0f;  /* the decay of the step after the current one, not yet applied to dh */
+        for (Py_ssize_t c0 = nck - 1; c0 >= 0; c0--) {
+            const Py_ssize_t t0 = c0 * CK, n = (L - t0 < CK) ? L - t0 : CK;
+            memcpy(hbs, ckpt + (b * nck + c0) * S, S * sizeof(float));
+            for (Py_ssize_t j = 0; j + 1 < n; j++) {  /* the states before each step; e is beta v, not stored */
+                const Py_ssize_t bt = b * L + t0 + j;
+                avx_step(hbs + j * P, hbs + (j + 1) * P, es, NULL, k + bt * K, v + bt * V, NULL, NULL,
+                         decay ? decay[bt] : 1.0f, beta ? beta[bt] : 1.0f, 0, K, NV);
+            }
+            for (Py_ssize_t j = n - 1; j >= 0; j--) {
+                const Py_ssize_t bt = b * L + t0 + j;
+                const float d = decay ? decay[bt] : 1.0f, bb = beta ? beta[bt] : 1.0f;
+                const __m256 dvec = _mm256_set1_ps(d), svec = _mm256_set1_ps(dscale), bvec = _mm256_set1_ps(bb);
+                const float *hb = hbs + j * P, *kt = k + bt * K, *qt = q + bt * K;
+                __m256 dov[8], ev[8], de[8], dec[8], acc = _mm256_setzero_ps();
+                for (int c = 0; c < NV; c++) {
+                    dov[c] = _mm256_loadu_ps(dout + bt * V + c * 8);
+                    ev[c] = _mm256_mul_ps(bvec, _mm256_loadu_ps(v + bt * V + c * 8));
+                    de[c] = dec[c] = _mm256_setzero_ps();
+                    acc = _mm256_fmadd_ps(ev[c], dov[c], acc);
+                }
+                const __m256 edo = _mm256_set1_ps(avx_sum(acc));
+                for (Py_ssize_t i0 = 0; i0 < K; i0 += 8) {
+                    for (int r = 0; r < 8; r++) {
+                        const Py_ssize_t i = i0 + r;
+                        const __m256 qi = _mm256_set1_ps(qt[i]), ki = _mm256_set1_ps(kt[i]);
+                        __m256 p1 = _mm256_setzero_ps(), p2 = _mm256_setzero_ps();
+                        for (int c = 0; c < NV; c++) {
+                            const __m256 hv = _mm256_loadu_ps(hb + i * V + c * 8);
+                            const __m256 x = _mm256_fmadd_ps(qi, dov[c],
+                                                             _mm256_mul_ps(svec, _mm256_loadu_ps(dh + i * V + c * 8)));
+                            _mm256_storeu_ps(dh + i * V + c * 8, x);
+                            p1 = _mm256_fmadd_ps(hv, dov[c], p1);
+                            p2 = _mm256_fmadd_ps(x, ev[c], p2);
+                            de[c] = _mm256_fmadd_ps(x, ki, de[c]);
+                            dec[c] = _mm256_fmadd_ps(x, hv, dec[c]);
+                        }
+                        P1[r] = p1;
+                        P2[r] = p2;
+                    }
+                    const __m256 kv = _mm256_loadu_ps(kt + i0);
+                    _mm256_storeu_ps(dq + bt * K + i0, _mm256_fmadd_ps(dvec, avx_sum8(P1), _mm256_mul_ps(kv, edo)));
+                    _mm256_storeu_ps(dk + bt * K + i0, avx_sum8(P2));
+                }
+                acc = _mm256_setzero_ps();
+                for (int c = 0; c < NV; c++) {
+                    _mm256_storeu_ps(dv + bt * V + c * 8, _mm256_mul_ps(bvec, de[c]));
+                    acc = _mm256_fmadd_ps(de[c], _mm256_loadu_ps(v + bt * V + c * 8), acc);
+                }
+                if (dbeta) dbeta[bt] = avx_sum(acc);
+                if (ddecay) {
+                    for (int c = 1; c < NV; c++) dec[0] = _mm256_add_ps(dec[0], dec[c]);
+                    ddecay[bt] = avx_sum(dec[0]);
+                }
+                dscale = d;
+            }
+        }
+        for (Py_ssize_t i = 0; i < S; i++) dh0[b * S + i] = dscale * dh[i];
+    }
+}
+
 #define AVX_SIZES(call, ...) \
     switch (V / 8) { \
     case 1: call(__VA_ARGS__, 1); break; \
@@ -217,8 +292,13 @@ static void backward_avx2(const float *q, const float *k, const float *v, const 
                           const float *ckpt, const float *dout, const float *dhlast, float *dq, float *dk, float *dv,
                           float *dbeta, float *ddecay, float *dh0, int erase, Py_ssize_t b0, Py_ssize_t b1,
                           Py_ssize_t L, Py_ssize_t K, Py_ssize_t V, Py_ssize_t CK, float *work) {
-    AVX_SIZES(avx_backward_body, q, k, v, beta, decay, ckpt, dout, dhlast, dq, dk, dv, dbeta, ddecay, dh0, erase, b0,
-              b1, L, K, CK, work)
+    if (erase) {
+        AVX_SIZES(avx_backward_body, q, k, v, beta, decay, ckpt, dout, dhlast, dq, dk, dv, dbeta, ddecay, dh0, erase,
+                  b0, b1, L, K, CK, work)
+    } else {
+        AVX_SIZES(avx_backward_ssd_body, q, k, v, beta, decay, ckpt, dout, dhlast, dq, dk, dv, dbeta, ddecay, dh0, b0,
+                  b1, L, K, CK, work)
+    }
 }
 
 #undef AVX_SIZES
