@@ -275,6 +275,165 @@ static PyObject *rec_backward(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* --------------------------------------------------------------------- the short convolution */
+typedef struct {
+    int backward, dbl, accumulate;
+    Py_ssize_t b0, b1, L, C, W;
+    void *p[9];
+    void *partial;  /* backward: this job's dwt (W C) then dbias (C), summed by the caller */
+} ConvJob;
+
+static void run_conv_job(ConvJob *j) {
+    void **p = j->p;
+    if (!j->backward) {
+        if (j->dbl) conv_forward_d(p[0], p[1], p[2], p[3], p[4], j->b0, j->b1, j->L, j->C, j->W);
+        else conv_forward_f(p[0], p[1], p[2], p[3], p[4], j->b0, j->b1, j->L, j->C, j->W);
+        return;
+    }
+    size_t item = j->dbl ? sizeof(double) : sizeof(float);
+    char *dwt = j->partial, *dbias = p[6] ? dwt + (size_t)(j->W * j->C) * item : NULL;
+    if (j->dbl)
+        conv_backward_d(p[0], p[1], p[2], p[3], p[4], (double *)dwt, (double *)dbias, p[7], j->accumulate, j->b0,
+                        j->b1, j->L, j->C, j->W);
+    else
+        conv_backward_f(p[0], p[1], p[2], p[3], p[4], (float *)dwt, (float *)dbias, p[7], j->accumulate, j->b0,
+                        j->b1, j->L, j->C, j->W);
+}
+
+#ifdef HAVE_THREADS
+static void *conv_thread_main(void *arg) {
+    run_conv_job((ConvJob *)arg);
+    return NULL;
+}
+#endif
+
+/* Split rows over threads; each backward job sums its taps' and bias's gradients into its own zeroed partial,
+ * added into dwt / dbias (p[5], p[6]) here in job order: the same result for the same thread count (other
+ * counts may differ in the last bits of these two sums). */
+static int run_conv_split(ConvJob *proto, Py_ssize_t rows, int threads) {
+    if (threads < 1) threads = 1;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (threads > rows) threads = (int)(rows > 0 ? rows : 1);
+#ifndef HAVE_THREADS
+    threads = 1;
+#endif
+    size_t item = proto->dbl ? sizeof(double) : sizeof(float);
+    size_t per = proto->backward ? (size_t)(proto->W * proto->C + proto->C) : 0;
+    char *partials = NULL;
+    if (per) {
+        partials = calloc((size_t)threads * per, item);
+        if (!partials) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    ConvJob jobs[MAX_THREADS];
+    Py_BEGIN_ALLOW_THREADS
+    for (int i = 0; i < threads; i++) {
+        jobs[i] = *proto;
+        jobs[i].b0 = rows * i / threads;
+        jobs[i].b1 = rows * (i + 1) / threads;
+        jobs[i].partial = partials ? partials + (size_t)i * per * item : NULL;
+    }
+#ifdef HAVE_THREADS
+    pthread_t tids[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int i = 1; i < threads; i++) started[i] = pthread_create(&tids[i], NULL, conv_thread_main, &jobs[i]) == 0;
+    run_conv_job(&jobs[0]);
+    for (int i = 1; i < threads; i++) {
+        if (started[i]) pthread_join(tids[i], NULL);
+        else run_conv_job(&jobs[i]);
+    }
+#else
+    run_conv_job(&jobs[0]);
+#endif
+    if (per) {  /* dwt and dbias = the jobs' partials, summed */
+        Py_ssize_t n = proto->W * proto->C + (proto->p[6] ? proto->C : 0);
+        for (int i = 0; i < threads; i++) {
+            char *part = partials + (size_t)i * per * item;
+            for (Py_ssize_t e = 0; e < n; e++) {
+                Py_ssize_t wc = proto->W * proto->C;
+                if (proto->dbl) {
+                    double *dst = e < wc ? (double *)proto->p[5] + e : (double *)proto->p[6] + (e - wc);
+                    *dst = (i ? *dst : 0) + ((double *)part)[e];
+                } else {
+                    float *dst = e < wc ? (float *)proto->p[5] + e : (float *)proto->p[6] + (e - wc);
+                    *dst = (i ? *dst : 0) + ((float *)part)[e];
+                }
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    free(partials);
+    return 0;
+}
+
+static PyObject *rec_conv_forward(PyObject *self, PyObject *args) {
+    PyObject *o[5];
+    Py_ssize_t R, L, C, W;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOOOnnnni:conv_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &R, &L, &C, &W,
+                          &threads))
+        return NULL;
+    if (R < 0 || L < 0 || C < 1 || W < 1) {
+        PyErr_SetString(PyExc_ValueError, "sizes: rows, L >= 0 and C, W >= 1 expected");
+        return NULL;
+    }
+    char fmt;
+    if (format_of(o[0], &fmt) < 0) return NULL;
+    static const char *names[5] = {"x", "wt", "bias", "hist", "out"};
+    const Py_ssize_t counts[5] = {R * L * C, W * C, C, R * (W - 1) * C, R * L * C};
+    const int writable[5] = {0, 0, 0, 0, 1}, optional[5] = {0, 0, 1, 1, 0};
+    Arg a[5];
+    for (int n = 0; n < 5; n++)
+        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
+            release(a, n + 1);
+            return NULL;
+        }
+    ConvJob job = {.backward = 0, .dbl = fmt == 'd', .L = L, .C = C, .W = W};
+    for (int i = 0; i < 5; i++) job.p[i] = ptr(&a[i]);
+    int rc = run_conv_split(&job, R, threads);
+    release(a, 5);
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *rec_conv_backward(PyObject *self, PyObject *args) {
+    PyObject *o[8];
+    Py_ssize_t R, L, C, W;
+    int accumulate, threads;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOpnnnni:conv_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &accumulate, &R, &L, &C, &W, &threads))
+        return NULL;
+    if (R < 0 || L < 0 || C < 1 || W < 1) {
+        PyErr_SetString(PyExc_ValueError, "sizes: rows, L >= 0 and C, W >= 1 expected");
+        return NULL;
+    }
+    char fmt;
+    if (format_of(o[0], &fmt) < 0) return NULL;
+    static const char *names[8] = {"dy", "x", "wt", "hist", "dx", "dwt", "dbias", "dhist"};
+    const Py_ssize_t counts[8] = {R * L * C, R * L * C, W * C, R * (W - 1) * C, R * L * C, W * C, C,
+                                  R * (W - 1) * C};
+    const int writable[8] = {0, 0, 0, 0, 1, 1, 1, 1}, optional[8] = {0, 0, 0, 1, 0, 0, 1, 1};
+    Arg a[8];
+    for (int n = 0; n < 8; n++)
+        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
+            release(a, n + 1);
+            return NULL;
+        }
+    if (a[7].held && !a[3].held) {
+        release(a, 8);
+        PyErr_SetString(PyExc_ValueError, "dhist needs hist");
+        return NULL;
+    }
+    ConvJob job = {.backward = 1, .dbl = fmt == 'd', .accumulate = accumulate, .L = L, .C = C, .W = W};
+    for (int i = 0; i < 8; i++) job.p[i] = ptr(&a[i]);
+    int rc = run_conv_split(&job, R, threads);
+    release(a, 8);
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 static int avx2_supported(void) {
 #ifdef HAVE_AVX2
     __builtin_cpu_init();
@@ -295,6 +454,10 @@ static PyObject *rec_set_avx2(PyObject *self, PyObject *arg) {
 static PyObject *rec_avx2(PyObject *self, PyObject *noargs) { return PyBool_FromLong(use_avx2); }
 
 static PyMethodDef methods[] = {
+    {"conv_forward", rec_conv_forward, METH_VARARGS, "conv_forward(x, wt, bias, hist, out, rows, L, C, W, threads)"},
+    {"conv_backward", rec_conv_backward, METH_VARARGS,
+     "conv_backward(dy, x, wt, hist, dx, dwt, dbias, dhist, accumulate, rows, L, C, W, threads): dwt, dbias "
+     "written (summed over rows), dhist written"},
     {"avx2", rec_avx2, METH_NOARGS, "avx2() -> whether float32 runs the AVX2 + FMA kernels"},
     {"set_avx2", rec_set_avx2, METH_O,
      "set_avx2(flag) -> the previous setting; the AVX2 kernels run only where the CPU has AVX2 and FMA"},

@@ -153,6 +153,70 @@ INLINE void FN(backward_body)(const REAL *q, const REAL *k, const REAL *v, const
 }
 
 
+
+/* ------------------------------------------------------------------ the short causal depthwise convolution
+ * x (rows, L, C), taps wt (W, C), out[t] = bias + sum_k wt[k] x[t - s_k] with s_k = W - 1 - k; times before 0
+ * read hist (rows, W - 1, C) at W - 1 + t - s_k, or zero (hist NULL). One pass, channels innermost. */
+static void FN(conv_forward)(const REAL *x, const REAL *wt, const REAL *bias, const REAL *hist, REAL *out,
+                             Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t L, Py_ssize_t C, Py_ssize_t W) {
+    for (Py_ssize_t b = b0; b < b1; b++) {
+        for (Py_ssize_t t = 0; t < L; t++) {
+            REAL *restrict o = out + (b * L + t) * C;
+            if (bias) memcpy(o, bias, C * sizeof(REAL));
+            else memset(o, 0, C * sizeof(REAL));
+            for (Py_ssize_t k = 0; k < W; k++) {
+                const Py_ssize_t tau = t - (W - 1 - k);
+                const REAL *restrict src;
+                if (tau >= 0) src = x + (b * L + tau) * C;
+                else if (hist) src = hist + (b * (W - 1) + (W - 1) + tau) * C;
+                else continue;
+                const REAL *restrict w = wt + k * C;
+                for (Py_ssize_t c = 0; c < C; c++) o[c] += w[c] * src[c];
+            }
+        }
+    }
+}
+
+/* Its gradients from dy (rows, L, C): dx written (added to with accumulate), dhist written when given; the taps'
+ * and the bias's gradients summed over the rows into dwt (W, C) and dbias (C), which the caller zeroed. */
+static void FN(conv_backward)(const REAL *dy, const REAL *x, const REAL *wt, const REAL *hist, REAL *dx,
+                              REAL *dwt, REAL *dbias, REAL *dhist, int accumulate, Py_ssize_t b0, Py_ssize_t b1,
+                              Py_ssize_t L, Py_ssize_t C, Py_ssize_t W) {
+    for (Py_ssize_t b = b0; b < b1; b++) {
+        if (dhist) memset(dhist + b * (W - 1) * C, 0, (W - 1) * C * sizeof(REAL));
+        for (Py_ssize_t tau = 0; tau < L; tau++) {  /* dx[tau] = sum_k wt[k] dy[tau + s_k] */
+            REAL *restrict d = dx + (b * L + tau) * C;
+            if (!accumulate) memset(d, 0, C * sizeof(REAL));
+            for (Py_ssize_t k = 0; k < W; k++) {
+                const Py_ssize_t t = tau + (W - 1 - k);
+                if (t >= L) continue;
+                const REAL *restrict g = dy + (b * L + t) * C, *restrict w = wt + k * C;
+                for (Py_ssize_t c = 0; c < C; c++) d[c] += w[c] * g[c];
+            }
+        }
+        for (Py_ssize_t t = 0; t < L; t++) {  /* the taps: dwt[k] += dy[t] x[t - s_k]; the history; the bias */
+            const REAL *restrict g = dy + (b * L + t) * C;
+            if (dbias)
+                for (Py_ssize_t c = 0; c < C; c++) dbias[c] += g[c];
+            for (Py_ssize_t k = 0; k < W; k++) {
+                const Py_ssize_t tau = t - (W - 1 - k);
+                const REAL *restrict src;
+                if (tau >= 0) src = x + (b * L + tau) * C;
+                else if (hist) {
+                    src = hist + (b * (W - 1) + (W - 1) + tau) * C;
+                    if (dhist) {
+                        REAL *restrict dh = dhist + (b * (W - 1) + (W - 1) + tau) * C;
+                        const REAL *restrict w = wt + k * C;
+                        for (Py_ssize_t c = 0; c < C; c++) dh[c] += w[c] * g[c];
+                    }
+                } else continue;
+                REAL *restrict dw = dwt + k * C;
+                for (Py_ssize_t c = 0; c < C; c++) dw[c] += g[c] * src[c];
+            }
+        }
+    }
+}
+
 /* The entry points, generic in K and V (the compiler vectorizes the loops over V). */
 #define SIZES(call, ...) call(__VA_ARGS__, K, V, CK, work);
 

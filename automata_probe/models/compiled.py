@@ -1,4 +1,5 @@
-"""The matrix-state recurrences on the CPU, compiled: the delta rule and Mamba-2's SSD, forward and backward.
+"""The matrix-state recurrences on the CPU, compiled: the delta rule and Mamba-2's SSD, forward and backward;
+and the mixers' short causal convolution.
 
 Same arguments and results as :func:`.linear_rnn.delta_rule_chunked` and
 :func:`.linear_rnn.ssd_chunked` (last state only), computed by the optional C
@@ -15,6 +16,12 @@ not B H L K V).
 
 :func:`available` says whether it runs here: the extension is built, and
 ``AUTOMATA_PROBE_PURE_PYTHON`` is unset (set it to force the PyTorch paths).
+
+:func:`conv_forward` and :func:`conv_backward` are the depthwise causal
+convolution of the Mamba-2 and DeltaNet-family input side
+(:mod:`.fused`) in one pass each, channels innermost: the PyTorch form
+takes a pass per tap forward and three per tap backward (1-2 MB tensors
+each at a training step's sizes, about 12% of a step).
 The models take it on the CPU (``backend="auto"``, see
 :func:`.kernels.select_recurrence`); tests tie it to the references on
 outputs and gradients (float64 gradcheck), ``tests/models/test_compiled.py``.
@@ -31,7 +38,8 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-__all__ = ["available", "delta_rule_compiled", "ssd_compiled", "recurrence", "CHECKPOINT"]
+__all__ = ["available", "delta_rule_compiled", "ssd_compiled", "recurrence", "conv_forward", "conv_backward",
+           "CHECKPOINT"]
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +145,27 @@ def ssd_compiled(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None =
     if states:
         raise ValueError("the compiled recurrence returns the last state only; every step's state: ssd_chunked")
     return recurrence(q, k, v, None, a, h0, erase=False)
+
+
+def conv_forward(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> None:
+    """``out[:, t] = bias + sum_k wt[k] x[:, t - (W - 1 - k)]``, earlier inputs from ``hist`` (rows, W - 1, C) or
+    zero; x and out contiguous (rows, L, C), wt (W, C)."""
+    rows, length, channels = x.shape
+    _module().conv_forward(_np(x), _np(wt.contiguous()), _np(None if bias is None else bias.contiguous()),
+                           _np(None if hist is None else hist.contiguous()), _np(out), rows, length, channels,
+                           wt.shape[0], torch.get_num_threads())
+
+
+def conv_backward(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, *, accumulate: bool = False,
+                  bias: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """The gradients of :func:`conv_forward` from ``dy``: dx written (added to with ``accumulate``); returns the
+    taps' (W, C), the bias's (C,) when ``bias`` and the history's (rows, W - 1, C) when ``hist`` is given."""
+    rows, length, channels = x.shape
+    width = wt.shape[0]
+    dwt = wt.new_empty(width, channels)
+    dbias = wt.new_empty(channels) if bias else None
+    dhist = None if hist is None else x.new_empty(rows, width - 1, channels)
+    _module().conv_backward(_np(dy), _np(x), _np(wt.contiguous()), _np(None if hist is None else hist.contiguous()),
+                            _np(dx), _np(dwt), _np(dbias), _np(dhist), accumulate, rows, length, channels, width,
+                            torch.get_num_threads())
+    return dwt, dbias, dhist

@@ -40,6 +40,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from . import compiled
+
 __all__ = ["BLOCK_BYTES", "DeltaSpec", "delta_inputs", "delta_outputs", "SSDSpec", "ssd_inputs", "ssd_outputs"]
 
 #: Target size of one (rows, L, C) block of the convolution's passes: inside a core's L2 cache (1-2 MB on
@@ -105,19 +107,31 @@ def _prefix(buffer: Tensor, shape: tuple[int, ...] | torch.Size) -> Tensor:
 
 
 def _conv(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> None:
-    """:func:`_conv_forward` over (B, L, C) in blocks of rows (:func:`_row_blocks`)."""
+    """:func:`_conv_forward` over (B, L, C): compiled (one pass, :func:`.compiled.conv_forward`) where it runs,
+    else in blocks of rows (:func:`_row_blocks`)."""
+    if compiled.available(x, wt, out) and x.is_contiguous() and out.is_contiguous():
+        compiled.conv_forward(x, wt, bias, hist, out)
+        return
     for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
         _conv_forward(x[rows], wt, bias, None if hist is None else hist[rows], out[rows])
 
 
 def _conv_grads(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, dwt: Tensor,
-                dhist: Tensor | None, *, accumulate: bool = False) -> None:
-    """:func:`_conv_backward` over (B, L, C) in blocks of rows, one scratch block for all."""
+                dhist: Tensor | None, *, accumulate: bool = False, bias: bool = False) -> Tensor | None:
+    """:func:`_conv_backward` over (B, L, C): compiled (:func:`.compiled.conv_backward`) where it runs, else in
+    blocks of rows with one scratch block for all. With ``bias`` returns the bias's gradient, ``dy`` summed."""
+    if compiled.available(dy, x, wt, dx) and dy.is_contiguous() and x.is_contiguous() and dx.is_contiguous():
+        d_wt, d_bias, d_hist = compiled.conv_backward(dy, x, wt, hist, dx, accumulate=accumulate, bias=bias)
+        dwt += d_wt
+        if dhist is not None:
+            dhist += d_hist
+        return d_bias
     scratch = None
     for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
         scratch = x.new_empty(x[rows].shape) if scratch is None else scratch
         _conv_backward(dy[rows], x[rows], wt, None if hist is None else hist[rows], dx[rows], dwt,
                        None if dhist is None else dhist[rows], scratch, accumulate=accumulate)
+    return dy.sum((0, 1)) if bias else None
 
 
 def _silu_backward_(grad: Tensor, pre: Tensor) -> Tensor:
@@ -481,8 +495,8 @@ class _SSDInputs(torch.autograd.Function):
         dwt = torch.zeros_like(wt)
         dhist = torch.zeros_like(hist) if hist is not None else None
         draw_ = torch.empty_like(raw) if draw is None else draw.clone(memory_format=torch.contiguous_format)
-        _conv_grads(dact, raw, wt, hist, draw_, dwt, dhist, accumulate=draw is not None)
-        return draw_, dwt, dact.sum((0, 1)), dhist
+        dbias = _conv_grads(dact, raw, wt, hist, draw_, dwt, dhist, accumulate=draw is not None, bias=True)
+        return draw_, dwt, dbias, dhist
 
 
 # --------------------------------------------------------------------------- Mamba-2: outputs

@@ -12,9 +12,15 @@ from automata_probe.models.fused import DeltaSpec, SSDSpec, delta_inputs, delta_
 W = 4  # convolution width
 
 
-@pytest.fixture(params=[1 << 30, 1], ids=["one-block", "row-blocks"])
+@pytest.fixture(params=[1 << 30, 1, "compiled"], ids=["one-block", "row-blocks", "compiled-conv"])
 def blocks(request, monkeypatch):
-    """Run with the whole batch as one block, and with one row per block (the block loops' bookkeeping)."""
+    """The convolution three ways: PyTorch with the whole batch as one block and with one row per block (the
+    block loops' bookkeeping), and compiled (models/_crec.c, skipped where it is not built)."""
+    if request.param == "compiled":
+        if not fused.compiled.available():
+            pytest.skip("the compiled extension _crec is not built")
+        return
+    monkeypatch.setattr(fused.compiled, "available", lambda *tensors: False)
     monkeypatch.setattr(fused, "BLOCK_BYTES", request.param)
 
 
