@@ -25,6 +25,8 @@
 #include <Python.h>
 #include <string.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <math.h>
 #ifndef _WIN32
 #include <pthread.h>
 #define HAVE_THREADS 1
@@ -42,15 +44,38 @@
 #define INLINE static inline
 #endif
 
+/* exp for float32, in plain C that GCC vectorizes (no libm call): 2^n times a degree-6 Taylor polynomial on
+ * |r| <= ln 2 / 2 (relative error under 2e-7); the argument clamped to [-87, 88]. float64 uses libm's exp. */
+static inline float fast_expf(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  /* round(x / ln 2) */
+    const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187045e-06f;
+    const float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f +
+                                                                                             r * 0.00138888892f)))));
+    const int32_t bits = ((int32_t)n + 127) * (1 << 23);
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
 #define REAL float
 #define SUFFIX _f
+#define EXP fast_expf
+#define SQRT sqrtf
 #include "_crec_impl.h"
+#undef EXP
+#undef SQRT
 #undef REAL
 #undef SUFFIX
 
 #define REAL double
 #define SUFFIX _d
+#define EXP exp
+#define SQRT sqrt
 #include "_crec_impl.h"
+#undef EXP
+#undef SQRT
 #undef REAL
 #undef SUFFIX
 
@@ -99,86 +124,128 @@ static void release(Arg *args, int n) {
 static void *ptr(Arg *a) { return a->held ? a->view.buf : NULL; }
 
 /* --------------------------------------------------------------------- threads */
-typedef struct {
-    int backward, dbl, erase;
-    Py_ssize_t b0, b1, L, K, V, CK;
-    void *p[14];
-    void *work;
-} Job;
+/* A kernel over rows [b0, b1) as job `job` of a split, with `scratch` its own zeroed bytes (work buffers, or
+ * partial sums the caller adds up in job order: the same result for the same thread count). */
+typedef void (*RowsFn)(void *ctx, Py_ssize_t b0, Py_ssize_t b1, int job, char *scratch);
 
-static void run_job(Job *j) {
-    void **p = j->p;
-    if (!j->backward) {
-        if (j->dbl)
-            forward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], j->erase, j->b0, j->b1, j->L, j->K,
-                      j->V, j->CK, j->work);
-#ifdef HAVE_AVX2
-        else if (use_avx2 && avx2_fits(j->K, j->V))
-            forward_avx2(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], j->erase, j->b0, j->b1, j->L, j->K,
-                         j->V, j->CK, j->work);
-#endif
-        else
-            forward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], j->erase, j->b0, j->b1, j->L, j->K,
-                      j->V, j->CK, j->work);
-    } else {
-        if (j->dbl)
-            backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13],
-                       j->erase, j->b0, j->b1, j->L, j->K, j->V, j->CK, j->work);
-#ifdef HAVE_AVX2
-        else if (use_avx2 && avx2_fits(j->K, j->V))
-            backward_avx2(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13],
-                          j->erase, j->b0, j->b1, j->L, j->K, j->V, j->CK, j->work);
-#endif
-        else
-            backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13],
-                       j->erase, j->b0, j->b1, j->L, j->K, j->V, j->CK, j->work);
-    }
-}
+typedef struct {
+    RowsFn fn;
+    void *ctx;
+    Py_ssize_t b0, b1;
+    int job;
+    char *scratch;
+} Slice;
 
 #ifdef HAVE_THREADS
-static void *thread_main(void *arg) {
-    run_job((Job *)arg);
+static void *slice_main(void *arg) {
+    Slice *s = arg;
+    s->fn(s->ctx, s->b0, s->b1, s->job, s->scratch);
     return NULL;
 }
 #endif
 
-/* Split rows [0, BH) over `threads` jobs like `proto` and run them without the GIL. */
-static int run_split(Job *proto, Py_ssize_t BH, int threads, size_t work_items) {
+/* How many jobs split `rows` rows for `threads` threads. */
+static int job_count(Py_ssize_t rows, int threads) {
     if (threads < 1) threads = 1;
     if (threads > MAX_THREADS) threads = MAX_THREADS;
-    if (threads > BH) threads = (int)(BH > 0 ? BH : 1);
+    if (threads > rows) threads = (int)(rows > 0 ? rows : 1);
 #ifndef HAVE_THREADS
     threads = 1;
 #endif
-    size_t item = proto->dbl ? sizeof(double) : sizeof(float);
-    work_items += PAD_BYTES / item;  /* threads' buffers apart too */
-    char *work = malloc((size_t)threads * work_items * item + 64);
-    if (!work) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    Job jobs[MAX_THREADS];
+    return threads;
+}
+
+/* Run fn over `rows` rows in `jobs` slices, one thread each, without the GIL; `scratch` holds jobs x
+ * scratch_bytes zeroed bytes (NULL: none). */
+static void run_rows(RowsFn fn, void *ctx, Py_ssize_t rows, int jobs, char *scratch, size_t scratch_bytes) {
+    Slice slices[MAX_THREADS];
+    for (int i = 0; i < jobs; i++)
+        slices[i] = (Slice){fn, ctx, rows * i / jobs, rows * (i + 1) / jobs, i,
+                            scratch ? scratch + (size_t)i * scratch_bytes : NULL};
     Py_BEGIN_ALLOW_THREADS
-    for (int i = 0; i < threads; i++) {
-        jobs[i] = *proto;
-        jobs[i].b0 = BH * i / threads;
-        jobs[i].b1 = BH * (i + 1) / threads;
-        jobs[i].work = work + (size_t)i * work_items * item;
-    }
 #ifdef HAVE_THREADS
     pthread_t tids[MAX_THREADS];
     int started[MAX_THREADS] = {0};
-    for (int i = 1; i < threads; i++) started[i] = pthread_create(&tids[i], NULL, thread_main, &jobs[i]) == 0;
-    run_job(&jobs[0]);
-    for (int i = 1; i < threads; i++) {
+    for (int i = 1; i < jobs; i++) started[i] = pthread_create(&tids[i], NULL, slice_main, &slices[i]) == 0;
+    fn(ctx, slices[0].b0, slices[0].b1, 0, slices[0].scratch);
+    for (int i = 1; i < jobs; i++) {
         if (started[i]) pthread_join(tids[i], NULL);
-        else run_job(&jobs[i]);  /* no thread: run it here */
+        else fn(ctx, slices[i].b0, slices[i].b1, i, slices[i].scratch);  /* no thread: run it here */
     }
 #else
-    run_job(&jobs[0]);
+    for (int i = 0; i < jobs; i++) fn(ctx, slices[i].b0, slices[i].b1, i, slices[i].scratch);
 #endif
     Py_END_ALLOW_THREADS
-    free(work);
+}
+
+/* Zeroed scratch for `jobs` jobs of `items` items each (padded apart by PAD_BYTES), or NULL with MemoryError. */
+static char *scratch_for(int jobs, size_t items, size_t item, size_t *bytes) {
+    *bytes = items * item + PAD_BYTES;
+    char *p = calloc((size_t)jobs, *bytes);
+    if (!p) PyErr_NoMemory();
+    return p;
+}
+
+/* dst[e] = sum over jobs of the job's partial e (float or double), for e < n, from scratch laid out per job. */
+static void sum_partials(void *dst, const char *scratch, size_t bytes, int jobs, Py_ssize_t offset, Py_ssize_t n,
+                         int dbl) {
+    for (Py_ssize_t e = 0; e < n; e++) {
+        double acc = 0;
+        for (int i = 0; i < jobs; i++) {
+            const char *part = scratch + (size_t)i * bytes;
+            acc += dbl ? ((const double *)part)[offset + e] : (double)((const float *)part)[offset + e];
+        }
+        if (dbl) ((double *)dst)[e] = acc;
+        else ((float *)dst)[e] = (float)acc;
+    }
+}
+
+/* --------------------------------------------------------------------- the recurrence's jobs */
+typedef struct {
+    int backward, dbl, erase;
+    Py_ssize_t L, K, V, CK;
+    void *p[14];
+} Rec;
+
+static void rec_rows(void *ctx, Py_ssize_t b0, Py_ssize_t b1, int job, char *scratch) {
+    Rec *j = ctx;
+    void **p = j->p;
+    void *work = scratch;
+    if (!j->backward) {
+        if (j->dbl)
+            forward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], j->erase, b0, b1, j->L, j->K, j->V,
+                      j->CK, work);
+#ifdef HAVE_AVX2
+        else if (use_avx2 && avx2_fits(j->K, j->V))
+            forward_avx2(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], j->erase, b0, b1, j->L, j->K, j->V,
+                         j->CK, work);
+#endif
+        else
+            forward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], j->erase, b0, b1, j->L, j->K, j->V,
+                      j->CK, work);
+    } else {
+        if (j->dbl)
+            backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13],
+                       j->erase, b0, b1, j->L, j->K, j->V, j->CK, work);
+#ifdef HAVE_AVX2
+        else if (use_avx2 && avx2_fits(j->K, j->V))
+            backward_avx2(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13],
+                          j->erase, b0, b1, j->L, j->K, j->V, j->CK, work);
+#endif
+        else
+            backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13],
+                       j->erase, b0, b1, j->L, j->K, j->V, j->CK, work);
+    }
+}
+
+/* Split rows [0, BH) of the recurrence over threads, each with `work_items` items of work buffer. */
+static int run_split(Rec *rec, Py_ssize_t BH, int threads, size_t work_items) {
+    int jobs = job_count(BH, threads);
+    size_t bytes;
+    char *scratch = scratch_for(jobs, work_items, rec->dbl ? sizeof(double) : sizeof(float), &bytes);
+    if (!scratch) return -1;
+    run_rows(rec_rows, rec, BH, jobs, scratch, bytes);
+    free(scratch);
     return 0;
 }
 
@@ -227,7 +294,7 @@ static PyObject *rec_forward(PyObject *self, PyObject *args) {
             release(a, n + 1);
             return NULL;
         }
-    Job job = {.backward = 0, .dbl = fmt == 'd', .erase = erase, .L = L, .K = K, .V = V, .CK = CK};
+    Rec job = {.backward = 0, .dbl = fmt == 'd', .erase = erase, .L = L, .K = K, .V = V, .CK = CK};
     for (int i = 0; i < 9; i++) job.p[i] = ptr(&a[i]);
     const Py_ssize_t P = K * V + PAD_BYTES / (fmt == 'd' ? 8 : 4);
     int rc = run_split(&job, BH, threads, (size_t)(3 * P));
@@ -266,7 +333,7 @@ static PyObject *rec_backward(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "dbeta / ddecay need beta / decay");
         return NULL;
     }
-    Job job = {.backward = 1, .dbl = fmt == 'd', .erase = erase, .L = L, .K = K, .V = V, .CK = CK};
+    Rec job = {.backward = 1, .dbl = fmt == 'd', .erase = erase, .L = L, .K = K, .V = V, .CK = CK};
     for (int i = 0; i < 14; i++) job.p[i] = ptr(&a[i]);
     const Py_ssize_t P = K * V + PAD_BYTES / (fmt == 'd' ? 8 : 4);
     int rc = run_split(&job, BH, threads, (size_t)((CK + 2) * P + (2 * CK + 3) * V));
@@ -278,102 +345,52 @@ static PyObject *rec_backward(PyObject *self, PyObject *args) {
 /* --------------------------------------------------------------------- the short convolution */
 typedef struct {
     int backward, dbl, accumulate;
-    Py_ssize_t b0, b1, L, C, W;
+    Py_ssize_t L, C, W;
     void *p[9];
-    void *partial;  /* backward: this job's dwt (W C) then dbias (C), summed by the caller */
-} ConvJob;
+} Conv;
 
-static void run_conv_job(ConvJob *j) {
+static void conv_rows(void *ctx, Py_ssize_t b0, Py_ssize_t b1, int job, char *scratch) {
+    Conv *j = ctx;
     void **p = j->p;
-    if (!j->backward) {
-        if (j->dbl) conv_forward_d(p[0], p[1], p[2], p[3], p[4], j->b0, j->b1, j->L, j->C, j->W);
-        else conv_forward_f(p[0], p[1], p[2], p[3], p[4], j->b0, j->b1, j->L, j->C, j->W);
+    if (!j->backward) {  /* x wt bias hist out act */
+        if (j->dbl) conv_forward_d(p[0], p[1], p[2], p[3], p[4], p[5], b0, b1, j->L, j->C, j->W);
+        else conv_forward_f(p[0], p[1], p[2], p[3], p[4], p[5], b0, b1, j->L, j->C, j->W);
         return;
     }
-    size_t item = j->dbl ? sizeof(double) : sizeof(float);
-    char *dwt = j->partial, *dbias = p[6] ? dwt + (size_t)(j->W * j->C) * item : NULL;
+    /* dy pre x wt hist dx dwt dbias dhist; scratch: this job's partial dwt (W C), dbias (C), then ds (L C) */
+    size_t item = j->dbl ? sizeof(double) : sizeof(float), wc = (size_t)(j->W * j->C);
+    char *dbias = p[7] ? scratch + wc * item : NULL, *ds = scratch + (wc + (size_t)j->C) * item;
     if (j->dbl)
-        conv_backward_d(p[0], p[1], p[2], p[3], p[4], (double *)dwt, (double *)dbias, p[7], j->accumulate, j->b0,
-                        j->b1, j->L, j->C, j->W);
+        conv_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], (double *)scratch, (double *)dbias, p[8], j->accumulate,
+                        b0, b1, j->L, j->C, j->W, (double *)ds);
     else
-        conv_backward_f(p[0], p[1], p[2], p[3], p[4], (float *)dwt, (float *)dbias, p[7], j->accumulate, j->b0,
-                        j->b1, j->L, j->C, j->W);
+        conv_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], (float *)scratch, (float *)dbias, p[8], j->accumulate,
+                        b0, b1, j->L, j->C, j->W, (float *)ds);
 }
 
-#ifdef HAVE_THREADS
-static void *conv_thread_main(void *arg) {
-    run_conv_job((ConvJob *)arg);
-    return NULL;
-}
-#endif
-
-/* Split rows over threads; each backward job sums its taps' and bias's gradients into its own zeroed partial,
- * added into dwt / dbias (p[5], p[6]) here in job order: the same result for the same thread count (other
- * counts may differ in the last bits of these two sums). */
-static int run_conv_split(ConvJob *proto, Py_ssize_t rows, int threads) {
-    if (threads < 1) threads = 1;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
-    if (threads > rows) threads = (int)(rows > 0 ? rows : 1);
-#ifndef HAVE_THREADS
-    threads = 1;
-#endif
-    size_t item = proto->dbl ? sizeof(double) : sizeof(float);
-    size_t per = proto->backward ? (size_t)(proto->W * proto->C + proto->C) : 0;
-    char *partials = NULL;
-    if (per) {
-        partials = calloc((size_t)threads * per, item);
-        if (!partials) {
-            PyErr_NoMemory();
-            return -1;
-        }
+static int run_conv_split(Conv *conv, Py_ssize_t rows, int threads) {
+    int jobs = job_count(rows, threads);
+    if (!conv->backward) {
+        run_rows(conv_rows, conv, rows, jobs, NULL, 0);
+        return 0;
     }
-    ConvJob jobs[MAX_THREADS];
-    Py_BEGIN_ALLOW_THREADS
-    for (int i = 0; i < threads; i++) {
-        jobs[i] = *proto;
-        jobs[i].b0 = rows * i / threads;
-        jobs[i].b1 = rows * (i + 1) / threads;
-        jobs[i].partial = partials ? partials + (size_t)i * per * item : NULL;
-    }
-#ifdef HAVE_THREADS
-    pthread_t tids[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    for (int i = 1; i < threads; i++) started[i] = pthread_create(&tids[i], NULL, conv_thread_main, &jobs[i]) == 0;
-    run_conv_job(&jobs[0]);
-    for (int i = 1; i < threads; i++) {
-        if (started[i]) pthread_join(tids[i], NULL);
-        else run_conv_job(&jobs[i]);
-    }
-#else
-    run_conv_job(&jobs[0]);
-#endif
-    if (per) {  /* dwt and dbias = the jobs' partials, summed */
-        Py_ssize_t n = proto->W * proto->C + (proto->p[6] ? proto->C : 0);
-        for (int i = 0; i < threads; i++) {
-            char *part = partials + (size_t)i * per * item;
-            for (Py_ssize_t e = 0; e < n; e++) {
-                Py_ssize_t wc = proto->W * proto->C;
-                if (proto->dbl) {
-                    double *dst = e < wc ? (double *)proto->p[5] + e : (double *)proto->p[6] + (e - wc);
-                    *dst = (i ? *dst : 0) + ((double *)part)[e];
-                } else {
-                    float *dst = e < wc ? (float *)proto->p[5] + e : (float *)proto->p[6] + (e - wc);
-                    *dst = (i ? *dst : 0) + ((float *)part)[e];
-                }
-            }
-        }
-    }
-    Py_END_ALLOW_THREADS
-    free(partials);
+    size_t bytes, wc = (size_t)(conv->W * conv->C);
+    char *scratch = scratch_for(jobs, wc + (size_t)conv->C + (size_t)(conv->L * conv->C),
+                                conv->dbl ? sizeof(double) : sizeof(float), &bytes);
+    if (!scratch) return -1;
+    run_rows(conv_rows, conv, rows, jobs, scratch, bytes);
+    sum_partials(conv->p[6], scratch, bytes, jobs, 0, (Py_ssize_t)wc, conv->dbl);
+    if (conv->p[7]) sum_partials(conv->p[7], scratch, bytes, jobs, (Py_ssize_t)wc, conv->C, conv->dbl);
+    free(scratch);
     return 0;
 }
 
 static PyObject *rec_conv_forward(PyObject *self, PyObject *args) {
-    PyObject *o[5];
+    PyObject *o[6];
     Py_ssize_t R, L, C, W;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOOOnnnni:conv_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &R, &L, &C, &W,
-                          &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOOnnnni:conv_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &R, &L, &C,
+                          &W, &threads))
         return NULL;
     if (R < 0 || L < 0 || C < 1 || W < 1) {
         PyErr_SetString(PyExc_ValueError, "sizes: rows, L >= 0 and C, W >= 1 expected");
@@ -381,29 +398,29 @@ static PyObject *rec_conv_forward(PyObject *self, PyObject *args) {
     }
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
-    static const char *names[5] = {"x", "wt", "bias", "hist", "out"};
-    const Py_ssize_t counts[5] = {R * L * C, W * C, C, R * (W - 1) * C, R * L * C};
-    const int writable[5] = {0, 0, 0, 0, 1}, optional[5] = {0, 0, 1, 1, 0};
-    Arg a[5];
-    for (int n = 0; n < 5; n++)
+    static const char *names[6] = {"x", "wt", "bias", "hist", "out", "act"};
+    const Py_ssize_t counts[6] = {R * L * C, W * C, C, R * (W - 1) * C, R * L * C, R * L * C};
+    const int writable[6] = {0, 0, 0, 0, 1, 1}, optional[6] = {0, 0, 1, 1, 0, 1};
+    Arg a[6];
+    for (int n = 0; n < 6; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
             release(a, n + 1);
             return NULL;
         }
-    ConvJob job = {.backward = 0, .dbl = fmt == 'd', .L = L, .C = C, .W = W};
-    for (int i = 0; i < 5; i++) job.p[i] = ptr(&a[i]);
+    Conv job = {.backward = 0, .dbl = fmt == 'd', .L = L, .C = C, .W = W};
+    for (int i = 0; i < 6; i++) job.p[i] = ptr(&a[i]);
     int rc = run_conv_split(&job, R, threads);
-    release(a, 5);
+    release(a, 6);
     if (rc < 0) return NULL;
     Py_RETURN_NONE;
 }
 
 static PyObject *rec_conv_backward(PyObject *self, PyObject *args) {
-    PyObject *o[8];
+    PyObject *o[9];
     Py_ssize_t R, L, C, W;
     int accumulate, threads;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOpnnnni:conv_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
-                          &o[7], &accumulate, &R, &L, &C, &W, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOpnnnni:conv_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &o[8], &accumulate, &R, &L, &C, &W, &threads))
         return NULL;
     if (R < 0 || L < 0 || C < 1 || W < 1) {
         PyErr_SetString(PyExc_ValueError, "sizes: rows, L >= 0 and C, W >= 1 expected");
@@ -411,26 +428,128 @@ static PyObject *rec_conv_backward(PyObject *self, PyObject *args) {
     }
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
-    static const char *names[8] = {"dy", "x", "wt", "hist", "dx", "dwt", "dbias", "dhist"};
-    const Py_ssize_t counts[8] = {R * L * C, R * L * C, W * C, R * (W - 1) * C, R * L * C, W * C, C,
+    static const char *names[9] = {"dy", "pre", "x", "wt", "hist", "dx", "dwt", "dbias", "dhist"};
+    const Py_ssize_t counts[9] = {R * L * C, R * L * C, R * L * C, W * C, R * (W - 1) * C, R * L * C, W * C, C,
                                   R * (W - 1) * C};
-    const int writable[8] = {0, 0, 0, 0, 1, 1, 1, 1}, optional[8] = {0, 0, 0, 1, 0, 0, 1, 1};
-    Arg a[8];
-    for (int n = 0; n < 8; n++)
+    const int writable[9] = {0, 0, 0, 0, 0, 1, 1, 1, 1}, optional[9] = {0, 1, 0, 0, 1, 0, 0, 1, 1};
+    Arg a[9];
+    for (int n = 0; n < 9; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
             release(a, n + 1);
             return NULL;
         }
-    if (a[7].held && !a[3].held) {
-        release(a, 8);
+    if (a[8].held && !a[4].held) {
+        release(a, 9);
         PyErr_SetString(PyExc_ValueError, "dhist needs hist");
         return NULL;
     }
-    ConvJob job = {.backward = 1, .dbl = fmt == 'd', .accumulate = accumulate, .L = L, .C = C, .W = W};
-    for (int i = 0; i < 8; i++) job.p[i] = ptr(&a[i]);
+    Conv job = {.backward = 1, .dbl = fmt == 'd', .accumulate = accumulate, .L = L, .C = C, .W = W};
+    for (int i = 0; i < 9; i++) job.p[i] = ptr(&a[i]);
     int rc = run_conv_split(&job, R, threads);
-    release(a, 8);
+    release(a, 9);
     if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* --------------------------------------------------------------------- Mamba-2's output side */
+typedef struct {
+    int backward, dbl;
+    Py_ssize_t L, H, P, ldx;
+    double eps;
+    void *p[12];
+} SSDOut;
+
+static void ssd_out_rows(void *ctx, Py_ssize_t r0, Py_ssize_t r1, int job, char *scratch) {
+    SSDOut *j = ctx;
+    void **p = j->p;
+    if (!j->backward) {  /* o x z D w out rs */
+        if (j->dbl) ssd_out_forward_d(p[0], p[1], p[2], p[3], p[4], j->eps, p[5], p[6], r0, r1, j->L, j->H, j->P, j->ldx);
+        else ssd_out_forward_f(p[0], p[1], p[2], p[3], p[4], (float)j->eps, p[5], p[6], r0, r1, j->L, j->H, j->P,
+                               j->ldx);
+        return;
+    }
+    /* dn o x z D w rs dO dx dz; scratch: this job's dw (E), dD (H), then a row (E) */
+    const Py_ssize_t E = j->H * j->P;
+    size_t item = j->dbl ? sizeof(double) : sizeof(float);
+    char *dD = scratch + (size_t)E * item, *row = dD + (size_t)j->H * item;
+    if (j->dbl)
+        ssd_out_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], (double *)scratch, (double *)dD,
+                           r0, r1, j->L, j->H, j->P, j->ldx, (double *)row);
+    else
+        ssd_out_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], (float *)scratch, (float *)dD,
+                           r0, r1, j->L, j->H, j->P, j->ldx, (float *)row);
+}
+
+/* ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, threads) */
+static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
+    PyObject *o[7];
+    double eps;
+    Py_ssize_t B, L, H, P, ldx;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOOOdOOnnnnni:ssd_out_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &eps, &o[5],
+                          &o[6], &B, &L, &H, &P, &ldx, &threads))
+        return NULL;
+    if (B < 0 || L < 0 || H < 1 || P < 1 || ldx < H * P) {
+        PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
+        return NULL;
+    }
+    char fmt;
+    if (format_of(o[0], &fmt) < 0) return NULL;
+    const Py_ssize_t E = H * P, R = B * L;
+    static const char *names[7] = {"o", "x", "z", "D", "w", "out", "rs"};
+    const Py_ssize_t counts[7] = {R * E, R * ldx, R * E, H, E, R * E, R};
+    const int writable[7] = {0, 0, 0, 0, 0, 1, 1};
+    Arg a[7];
+    for (int n = 0; n < 7; n++)
+        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], 0) < 0) {
+            release(a, n + 1);
+            return NULL;
+        }
+    SSDOut job = {.backward = 0, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx, .eps = eps};
+    for (int i = 0; i < 7; i++) job.p[i] = ptr(&a[i]);
+    run_rows(ssd_out_rows, &job, R, job_count(R, threads), NULL, 0);
+    release(a, 7);
+    Py_RETURN_NONE;
+}
+
+/* ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, threads) */
+static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
+    PyObject *o[12];
+    Py_ssize_t B, L, H, P, ldx;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOnnnnni:ssd_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &o[8], &o[9], &o[10], &o[11], &B, &L, &H, &P, &ldx, &threads))
+        return NULL;
+    if (B < 0 || L < 0 || H < 1 || P < 1 || ldx < H * P) {
+        PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
+        return NULL;
+    }
+    char fmt;
+    if (format_of(o[0], &fmt) < 0) return NULL;
+    const Py_ssize_t E = H * P, R = B * L;
+    static const char *names[12] = {"dn", "o", "x", "z", "D", "w", "rs", "dO", "dx", "dz", "dw", "dD"};
+    const Py_ssize_t counts[12] = {R * E, R * E, R * ldx, R * E, H, E, R, R * E, R * E, R * E, E, H};
+    const int writable[12] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+    Arg a[12];
+    for (int n = 0; n < 12; n++)
+        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], 0) < 0) {
+            release(a, n + 1);
+            return NULL;
+        }
+    SSDOut job = {.backward = 1, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx};
+    for (int i = 0; i < 10; i++) job.p[i] = ptr(&a[i]);
+    int jobs = job_count(R, threads);
+    size_t bytes;
+    char *scratch = scratch_for(jobs, (size_t)(2 * E + H), fmt == 'd' ? sizeof(double) : sizeof(float), &bytes);
+    if (!scratch) {
+        release(a, 12);
+        return NULL;
+    }
+    run_rows(ssd_out_rows, &job, R, jobs, scratch, bytes);
+    sum_partials(ptr(&a[10]), scratch, bytes, jobs, 0, E, job.dbl);
+    sum_partials(ptr(&a[11]), scratch, bytes, jobs, E, H, job.dbl);
+    free(scratch);
+    release(a, 12);
     Py_RETURN_NONE;
 }
 
@@ -454,10 +573,16 @@ static PyObject *rec_set_avx2(PyObject *self, PyObject *arg) {
 static PyObject *rec_avx2(PyObject *self, PyObject *noargs) { return PyBool_FromLong(use_avx2); }
 
 static PyMethodDef methods[] = {
-    {"conv_forward", rec_conv_forward, METH_VARARGS, "conv_forward(x, wt, bias, hist, out, rows, L, C, W, threads)"},
+    {"conv_forward", rec_conv_forward, METH_VARARGS,
+     "conv_forward(x, wt, bias, hist, out, act, rows, L, C, W, threads): out = the convolution, act = silu(out) "
+     "when given"},
     {"conv_backward", rec_conv_backward, METH_VARARGS,
-     "conv_backward(dy, x, wt, hist, dx, dwt, dbias, dhist, accumulate, rows, L, C, W, threads): dwt, dbias "
-     "written (summed over rows), dhist written"},
+     "conv_backward(dy, pre, x, wt, hist, dx, dwt, dbias, dhist, accumulate, rows, L, C, W, threads): dy the "
+     "output's gradient, or with pre that of silu(pre); dwt, dbias written (summed over rows), dhist written"},
+    {"ssd_out_forward", rec_ssd_out_forward, METH_VARARGS,
+     "ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, threads): Mamba-2's output side"},
+    {"ssd_out_backward", rec_ssd_out_backward, METH_VARARGS,
+     "ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, threads)"},
     {"avx2", rec_avx2, METH_NOARGS, "avx2() -> whether float32 runs the AVX2 + FMA kernels"},
     {"set_avx2", rec_set_avx2, METH_O,
      "set_avx2(flag) -> the previous setting; the AVX2 kernels run only where the CPU has AVX2 and FMA"},

@@ -156,8 +156,11 @@ INLINE void FN(backward_body)(const REAL *q, const REAL *k, const REAL *v, const
 
 /* ------------------------------------------------------------------ the short causal depthwise convolution
  * x (rows, L, C), taps wt (W, C), out[t] = bias + sum_k wt[k] x[t - s_k] with s_k = W - 1 - k; times before 0
- * read hist (rows, W - 1, C) at W - 1 + t - s_k, or zero (hist NULL). One pass, channels innermost. */
-static void FN(conv_forward)(const REAL *x, const REAL *wt, const REAL *bias, const REAL *hist, REAL *out,
+ * read hist (rows, W - 1, C) at W - 1 + t - s_k, or zero (hist NULL). With act, also act = silu(out), in the same
+ * pass. Channels innermost. */
+INLINE REAL FN(sigmoid)(REAL x) { return (REAL)1 / ((REAL)1 + EXP(-x)); }
+
+static void FN(conv_forward)(const REAL *x, const REAL *wt, const REAL *bias, const REAL *hist, REAL *out, REAL *act,
                              Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t L, Py_ssize_t C, Py_ssize_t W) {
     for (Py_ssize_t b = b0; b < b1; b++) {
         for (Py_ssize_t t = 0; t < L; t++) {
@@ -173,16 +176,29 @@ static void FN(conv_forward)(const REAL *x, const REAL *wt, const REAL *bias, co
                 const REAL *restrict w = wt + k * C;
                 for (Py_ssize_t c = 0; c < C; c++) o[c] += w[c] * src[c];
             }
+            if (act) {
+                REAL *restrict a = act + (b * L + t) * C;
+                for (Py_ssize_t c = 0; c < C; c++) a[c] = o[c] * FN(sigmoid)(o[c]);
+            }
         }
     }
 }
 
-/* Its gradients from dy (rows, L, C): dx written (added to with accumulate), dhist written when given; the taps'
- * and the bias's gradients summed over the rows into dwt (W, C) and dbias (C), which the caller zeroed. */
-static void FN(conv_backward)(const REAL *dy, const REAL *x, const REAL *wt, const REAL *hist, REAL *dx,
-                              REAL *dwt, REAL *dbias, REAL *dhist, int accumulate, Py_ssize_t b0, Py_ssize_t b1,
-                              Py_ssize_t L, Py_ssize_t C, Py_ssize_t W) {
+/* Its gradients from dy (rows, L, C), the gradient of the output, or with pre (the output) the gradient of
+ * silu(output): dx written (added to with accumulate), dhist written when given; the taps' and the bias's
+ * gradients summed over the rows into dwt (W, C) and dbias (C), which the caller zeroed. ds (L C) is scratch. */
+static void FN(conv_backward)(const REAL *dy, const REAL *pre, const REAL *x, const REAL *wt, const REAL *hist,
+                              REAL *dx, REAL *dwt, REAL *dbias, REAL *dhist, int accumulate, Py_ssize_t b0,
+                              Py_ssize_t b1, Py_ssize_t L, Py_ssize_t C, Py_ssize_t W, REAL *ds) {
     for (Py_ssize_t b = b0; b < b1; b++) {
+        const REAL *g_all = dy + b * L * C;
+        if (pre) {  /* through the SiLU: ds = dy silu'(pre), silu' = s (1 + x (1 - s)) */
+            for (Py_ssize_t i = 0; i < L * C; i++) {
+                const REAL z = pre[b * L * C + i], sg = FN(sigmoid)(z);
+                ds[i] = g_all[i] * sg * ((REAL)1 + z * ((REAL)1 - sg));
+            }
+            g_all = ds;
+        }
         if (dhist) memset(dhist + b * (W - 1) * C, 0, (W - 1) * C * sizeof(REAL));
         for (Py_ssize_t tau = 0; tau < L; tau++) {  /* dx[tau] = sum_k wt[k] dy[tau + s_k] */
             REAL *restrict d = dx + (b * L + tau) * C;
@@ -190,12 +206,12 @@ static void FN(conv_backward)(const REAL *dy, const REAL *x, const REAL *wt, con
             for (Py_ssize_t k = 0; k < W; k++) {
                 const Py_ssize_t t = tau + (W - 1 - k);
                 if (t >= L) continue;
-                const REAL *restrict g = dy + (b * L + t) * C, *restrict w = wt + k * C;
+                const REAL *restrict g = g_all + t * C, *restrict w = wt + k * C;
                 for (Py_ssize_t c = 0; c < C; c++) d[c] += w[c] * g[c];
             }
         }
         for (Py_ssize_t t = 0; t < L; t++) {  /* the taps: dwt[k] += dy[t] x[t - s_k]; the history; the bias */
-            const REAL *restrict g = dy + (b * L + t) * C;
+            const REAL *restrict g = g_all + t * C;
             if (dbias)
                 for (Py_ssize_t c = 0; c < C; c++) dbias[c] += g[c];
             for (Py_ssize_t k = 0; k < W; k++) {
@@ -213,6 +229,78 @@ static void FN(conv_backward)(const REAL *dy, const REAL *x, const REAL *wt, con
                 REAL *restrict dw = dwt + k * C;
                 for (Py_ssize_t c = 0; c < C; c++) dw[c] += g[c] * src[c];
             }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ Mamba-2's output side
+ * Per token (row = b L + l; E = H P channels): y = o + D x (o in (B, H, L, P), x rows ldx apart in (B, L, .),
+ * its first E entries), u = y silu(z), out = u r w with r = 1 / sqrt(mean(u^2) + eps), r kept for the backward,
+ * which recomputes y and u from o, x, z and writes do in o's layout, dx (B, L, E), dz (B, L, E); the weight's and
+ * D's gradients summed over the rows into dw (E) and dD (H). */
+static void FN(ssd_out_forward)(const REAL *o, const REAL *x, const REAL *z, const REAL *D, const REAL *w, REAL eps,
+                                REAL *out, REAL *rs, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L, Py_ssize_t H,
+                                Py_ssize_t P, Py_ssize_t ldx) {
+    const Py_ssize_t E = H * P;
+    for (Py_ssize_t row = r0; row < r1; row++) {
+        const Py_ssize_t b = row / L, l = row % L;
+        const REAL *restrict zr = z + row * E, *restrict xr = x + row * ldx;
+        REAL *restrict outr = out + row * E;
+        REAL ss = 0;
+        for (Py_ssize_t h = 0; h < H; h++) {
+            const REAL *restrict oh = o + ((b * H + h) * L + l) * P;
+            const REAL d = D[h];
+            for (Py_ssize_t p = 0; p < P; p++) {
+                const Py_ssize_t e = h * P + p;
+                const REAL u = (oh[p] + d * xr[e]) * zr[e] * FN(sigmoid)(zr[e]);
+                outr[e] = u;
+                ss += u * u;
+            }
+        }
+        const REAL r = (REAL)1 / SQRT(ss / (REAL)E + eps);
+        rs[row] = r;
+        for (Py_ssize_t e = 0; e < E; e++) outr[e] *= r * w[e];
+    }
+}
+
+static void FN(ssd_out_backward)(const REAL *dn, const REAL *o, const REAL *x, const REAL *z, const REAL *D,
+                                 const REAL *w, const REAL *rs, REAL *dO, REAL *dx, REAL *dz, REAL *dw, REAL *dD,
+                                 Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L, Py_ssize_t H, Py_ssize_t P,
+                                 Py_ssize_t ldx, REAL *u) {
+    const Py_ssize_t E = H * P;
+    for (Py_ssize_t row = r0; row < r1; row++) {
+        const Py_ssize_t b = row / L, l = row % L;
+        const REAL *restrict zr = z + row * E, *restrict xr = x + row * ldx, *restrict dnr = dn + row * E;
+        const REAL r = rs[row];
+        REAL gu = 0;  /* sum of g u^ with g = dn w, u^ = u r */
+        for (Py_ssize_t h = 0; h < H; h++) {
+            const REAL *restrict oh = o + ((b * H + h) * L + l) * P;
+            const REAL d = D[h];
+            for (Py_ssize_t p = 0; p < P; p++) {
+                const Py_ssize_t e = h * P + p;
+                u[e] = (oh[p] + d * xr[e]) * zr[e] * FN(sigmoid)(zr[e]) * r;  /* u^ */
+                gu += dnr[e] * w[e] * u[e];
+            }
+        }
+        const REAL mean = gu / (REAL)E;
+        REAL *restrict dzr = dz + row * E, *restrict dxr = dx + row * E;
+        for (Py_ssize_t h = 0; h < H; h++) {
+            const REAL *restrict oh = o + ((b * H + h) * L + l) * P;
+            REAL *restrict doh = dO + ((b * H + h) * L + l) * P;
+            const REAL d = D[h];
+            REAL dd = 0;
+            for (Py_ssize_t p = 0; p < P; p++) {
+                const Py_ssize_t e = h * P + p;
+                const REAL zz = zr[e], sg = FN(sigmoid)(zz), y = oh[p] + d * xr[e];
+                const REAL du = r * (dnr[e] * w[e] - u[e] * mean);  /* r (g - u^ mean(g u^)) */
+                dw[e] += dnr[e] * u[e];
+                const REAL dy = du * zz * sg;  /* u = y silu(z) */
+                dzr[e] = du * y * sg * ((REAL)1 + zz * ((REAL)1 - sg));
+                doh[p] = dy;
+                dxr[e] = dy * d;
+                dd += dy * xr[e];
+            }
+            dD[h] += dd;
         }
     }
 }

@@ -39,7 +39,7 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 __all__ = ["available", "delta_rule_compiled", "ssd_compiled", "recurrence", "conv_forward", "conv_backward",
-           "CHECKPOINT"]
+           "ssd_out_forward", "ssd_out_backward", "rows_of", "CHECKPOINT"]
 
 log = logging.getLogger(__name__)
 
@@ -147,25 +147,62 @@ def ssd_compiled(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None =
     return recurrence(q, k, v, None, a, h0, erase=False)
 
 
-def conv_forward(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> None:
+def conv_forward(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor,
+                 act: Tensor | None = None) -> None:
     """``out[:, t] = bias + sum_k wt[k] x[:, t - (W - 1 - k)]``, earlier inputs from ``hist`` (rows, W - 1, C) or
-    zero; x and out contiguous (rows, L, C), wt (W, C)."""
+    zero; ``act = silu(out)`` in the same pass when given. x, out, act contiguous (rows, L, C), wt (W, C)."""
     rows, length, channels = x.shape
     _module().conv_forward(_np(x), _np(wt.contiguous()), _np(None if bias is None else bias.contiguous()),
-                           _np(None if hist is None else hist.contiguous()), _np(out), rows, length, channels,
-                           wt.shape[0], torch.get_num_threads())
+                           _np(None if hist is None else hist.contiguous()), _np(out), _np(act), rows, length,
+                           channels, wt.shape[0], torch.get_num_threads())
 
 
-def conv_backward(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, *, accumulate: bool = False,
-                  bias: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None]:
-    """The gradients of :func:`conv_forward` from ``dy``: dx written (added to with ``accumulate``); returns the
-    taps' (W, C), the bias's (C,) when ``bias`` and the history's (rows, W - 1, C) when ``hist`` is given."""
+def conv_backward(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, *, pre: Tensor | None = None,
+                  accumulate: bool = False, bias: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """The gradients of :func:`conv_forward` from ``dy``, the output's gradient, or with ``pre`` (the output) the
+    gradient of ``silu(pre)``: dx written (added to with ``accumulate``); returns the taps' (W, C), the bias's
+    (C,) when ``bias`` and the history's (rows, W - 1, C) when ``hist`` is given."""
     rows, length, channels = x.shape
     width = wt.shape[0]
     dwt = wt.new_empty(width, channels)
     dbias = wt.new_empty(channels) if bias else None
     dhist = None if hist is None else x.new_empty(rows, width - 1, channels)
-    _module().conv_backward(_np(dy), _np(x), _np(wt.contiguous()), _np(None if hist is None else hist.contiguous()),
-                            _np(dx), _np(dwt), _np(dbias), _np(dhist), accumulate, rows, length, channels, width,
-                            torch.get_num_threads())
+    _module().conv_backward(_np(dy), _np(pre), _np(x), _np(wt.contiguous()),
+                            _np(None if hist is None else hist.contiguous()), _np(dx), _np(dwt), _np(dbias),
+                            _np(dhist), accumulate, rows, length, channels, width, torch.get_num_threads())
     return dwt, dbias, dhist
+
+
+def rows_of(x: Tensor) -> tuple[Tensor, int] | None:
+    """``x`` (B, L, H, P) as the first H P columns of contiguous rows: (the rows (B, L, ldx), ldx), or None."""
+    batch, length, heads, p = x.shape
+    ldx = x.stride(1)
+    if x.stride(3) != 1 or x.stride(2) != p or ldx < heads * p or x.stride(0) != length * ldx:
+        return None
+    return torch.as_strided(x, (batch, length, ldx), (length * ldx, ldx, 1)), ldx
+
+
+def ssd_out_forward(o: Tensor, x: Tensor, z: Tensor, D: Tensor, weight: Tensor, eps: float) -> tuple[Tensor, Tensor]:
+    """Mamba-2's output side ``rmsnorm((o + D x) silu(z)) * weight`` in one pass: o (B, H, L, P) contiguous, x
+    (B, L, H, P) with :func:`rows_of` layout, z (B, L, E) contiguous -> out (B, L, E) and the rows' 1 / rms
+    (B, L)."""
+    batch, heads, length, p = o.shape
+    base, ldx = rows_of(x)
+    out, rs = z.new_empty(batch, length, heads * p), z.new_empty(batch, length)
+    _module().ssd_out_forward(_np(o), _np(base), _np(z), _np(D.contiguous()), _np(weight.contiguous()), float(eps),
+                              _np(out), _np(rs), batch, length, heads, p, ldx, torch.get_num_threads())
+    return out, rs
+
+
+def ssd_out_backward(dn: Tensor, o: Tensor, x: Tensor, z: Tensor, D: Tensor, weight: Tensor,
+                     rs: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """The gradients of :func:`ssd_out_forward` from dn (B, L, E): those of o (B, H, L, P), x (B, L, H, P),
+    z, D and the weight."""
+    batch, heads, length, p = o.shape
+    base, ldx = rows_of(x)
+    dO, dx, dz = torch.empty_like(o), x.new_empty(batch, length, heads, p), torch.empty_like(z)
+    dD, dw = D.new_empty(heads), weight.new_empty(heads * p)
+    _module().ssd_out_backward(_np(dn.contiguous()), _np(o), _np(base), _np(z), _np(D.contiguous()),
+                               _np(weight.contiguous()), _np(rs), _np(dO), _np(dx), _np(dz), _np(dw), _np(dD), batch,
+                               length, heads, p, ldx, torch.get_num_threads())
+    return dO, dx, dz, dD, dw

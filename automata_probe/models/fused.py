@@ -106,26 +106,38 @@ def _prefix(buffer: Tensor, shape: tuple[int, ...] | torch.Size) -> Tensor:
     return buffer.view(-1)[: int(torch.Size(shape).numel())].view(shape)
 
 
-def _conv(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> None:
-    """:func:`_conv_forward` over (B, L, C): compiled (one pass, :func:`.compiled.conv_forward`) where it runs,
-    else in blocks of rows (:func:`_row_blocks`)."""
-    if compiled.available(x, wt, out) and x.is_contiguous() and out.is_contiguous():
-        compiled.conv_forward(x, wt, bias, hist, out)
-        return
+def _compiled(*tensors: Tensor) -> bool:
+    """Whether the compiled convolution takes these tensors (CPU float32/64, contiguous, the extension built)."""
+    return compiled.available(*tensors) and all(t.is_contiguous() for t in tensors)
+
+
+def _conv_silu(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> Tensor:
+    """:func:`_conv_forward` over (B, L, C) into ``out``, and returns ``silu(out)``: compiled, both in one pass
+    (:func:`.compiled.conv_forward`), where it runs, else in blocks of rows (:func:`_row_blocks`), then SiLU."""
+    if _compiled(x, wt, out):
+        act = torch.empty_like(out)
+        compiled.conv_forward(x, wt, bias, hist, out, act)
+        return act
     for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
         _conv_forward(x[rows], wt, bias, None if hist is None else hist[rows], out[rows])
+    return F.silu(out)
 
 
 def _conv_grads(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, dwt: Tensor,
-                dhist: Tensor | None, *, accumulate: bool = False, bias: bool = False) -> Tensor | None:
+                dhist: Tensor | None, *, pre: Tensor | None = None, accumulate: bool = False,
+                bias: bool = False) -> Tensor | None:
     """:func:`_conv_backward` over (B, L, C): compiled (:func:`.compiled.conv_backward`) where it runs, else in
-    blocks of rows with one scratch block for all. With ``bias`` returns the bias's gradient, ``dy`` summed."""
-    if compiled.available(dy, x, wt, dx) and dy.is_contiguous() and x.is_contiguous() and dx.is_contiguous():
-        d_wt, d_bias, d_hist = compiled.conv_backward(dy, x, wt, hist, dx, accumulate=accumulate, bias=bias)
+    blocks of rows with one scratch block for all. With ``pre`` (the convolution's output), ``dy`` is the
+    gradient of ``silu(pre)`` (the PyTorch path overwrites it with the output's). With ``bias`` returns the
+    bias's gradient."""
+    if _compiled(dy, x, wt, dx) and (pre is None or pre.is_contiguous()):
+        d_wt, d_bias, d_hist = compiled.conv_backward(dy, x, wt, hist, dx, pre=pre, accumulate=accumulate, bias=bias)
         dwt += d_wt
         if dhist is not None:
             dhist += d_hist
         return d_bias
+    if pre is not None:
+        _silu_backward_(dy, pre)
     scratch = None
     for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
         scratch = x.new_empty(x[rows].shape) if scratch is None else scratch
@@ -234,9 +246,8 @@ class _DeltaInputs(torch.autograd.Function):
         k = raw.new_empty(batch, heads, length, n_h, spec.head_k)
         v = raw.new_empty(batch, heads, length, n_h, spec.head_v)
         rq, rk = q.new_empty(*q.shape[:-1], 1), k.new_empty(*k.shape[:-1], 1)
-        if wt is not None:
-            _conv(raw, wt, None, hist, pre)
-        sq, sk, sv = _heads_views(F.silu(pre), spec)
+        act = _conv_silu(raw, wt, None, hist, pre) if wt is not None else F.silu(raw)
+        sq, sk, sv = _heads_views(act, spec)
         q.copy_(sq)
         k.copy_(sk)
         v.copy_(sv)
@@ -277,12 +288,12 @@ class _DeltaInputs(torch.autograd.Function):
         dsq.copy_(_l2norm_backward(dq, q, rq, torch.empty_like(q), spec.head_k))
         dsk.copy_(_l2norm_backward(dk, k, rk, torch.empty_like(k), 1.0))
         dsv.copy_(dv)
-        _silu_backward_(ds, pre)
         if wt is None:
+            _silu_backward_(ds, pre)
             draw_ = ds if draw is None else ds.add_(draw)
-        else:
+        else:  # ds is the gradient of silu(pre): the convolution's backward goes through the SiLU
             draw_ = torch.empty_like(raw) if draw is None else draw.clone(memory_format=torch.contiguous_format)
-            _conv_grads(ds, raw, wt, hist, draw_, dwt, dhist, accumulate=draw is not None)
+            _conv_grads(ds, raw, wt, hist, draw_, dwt, dhist, pre=pre, accumulate=draw is not None)
         drest = weight.new_empty(*h.shape[:2], weight.shape[0] - c)
         d_A_log, d_dt_bias = _DeltaInputs._gates_backward(drest, dbeta, dg, dgate, beta, g, a, A_log, spec)
         h2, draw2, drest2 = h.flatten(0, -2), draw_.flatten(0, -2), drest.flatten(0, -2)
@@ -431,8 +442,7 @@ class _SSDInputs(torch.autograd.Function):
         e, n, heads, c = spec.inner, spec.state, spec.heads, spec.conv_channels
         z, raw, dt_raw = F.linear(h, weight[:e]), F.linear(h, weight[e : e + c]), F.linear(h, weight[e + c :])
         pre = torch.empty_like(raw)  # the convolution's output before SiLU
-        _conv(raw, wt, bias, hist, pre)
-        act = F.silu(pre)
+        act = _conv_silu(raw, wt, bias, hist, pre)
         x = act[..., :e].unflatten(-1, (heads, spec.head_dim))  # (B, L, H, P)
         dt = F.softplus(dt_raw + dt_bias)  # (B, L, H)
         v = torch.mul(x.transpose(1, 2), dt.transpose(1, 2)[..., None])  # (B, H, L, P)
@@ -490,12 +500,12 @@ class _SSDInputs(torch.autograd.Function):
     @staticmethod
     def _conv_backward(dact: Tensor, pre: Tensor, raw: Tensor, wt: Tensor, hist: Tensor | None,
                        draw: Tensor | None) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
-        """Through the SiLU and the convolution: the gradients of raw, the taps, the bias and the history."""
-        _silu_backward_(dact, pre)
+        """Through the SiLU and the convolution (``dact`` the gradient of silu(pre), used as scratch): the
+        gradients of raw, the taps, the bias and the history."""
         dwt = torch.zeros_like(wt)
         dhist = torch.zeros_like(hist) if hist is not None else None
         draw_ = torch.empty_like(raw) if draw is None else draw.clone(memory_format=torch.contiguous_format)
-        dbias = _conv_grads(dact, raw, wt, hist, draw_, dwt, dhist, accumulate=draw is not None, bias=True)
+        dbias = _conv_grads(dact, raw, wt, hist, draw_, dwt, dhist, pre=pre, accumulate=draw is not None, bias=True)
         return draw_, dwt, dbias, dhist
 
 
@@ -510,8 +520,16 @@ def ssd_outputs(o: Tensor, x: Tensor, z: Tensor, D: Tensor, weight: Tensor, eps:
 
 
 class _SSDOutputs(torch.autograd.Function):
+    """:func:`ssd_outputs`: compiled (one pass forward, one backward, :func:`.compiled.ssd_out_forward`) where it
+    runs, else the PyTorch passes below."""
+
     @staticmethod
     def forward(ctx, o, x, z, D, weight, eps):  # type: ignore[override]
+        ctx.compiled = _compiled(o, z, D, weight) and compiled.rows_of(x) is not None
+        if ctx.compiled:
+            out, rs = compiled.ssd_out_forward(o, x, z, D, weight, eps)
+            ctx.save_for_backward(o, x, z, D, weight, rs)
+            return out
         y = torch.addcmul(o.transpose(1, 2), x, D[:, None], out=x.new_empty(x.shape)).flatten(-2)  # (B, L, E): o + D x
         sz = F.silu(z)
         u = y * sz
@@ -523,6 +541,10 @@ class _SSDOutputs(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, dn):  # type: ignore[override]
+        if ctx.compiled:
+            o, x, z, D, weight, rs = ctx.saved_tensors
+            do, dx, dz, dD, dweight = compiled.ssd_out_backward(dn, o, x, z, D, weight, rs)
+            return do, dx, dz, dD, dweight, None
         x, z, D, weight, y, sz, uhat, r = ctx.saved_tensors
         g = dn * weight
         mean = torch.linalg.vecdot(g, uhat).unsqueeze_(-1).div_(-uhat.shape[-1])

@@ -152,11 +152,48 @@ def test_ssd_inputs_are_the_formula_with_gradients(negative, history, blocks):
     assert torch.autograd.gradcheck(lambda *xs: _outputs_of(ssd_inputs, xs, inputs, spec), leaves, fast_mode=True, atol=1e-8, rtol=1e-6)
 
 
-def test_ssd_outputs_are_the_gated_rmsnorm_with_gradients():
+@pytest.fixture(params=["torch", "compiled"])
+def path(request, monkeypatch):
+    """The PyTorch passes, and the compiled kernels (models/_crec.c, skipped where they are not built)."""
+    if request.param == "compiled":
+        if not fused.compiled.available():
+            pytest.skip("the compiled extension _crec is not built")
+    else:
+        monkeypatch.setattr(fused.compiled, "available", lambda *tensors: False)
+    return request.param
+
+
+@pytest.mark.parametrize("x_layout", ["contiguous", "columns"])
+def test_ssd_outputs_are_the_gated_rmsnorm_with_gradients(path, x_layout):
+    """x as its own tensor, and as the first columns of wider rows (how the input side hands it over)."""
     batch, heads, length, p = 2, 3, 4, 2
-    o, x = _rand(batch, heads, length, p, seed=1), _rand(batch, length, heads, p, seed=2)
+    o = _rand(batch, heads, length, p, seed=1)
+    if x_layout == "columns":
+        wide = _rand(batch, length, heads * p + 5, seed=2)
+        x = wide[..., : heads * p].unflatten(-1, (heads, p))
+    else:
+        x = _rand(batch, length, heads, p, seed=2)
     z, D, weight = _rand(batch, length, heads * p, seed=3), _rand(heads, seed=4), _rand(heads * p, seed=5)
     u = (o.transpose(1, 2) + D[:, None] * x).flatten(-2) * F.silu(z)
     want = u * torch.rsqrt(u.pow(2).mean(-1, keepdim=True) + 1e-5) * weight
     torch.testing.assert_close(ssd_outputs(o, x, z, D, weight, 1e-5), want)
-    assert torch.autograd.gradcheck(lambda *xs: ssd_outputs(*xs, 1e-5), (o, x, z, D, weight), fast_mode=True, atol=1e-8, rtol=1e-6)
+    assert torch.autograd.gradcheck(lambda *xs: ssd_outputs(*xs, 1e-5), (o, x, z, D, weight), fast_mode=True,
+                                    atol=1e-8, rtol=1e-6)
+
+
+def test_ssd_outputs_in_float32_against_float64(path):
+    """float32 (the compiled path's own exp) against float64, values and gradients, with gates far past exp's
+    range."""
+    batch, heads, length, p = 3, 4, 9, 8
+    o, x = _rand(batch, heads, length, p, seed=1), _rand(batch, length, heads, p, seed=2)
+    z, D, weight = _rand(batch, length, heads * p, seed=3, scale=5.0), _rand(heads, seed=4), _rand(heads * p, seed=5)
+    with torch.no_grad():
+        z[0, 0] = torch.linspace(-200, 200, heads * p, dtype=torch.float64)
+    dn = torch.randn(batch, length, heads * p, dtype=torch.float64)
+    results = []
+    for dtype in (torch.float64, torch.float32):
+        xs = [t.detach().to(dtype).requires_grad_() for t in (o, x, z, D, weight)]
+        out = ssd_outputs(*xs, 1e-5)
+        results.append([out, *torch.autograd.grad(out, xs, dn.to(dtype))])
+    for want, got in zip(*results):
+        assert float((got.detach().double() - want.detach()).abs().max() / want.detach().abs().max()) < 1e-5
