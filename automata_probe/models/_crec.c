@@ -480,16 +480,17 @@ static void ssd_out_rows(void *ctx, Py_ssize_t r0, Py_ssize_t r1, int job, char 
                            r0, r1, j->L, j->H, j->P, j->ldx, (float *)row);
 }
 
-/* ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, threads) */
+/* ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, xcol, threads): x's rows ldx apart in its
+ * buffer, from column xcol */
 static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
     PyObject *o[7];
     double eps;
-    Py_ssize_t B, L, H, P, ldx;
+    Py_ssize_t B, L, H, P, ldx, xcol;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOOOdOOnnnnni:ssd_out_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &eps, &o[5],
-                          &o[6], &B, &L, &H, &P, &ldx, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOdOOnnnnnni:ssd_out_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &eps, &o[5],
+                          &o[6], &B, &L, &H, &P, &ldx, &xcol, &threads))
         return NULL;
-    if (B < 0 || L < 0 || H < 1 || P < 1 || ldx < H * P) {
+    if (B < 0 || L < 0 || H < 1 || P < 1 || xcol < 0 || ldx < xcol + H * P) {
         PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
         return NULL;
     }
@@ -507,20 +508,21 @@ static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
         }
     SSDOut job = {.backward = 0, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx, .eps = eps};
     for (int i = 0; i < 7; i++) job.p[i] = ptr(&a[i]);
+    job.p[1] = (char *)job.p[1] + xcol * a[1].view.itemsize;
     run_rows(ssd_out_rows, &job, R, job_count(R, threads), NULL, 0);
     release(a, 7);
     Py_RETURN_NONE;
 }
 
-/* ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, threads) */
+/* ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, xcol, threads) */
 static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
     PyObject *o[12];
-    Py_ssize_t B, L, H, P, ldx;
+    Py_ssize_t B, L, H, P, ldx, xcol;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOnnnnni:ssd_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
-                          &o[7], &o[8], &o[9], &o[10], &o[11], &B, &L, &H, &P, &ldx, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOnnnnnni:ssd_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
+                          &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &B, &L, &H, &P, &ldx, &xcol, &threads))
         return NULL;
-    if (B < 0 || L < 0 || H < 1 || P < 1 || ldx < H * P) {
+    if (B < 0 || L < 0 || H < 1 || P < 1 || xcol < 0 || ldx < xcol + H * P) {
         PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
         return NULL;
     }
@@ -538,6 +540,7 @@ static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
         }
     SSDOut job = {.backward = 1, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx};
     for (int i = 0; i < 10; i++) job.p[i] = ptr(&a[i]);
+    job.p[2] = (char *)job.p[2] + xcol * a[2].view.itemsize;
     int jobs = job_count(R, threads);
     size_t bytes;
     char *scratch = scratch_for(jobs, (size_t)(2 * E + H), fmt == 'd' ? sizeof(double) : sizeof(float), &bytes);
@@ -550,6 +553,118 @@ static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
     sum_partials(ptr(&a[11]), scratch, bytes, jobs, E, H, job.dbl);
     free(scratch);
     release(a, 12);
+    Py_RETURN_NONE;
+}
+
+/* --------------------------------------------------------------------- the DeltaNet family's output side */
+typedef struct {
+    int backward, dbl;
+    Py_ssize_t L, H, V, ldg, step;
+    double eps;
+    void *p[7];
+} DeltaOut;
+
+static void delta_out_rows(void *ctx, Py_ssize_t r0, Py_ssize_t r1, int job, char *scratch) {
+    DeltaOut *j = ctx;
+    void **p = j->p;
+    if (!j->backward) {  /* o gate w out rs */
+        if (j->dbl)
+            delta_out_forward_d(p[0], p[1], p[2], j->eps, p[3], p[4], r0, r1, j->L, j->H, j->V, j->ldg, j->step);
+        else
+            delta_out_forward_f(p[0], p[1], p[2], (float)j->eps, p[3], p[4], r0, r1, j->L, j->H, j->V, j->ldg,
+                                j->step);
+        return;
+    }
+    /* dn o gate w rs dO dgate; scratch: this job's dw (V), then a head's g (V) */
+    size_t item = j->dbl ? sizeof(double) : sizeof(float);
+    char *g = scratch + (size_t)j->V * item;
+    if (j->dbl)
+        delta_out_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], (double *)scratch, r0, r1, j->L, j->H, j->V,
+                             j->ldg, j->step, (double *)g);
+    else
+        delta_out_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], (float *)scratch, r0, r1, j->L, j->H, j->V,
+                             j->ldg, j->step, (float *)g);
+}
+
+static int delta_out_sizes(Py_ssize_t B, Py_ssize_t L, Py_ssize_t H, Py_ssize_t V, Py_ssize_t ldg, Py_ssize_t step) {
+    if (B < 0 || L < 0 || H < 1 || V < 1 || ldg < H * V || step < 1) {
+        PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, V, step >= 1 and ldg >= H V expected");
+        return -1;
+    }
+    return 0;
+}
+
+/* delta_out_forward(o, gate, w, eps, out, rs, B, L, H, V, ldg, gcol, step, threads): the gate's rows ldg apart
+ * in its buffer, from column gcol */
+static PyObject *rec_delta_out_forward(PyObject *self, PyObject *args) {
+    PyObject *o[5];
+    double eps;
+    Py_ssize_t B, L, H, V, ldg, gcol, step;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOdOOnnnnnnni:delta_out_forward", &o[0], &o[1], &o[2], &eps, &o[3], &o[4], &B, &L,
+                          &H, &V, &ldg, &gcol, &step, &threads))
+        return NULL;
+    if (delta_out_sizes(B, L, H, V, ldg - gcol, step) < 0 || gcol < 0) return NULL;
+    char fmt;
+    if (format_of(o[0], &fmt) < 0) return NULL;
+    const Py_ssize_t R = B * L, E = H * V;
+    static const char *names[5] = {"o", "gate", "w", "out", "rs"};
+    const Py_ssize_t counts[5] = {R * E * step, R * ldg, V, R * E, R * H};
+    const int writable[5] = {0, 0, 0, 1, 1}, optional[5] = {0, 1, 0, 0, 0};
+    Arg a[5];
+    for (int n = 0; n < 5; n++)
+        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
+            release(a, n + 1);
+            return NULL;
+        }
+    DeltaOut job = {.backward = 0, .dbl = fmt == 'd', .L = L, .H = H, .V = V, .ldg = ldg, .step = step, .eps = eps};
+    for (int i = 0; i < 5; i++) job.p[i] = ptr(&a[i]);
+    if (job.p[1]) job.p[1] = (char *)job.p[1] + gcol * a[1].view.itemsize;
+    run_rows(delta_out_rows, &job, R, job_count(R, threads), NULL, 0);
+    release(a, 5);
+    Py_RETURN_NONE;
+}
+
+/* delta_out_backward(dn, o, gate, w, rs, dO, dgate, dw, B, L, H, V, ldg, gcol, step, threads) */
+static PyObject *rec_delta_out_backward(PyObject *self, PyObject *args) {
+    PyObject *o[8];
+    Py_ssize_t B, L, H, V, ldg, gcol, step;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOnnnnnnni:delta_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
+                          &o[6], &o[7], &B, &L, &H, &V, &ldg, &gcol, &step, &threads))
+        return NULL;
+    if (delta_out_sizes(B, L, H, V, ldg - gcol, step) < 0 || gcol < 0) return NULL;
+    char fmt;
+    if (format_of(o[0], &fmt) < 0) return NULL;
+    const Py_ssize_t R = B * L, E = H * V;
+    static const char *names[8] = {"dn", "o", "gate", "w", "rs", "dO", "dgate", "dw"};
+    const Py_ssize_t counts[8] = {R * E, R * E * step, R * ldg, V, R * H, R * E, R * E, V};
+    const int writable[8] = {0, 0, 0, 0, 0, 1, 1, 1}, optional[8] = {0, 0, 1, 0, 0, 0, 1, 0};
+    Arg a[8];
+    for (int n = 0; n < 8; n++)
+        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
+            release(a, n + 1);
+            return NULL;
+        }
+    if (a[2].held != a[6].held) {
+        release(a, 8);
+        PyErr_SetString(PyExc_ValueError, "dgate goes with gate");
+        return NULL;
+    }
+    DeltaOut job = {.backward = 1, .dbl = fmt == 'd', .L = L, .H = H, .V = V, .ldg = ldg, .step = step};
+    for (int i = 0; i < 7; i++) job.p[i] = ptr(&a[i]);
+    if (job.p[2]) job.p[2] = (char *)job.p[2] + gcol * a[2].view.itemsize;
+    int jobs = job_count(R, threads);
+    size_t bytes;
+    char *scratch = scratch_for(jobs, (size_t)(2 * V), fmt == 'd' ? sizeof(double) : sizeof(float), &bytes);
+    if (!scratch) {
+        release(a, 8);
+        return NULL;
+    }
+    run_rows(delta_out_rows, &job, R, jobs, scratch, bytes);
+    sum_partials(ptr(&a[7]), scratch, bytes, jobs, 0, V, job.dbl);
+    free(scratch);
+    release(a, 8);
     Py_RETURN_NONE;
 }
 
@@ -580,9 +695,14 @@ static PyMethodDef methods[] = {
      "conv_backward(dy, pre, x, wt, hist, dx, dwt, dbias, dhist, accumulate, rows, L, C, W, threads): dy the "
      "output's gradient, or with pre that of silu(pre); dwt, dbias written (summed over rows), dhist written"},
     {"ssd_out_forward", rec_ssd_out_forward, METH_VARARGS,
-     "ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, threads): Mamba-2's output side"},
+     "ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, xcol, threads): Mamba-2's output side"},
     {"ssd_out_backward", rec_ssd_out_backward, METH_VARARGS,
-     "ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, threads)"},
+     "ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, xcol, threads)"},
+    {"delta_out_forward", rec_delta_out_forward, METH_VARARGS,
+     "delta_out_forward(o, gate, w, eps, out, rs, B, L, H, V, ldg, gcol, step, threads): the DeltaNet family's "
+     "output side"},
+    {"delta_out_backward", rec_delta_out_backward, METH_VARARGS,
+     "delta_out_backward(dn, o, gate, w, rs, dO, dgate, dw, B, L, H, V, ldg, gcol, step, threads)"},
     {"avx2", rec_avx2, METH_NOARGS, "avx2() -> whether float32 runs the AVX2 + FMA kernels"},
     {"set_avx2", rec_set_avx2, METH_O,
      "set_avx2(flag) -> the previous setting; the AVX2 kernels run only where the CPU has AVX2 and FMA"},

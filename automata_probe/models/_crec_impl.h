@@ -305,6 +305,62 @@ static void FN(ssd_out_backward)(const REAL *dn, const REAL *o, const REAL *x, c
     }
 }
 
+/* ------------------------------------------------------------------ the DeltaNet family's output side
+ * Per token (row = b L + l) and head h of V: o^ = o r with r = 1 / sqrt(mean(o^2) + eps) (o in (B, H, L, V),
+ * or every step-th of (B, H, L step, V) from the (step - 1)-th: DeltaProduct's last Householder step),
+ * out = o^ w, times silu(gate) when a gate is given (rows ldg apart, its first H V entries); r kept (B, H, L) for
+ * the backward, which writes do in o's layout and dgate (B, L, H V), and sums the weight's gradient into dw. */
+static void FN(delta_out_forward)(const REAL *o, const REAL *gate, const REAL *w, REAL eps, REAL *out, REAL *rs,
+                                  Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L, Py_ssize_t H, Py_ssize_t V,
+                                  Py_ssize_t ldg, Py_ssize_t step) {
+    for (Py_ssize_t row = r0; row < r1; row++) {
+        const Py_ssize_t b = row / L, l = row % L;
+        for (Py_ssize_t h = 0; h < H; h++) {
+            const REAL *restrict oh = o + (((b * H + h) * L + l) * step + step - 1) * V;
+            REAL *restrict outh = out + (row * H + h) * V;
+            REAL ss = 0;
+            for (Py_ssize_t v = 0; v < V; v++) ss += oh[v] * oh[v];
+            const REAL r = (REAL)1 / SQRT(ss / (REAL)V + eps);
+            rs[(b * H + h) * L + l] = r;
+            if (gate) {
+                const REAL *restrict gh = gate + row * ldg + h * V;
+                for (Py_ssize_t v = 0; v < V; v++) outh[v] = oh[v] * r * w[v] * gh[v] * FN(sigmoid)(gh[v]);
+            } else {
+                for (Py_ssize_t v = 0; v < V; v++) outh[v] = oh[v] * r * w[v];
+            }
+        }
+    }
+}
+
+static void FN(delta_out_backward)(const REAL *dn, const REAL *o, const REAL *gate, const REAL *w, const REAL *rs,
+                                   REAL *dO, REAL *dgate, REAL *dw, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L,
+                                   Py_ssize_t H, Py_ssize_t V, Py_ssize_t ldg, Py_ssize_t step, REAL *g) {
+    for (Py_ssize_t row = r0; row < r1; row++) {
+        const Py_ssize_t b = row / L, l = row % L;
+        for (Py_ssize_t h = 0; h < H; h++) {
+            const Py_ssize_t at = (b * H + h) * L + l;
+            const REAL *restrict oh = o + (at * step + step - 1) * V, *restrict dnh = dn + (row * H + h) * V;
+            REAL *restrict doh = dO + at * V;
+            const REAL r = rs[at];
+            REAL gs = 0;  /* sum of g o^ with g the gradient of o^ w */
+            for (Py_ssize_t v = 0; v < V; v++) {
+                REAL d = dnh[v];
+                const REAL oh_ = oh[v] * r;
+                if (gate) {  /* out = o^ w silu(gate) */
+                    const REAL gt = gate[row * ldg + h * V + v], sg = FN(sigmoid)(gt);
+                    dgate[(row * H + h) * V + v] = d * oh_ * w[v] * sg * ((REAL)1 + gt * ((REAL)1 - sg));
+                    d *= gt * sg;
+                }
+                dw[v] += d * oh_;
+                g[v] = d * w[v];
+                gs += g[v] * oh_;
+            }
+            const REAL mean = gs / (REAL)V;
+            for (Py_ssize_t v = 0; v < V; v++) doh[v] = r * (g[v] - oh[v] * r * mean);
+        }
+    }
+}
+
 /* The entry points, generic in K and V (the compiler vectorizes the loops over V). */
 #define SIZES(call, ...) call(__VA_ARGS__, K, V, CK, work);
 

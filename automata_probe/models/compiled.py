@@ -39,7 +39,8 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 __all__ = ["available", "delta_rule_compiled", "ssd_compiled", "recurrence", "conv_forward", "conv_backward",
-           "ssd_out_forward", "ssd_out_backward", "rows_of", "CHECKPOINT"]
+           "ssd_out_forward", "ssd_out_backward", "delta_out_forward", "delta_out_backward", "rows_of", "steps_of",
+           "CHECKPOINT"]
 
 log = logging.getLogger(__name__)
 
@@ -173,13 +174,20 @@ def conv_backward(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Te
     return dwt, dbias, dhist
 
 
-def rows_of(x: Tensor) -> tuple[Tensor, int] | None:
-    """``x`` (B, L, H, P) as the first H P columns of contiguous rows: (the rows (B, L, ldx), ldx), or None."""
-    batch, length, heads, p = x.shape
-    ldx = x.stride(1)
-    if x.stride(3) != 1 or x.stride(2) != p or ldx < heads * p or x.stride(0) != length * ldx:
+def rows_of(x: Tensor) -> tuple[Tensor, int, int] | None:
+    """``x`` (B, L, H, P) or (B, L, E) as E columns of the rows of a contiguous (B, L, ld) buffer: (that buffer,
+    ld, the first column), or None."""
+    batch, length = x.shape[:2]
+    if not x.numel():
         return None
-    return torch.as_strided(x, (batch, length, ldx), (length * ldx, ldx, 1)), ldx
+    width, ld = x.shape[2:].numel(), x.stride(1)
+    if x.stride()[2:] != torch.empty(x.shape[2:]).stride() or ld < width or x.stride(0) != length * ld:
+        return None
+    offset, size = x.storage_offset(), x.untyped_storage().nbytes() // x.element_size()
+    start = max(0, offset - (ld - width))  # the rows' start: x's columns inside, the rows inside the storage
+    if start + batch * length * ld > size:
+        return None
+    return torch.as_strided(x, (batch, length, ld), (length * ld, ld, 1), start), ld, offset - start
 
 
 def ssd_out_forward(o: Tensor, x: Tensor, z: Tensor, D: Tensor, weight: Tensor, eps: float) -> tuple[Tensor, Tensor]:
@@ -187,10 +195,10 @@ def ssd_out_forward(o: Tensor, x: Tensor, z: Tensor, D: Tensor, weight: Tensor, 
     (B, L, H, P) with :func:`rows_of` layout, z (B, L, E) contiguous -> out (B, L, E) and the rows' 1 / rms
     (B, L)."""
     batch, heads, length, p = o.shape
-    base, ldx = rows_of(x)
+    base, ldx, col = rows_of(x)
     out, rs = z.new_empty(batch, length, heads * p), z.new_empty(batch, length)
     _module().ssd_out_forward(_np(o), _np(base), _np(z), _np(D.contiguous()), _np(weight.contiguous()), float(eps),
-                              _np(out), _np(rs), batch, length, heads, p, ldx, torch.get_num_threads())
+                              _np(out), _np(rs), batch, length, heads, p, ldx, col, torch.get_num_threads())
     return out, rs
 
 
@@ -199,10 +207,51 @@ def ssd_out_backward(dn: Tensor, o: Tensor, x: Tensor, z: Tensor, D: Tensor, wei
     """The gradients of :func:`ssd_out_forward` from dn (B, L, E): those of o (B, H, L, P), x (B, L, H, P),
     z, D and the weight."""
     batch, heads, length, p = o.shape
-    base, ldx = rows_of(x)
+    base, ldx, col = rows_of(x)
     dO, dx, dz = torch.empty_like(o), x.new_empty(batch, length, heads, p), torch.empty_like(z)
     dD, dw = D.new_empty(heads), weight.new_empty(heads * p)
     _module().ssd_out_backward(_np(dn.contiguous()), _np(o), _np(base), _np(z), _np(D.contiguous()),
                                _np(weight.contiguous()), _np(rs), _np(dO), _np(dx), _np(dz), _np(dw), _np(dD), batch,
-                               length, heads, p, ldx, torch.get_num_threads())
+                               length, heads, p, ldx, col, torch.get_num_threads())
     return dO, dx, dz, dD, dw
+
+
+def steps_of(o: Tensor) -> tuple[Tensor, int] | None:
+    """``o`` (B, H, L, V) as every step-th position, from the (step - 1)-th, of a contiguous (B, H, L step, V)
+    (DeltaProduct's outputs at each token's last Householder step; step 1: o itself), or None."""
+    batch, heads, length, dv = o.shape
+    if not o.numel() or o.stride(3) != 1 or o.stride(2) % dv or not o.stride(2):
+        return None
+    step = o.stride(2) // dv
+    start = o.storage_offset() - (step - 1) * dv
+    if start < 0 or o.stride(1) != length * step * dv or o.stride(0) != heads * length * step * dv:
+        return None
+    return torch.as_strided(o, (batch, heads, length * step, dv), (heads * length * step * dv, length * step * dv,
+                                                                    dv, 1), start), step
+
+
+def delta_out_forward(o: Tensor, gate: Tensor | None, weight: Tensor, eps: float) -> tuple[Tensor, Tensor]:
+    """The DeltaNet family's output side, each head's RMSNorm times ``weight``, times ``silu(gate)`` when gated:
+    o (B, H, L, V) with :func:`steps_of` layout, gate (B, L, H V) with :func:`rows_of` layout -> (B, L, H V)
+    and the 1 / rms (B, H, L)."""
+    batch, heads, length, dv = o.shape
+    base, ld, col = rows_of(gate) if gate is not None else (None, heads * dv, 0)
+    o_all, step = steps_of(o)
+    out, rs = o.new_empty(batch, length, heads * dv), o.new_empty(batch, heads, length)
+    _module().delta_out_forward(_np(o_all), _np(base), _np(weight.contiguous()), float(eps), _np(out), _np(rs), batch,
+                                length, heads, dv, ld, col, step, torch.get_num_threads())
+    return out, rs
+
+
+def delta_out_backward(dn: Tensor, o: Tensor, gate: Tensor | None, weight: Tensor,
+                       rs: Tensor) -> tuple[Tensor, Tensor | None, Tensor]:
+    """The gradients of :func:`delta_out_forward` from dn (B, L, H V): those of o, the gate (or None), the weight."""
+    batch, heads, length, dv = o.shape
+    base, ld, col = rows_of(gate) if gate is not None else (None, heads * dv, 0)
+    o_all, step = steps_of(o)
+    dO, dw = o.new_empty(o.shape), weight.new_empty(dv)
+    dgate = o.new_empty(batch, length, heads * dv) if gate is not None else None
+    _module().delta_out_backward(_np(dn.contiguous()), _np(o_all), _np(base), _np(weight.contiguous()), _np(rs),
+                                 _np(dO), _np(dgate), _np(dw), batch, length, heads, dv, ld, col, step,
+                                 torch.get_num_threads())
+    return dO, dgate, dw

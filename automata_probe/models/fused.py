@@ -353,8 +353,17 @@ def delta_outputs(o: Tensor, gate: Tensor | None, weight: Tensor, eps: float) ->
 
 
 class _DeltaOutputs(torch.autograd.Function):
+    """:func:`delta_outputs`: compiled (one pass each way, :func:`.compiled.delta_out_forward`) where it runs,
+    else the PyTorch passes below."""
+
     @staticmethod
     def forward(ctx, o, gate, weight, eps):  # type: ignore[override]
+        ctx.compiled = (compiled.available(o, weight, gate) and compiled.steps_of(o) is not None
+                        and (gate is None or compiled.rows_of(gate) is not None))
+        if ctx.compiled:
+            out, rs = compiled.delta_out_forward(o, gate, weight, eps)
+            ctx.save_for_backward(o, gate, weight, rs)
+            return out
         batch, heads, length, dv = o.shape
         r = torch.linalg.vector_norm(o, dim=-1, keepdim=True).square_().div_(dv).add_(eps).rsqrt_()  # (B, H, L, 1)
         ohat = (o * r).transpose(1, 2)  # (B, L, H, V), o's layout
@@ -370,6 +379,10 @@ class _DeltaOutputs(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, dn):  # type: ignore[override]
+        if ctx.compiled:
+            o, gate, weight, rs = ctx.saved_tensors
+            do, dgate, dweight = compiled.delta_out_backward(dn, o, gate, weight, rs)
+            return do, dgate, dweight, None
         ohat, r, gate, sg, weight = ctx.saved_tensors
         dn = dn.unflatten(-1, ohat.shape[-2:])  # (B, L, H, V)
         dgate = None

@@ -29,6 +29,7 @@ import torch
 from torch import Tensor
 
 from ..errors import ModelError
+from . import compiled
 
 __all__ = ["BACKENDS", "select_recurrence", "fla_available", "mamba2_kernel_available",
            "fla_delta_rule", "mamba_ssm_ssd"]
@@ -104,7 +105,6 @@ def select_recurrence(backend: str, arch: str, *, on_cuda: bool, negative_eigenv
         return "torch"
     if backend == "compiled" or (backend == "auto" and not on_cuda):  # on the CPU "auto" imports no GPU library
         if compiled_runs is None:
-            from . import compiled
             compiled_runs = compiled.available()
         if compiled_runs:
             return "compiled"

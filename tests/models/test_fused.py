@@ -106,10 +106,12 @@ def test_delta_inputs_without_some_gradients():
 
 @pytest.mark.parametrize("gated", [False, True])
 @pytest.mark.parametrize("n_h", [1, 2])
-def test_delta_outputs_are_each_heads_rmsnorm_with_gradients(gated, n_h):
+def test_delta_outputs_are_each_heads_rmsnorm_with_gradients(gated, n_h, path):
+    """o as every n_h-th step of the recurrence's outputs (DeltaProduct), the gate as the last columns of the
+    projection's rest (how the input side hands it over)."""
     batch, heads, length, dv = 2, 3, 5, 4
     o_all = _rand(batch, heads, length * n_h, dv, seed=1)
-    gate = _rand(batch, length, heads * dv, seed=2) if gated else None
+    gate = _rand(batch, length, heads * dv + 3, seed=2)[..., 3:] if gated else None
     weight = _rand(dv, seed=3)
 
     def ours(o_all, *rest):
