@@ -40,7 +40,8 @@ setup(
     ext_modules=[
         Extension("automata_probe.algebra._clayers", ["automata_probe/algebra/_clayers.c"], optional=True),
         Extension("automata_probe.models._crec", ["automata_probe/models/_crec.c"],
-                  depends=["automata_probe/models/_crec_impl.h", "automata_probe/models/_crec_avx2.h"], optional=True),
+                  depends=["automata_probe/models/_crec_impl.h", "automata_probe/models/_crec_avx2.h"],
+                  optional=True),
     ],
     cmdclass={"build_py": BuildPyWithLanguages},
 )

@@ -25,7 +25,6 @@
 #include <Python.h>
 #include <string.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <math.h>
 #ifndef _WIN32
 #include <pthread.h>
@@ -44,37 +43,18 @@
 #define INLINE static inline
 #endif
 
-/* exp for float32, in plain C that GCC vectorizes (no libm call): 2^n times a degree-6 Taylor polynomial on
- * |r| <= ln 2 / 2 (relative error under 2e-7); the argument clamped to [-87, 88]. float64 uses libm's exp. */
-static inline float fast_expf(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  /* round(x / ln 2) */
-    const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187045e-06f;
-    const float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f +
-                                                                                             r * 0.00138888892f)))));
-    const int32_t bits = ((int32_t)n + 127) * (1 << 23);
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
 #define REAL float
 #define SUFFIX _f
-#define EXP fast_expf
 #define SQRT sqrtf
 #include "_crec_impl.h"
-#undef EXP
 #undef SQRT
 #undef REAL
 #undef SUFFIX
 
 #define REAL double
 #define SUFFIX _d
-#define EXP exp
 #define SQRT sqrt
 #include "_crec_impl.h"
-#undef EXP
 #undef SQRT
 #undef REAL
 #undef SUFFIX
@@ -346,26 +326,26 @@ static PyObject *rec_backward(PyObject *self, PyObject *args) {
 typedef struct {
     int backward, dbl, accumulate;
     Py_ssize_t L, C, W;
-    void *p[9];
+    void *p[8];
 } Conv;
 
 static void conv_rows(void *ctx, Py_ssize_t b0, Py_ssize_t b1, int job, char *scratch) {
     Conv *j = ctx;
     void **p = j->p;
-    if (!j->backward) {  /* x wt bias hist out act */
-        if (j->dbl) conv_forward_d(p[0], p[1], p[2], p[3], p[4], p[5], b0, b1, j->L, j->C, j->W);
-        else conv_forward_f(p[0], p[1], p[2], p[3], p[4], p[5], b0, b1, j->L, j->C, j->W);
+    if (!j->backward) {  /* x wt bias hist out */
+        if (j->dbl) conv_forward_d(p[0], p[1], p[2], p[3], p[4], b0, b1, j->L, j->C, j->W);
+        else conv_forward_f(p[0], p[1], p[2], p[3], p[4], b0, b1, j->L, j->C, j->W);
         return;
     }
-    /* dy pre x wt hist dx dwt dbias dhist; scratch: this job's partial dwt (W C), dbias (C), then ds (L C) */
+    /* dy x wt hist dx dwt dbias dhist; scratch: this job's partial dwt (W C), then dbias (C) */
     size_t item = j->dbl ? sizeof(double) : sizeof(float), wc = (size_t)(j->W * j->C);
-    char *dbias = p[7] ? scratch + wc * item : NULL, *ds = scratch + (wc + (size_t)j->C) * item;
+    char *dbias = p[6] ? scratch + wc * item : NULL;
     if (j->dbl)
-        conv_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], (double *)scratch, (double *)dbias, p[8], j->accumulate,
-                        b0, b1, j->L, j->C, j->W, (double *)ds);
+        conv_backward_d(p[0], p[1], p[2], p[3], p[4], (double *)scratch, (double *)dbias, p[7], j->accumulate, b0, b1,
+                        j->L, j->C, j->W);
     else
-        conv_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], (float *)scratch, (float *)dbias, p[8], j->accumulate,
-                        b0, b1, j->L, j->C, j->W, (float *)ds);
+        conv_backward_f(p[0], p[1], p[2], p[3], p[4], (float *)scratch, (float *)dbias, p[7], j->accumulate, b0, b1,
+                        j->L, j->C, j->W);
 }
 
 static int run_conv_split(Conv *conv, Py_ssize_t rows, int threads) {
@@ -375,22 +355,21 @@ static int run_conv_split(Conv *conv, Py_ssize_t rows, int threads) {
         return 0;
     }
     size_t bytes, wc = (size_t)(conv->W * conv->C);
-    char *scratch = scratch_for(jobs, wc + (size_t)conv->C + (size_t)(conv->L * conv->C),
-                                conv->dbl ? sizeof(double) : sizeof(float), &bytes);
+    char *scratch = scratch_for(jobs, wc + (size_t)conv->C, conv->dbl ? sizeof(double) : sizeof(float), &bytes);
     if (!scratch) return -1;
     run_rows(conv_rows, conv, rows, jobs, scratch, bytes);
-    sum_partials(conv->p[6], scratch, bytes, jobs, 0, (Py_ssize_t)wc, conv->dbl);
-    if (conv->p[7]) sum_partials(conv->p[7], scratch, bytes, jobs, (Py_ssize_t)wc, conv->C, conv->dbl);
+    sum_partials(conv->p[5], scratch, bytes, jobs, 0, (Py_ssize_t)wc, conv->dbl);
+    if (conv->p[6]) sum_partials(conv->p[6], scratch, bytes, jobs, (Py_ssize_t)wc, conv->C, conv->dbl);
     free(scratch);
     return 0;
 }
 
 static PyObject *rec_conv_forward(PyObject *self, PyObject *args) {
-    PyObject *o[6];
+    PyObject *o[5];
     Py_ssize_t R, L, C, W;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOOOOnnnni:conv_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &R, &L, &C,
-                          &W, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOnnnni:conv_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &R, &L, &C, &W,
+                          &threads))
         return NULL;
     if (R < 0 || L < 0 || C < 1 || W < 1) {
         PyErr_SetString(PyExc_ValueError, "sizes: rows, L >= 0 and C, W >= 1 expected");
@@ -398,29 +377,29 @@ static PyObject *rec_conv_forward(PyObject *self, PyObject *args) {
     }
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
-    static const char *names[6] = {"x", "wt", "bias", "hist", "out", "act"};
-    const Py_ssize_t counts[6] = {R * L * C, W * C, C, R * (W - 1) * C, R * L * C, R * L * C};
-    const int writable[6] = {0, 0, 0, 0, 1, 1}, optional[6] = {0, 0, 1, 1, 0, 1};
-    Arg a[6];
-    for (int n = 0; n < 6; n++)
+    static const char *names[5] = {"x", "wt", "bias", "hist", "out"};
+    const Py_ssize_t counts[5] = {R * L * C, W * C, C, R * (W - 1) * C, R * L * C};
+    const int writable[5] = {0, 0, 0, 0, 1}, optional[5] = {0, 0, 1, 1, 0};
+    Arg a[5];
+    for (int n = 0; n < 5; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
             release(a, n + 1);
             return NULL;
         }
     Conv job = {.backward = 0, .dbl = fmt == 'd', .L = L, .C = C, .W = W};
-    for (int i = 0; i < 6; i++) job.p[i] = ptr(&a[i]);
+    for (int i = 0; i < 5; i++) job.p[i] = ptr(&a[i]);
     int rc = run_conv_split(&job, R, threads);
-    release(a, 6);
+    release(a, 5);
     if (rc < 0) return NULL;
     Py_RETURN_NONE;
 }
 
 static PyObject *rec_conv_backward(PyObject *self, PyObject *args) {
-    PyObject *o[9];
+    PyObject *o[8];
     Py_ssize_t R, L, C, W;
     int accumulate, threads;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOpnnnni:conv_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
-                          &o[7], &o[8], &accumulate, &R, &L, &C, &W, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOpnnnni:conv_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &accumulate, &R, &L, &C, &W, &threads))
         return NULL;
     if (R < 0 || L < 0 || C < 1 || W < 1) {
         PyErr_SetString(PyExc_ValueError, "sizes: rows, L >= 0 and C, W >= 1 expected");
@@ -428,25 +407,25 @@ static PyObject *rec_conv_backward(PyObject *self, PyObject *args) {
     }
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
-    static const char *names[9] = {"dy", "pre", "x", "wt", "hist", "dx", "dwt", "dbias", "dhist"};
-    const Py_ssize_t counts[9] = {R * L * C, R * L * C, R * L * C, W * C, R * (W - 1) * C, R * L * C, W * C, C,
+    static const char *names[8] = {"dy", "x", "wt", "hist", "dx", "dwt", "dbias", "dhist"};
+    const Py_ssize_t counts[8] = {R * L * C, R * L * C, W * C, R * (W - 1) * C, R * L * C, W * C, C,
                                   R * (W - 1) * C};
-    const int writable[9] = {0, 0, 0, 0, 0, 1, 1, 1, 1}, optional[9] = {0, 1, 0, 0, 1, 0, 0, 1, 1};
-    Arg a[9];
-    for (int n = 0; n < 9; n++)
+    const int writable[8] = {0, 0, 0, 0, 1, 1, 1, 1}, optional[8] = {0, 0, 0, 1, 0, 0, 1, 1};
+    Arg a[8];
+    for (int n = 0; n < 8; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
             release(a, n + 1);
             return NULL;
         }
-    if (a[8].held && !a[4].held) {
-        release(a, 9);
+    if (a[7].held && !a[3].held) {
+        release(a, 8);
         PyErr_SetString(PyExc_ValueError, "dhist needs hist");
         return NULL;
     }
     Conv job = {.backward = 1, .dbl = fmt == 'd', .accumulate = accumulate, .L = L, .C = C, .W = W};
-    for (int i = 0; i < 9; i++) job.p[i] = ptr(&a[i]);
+    for (int i = 0; i < 8; i++) job.p[i] = ptr(&a[i]);
     int rc = run_conv_split(&job, R, threads);
-    release(a, 9);
+    release(a, 8);
     if (rc < 0) return NULL;
     Py_RETURN_NONE;
 }
@@ -456,39 +435,41 @@ typedef struct {
     int backward, dbl;
     Py_ssize_t L, H, P, ldx;
     double eps;
-    void *p[12];
+    void *p[13];
 } SSDOut;
 
 static void ssd_out_rows(void *ctx, Py_ssize_t r0, Py_ssize_t r1, int job, char *scratch) {
     SSDOut *j = ctx;
     void **p = j->p;
-    if (!j->backward) {  /* o x z D w out rs */
-        if (j->dbl) ssd_out_forward_d(p[0], p[1], p[2], p[3], p[4], j->eps, p[5], p[6], r0, r1, j->L, j->H, j->P, j->ldx);
-        else ssd_out_forward_f(p[0], p[1], p[2], p[3], p[4], (float)j->eps, p[5], p[6], r0, r1, j->L, j->H, j->P,
-                               j->ldx);
+    if (!j->backward) {  /* o x z sz D w out rs */
+        if (j->dbl)
+            ssd_out_forward_d(p[0], p[1], p[2], p[3], p[4], p[5], j->eps, p[6], p[7], r0, r1, j->L, j->H, j->P, j->ldx);
+        else
+            ssd_out_forward_f(p[0], p[1], p[2], p[3], p[4], p[5], (float)j->eps, p[6], p[7], r0, r1, j->L, j->H, j->P,
+                              j->ldx);
         return;
     }
-    /* dn o x z D w rs dO dx dz; scratch: this job's dw (E), dD (H), then a row (E) */
+    /* dn o x z sz D w rs dO dx dz; scratch: this job's dw (E), dD (H), then 2 E of work */
     const Py_ssize_t E = j->H * j->P;
     size_t item = j->dbl ? sizeof(double) : sizeof(float);
     char *dD = scratch + (size_t)E * item, *row = dD + (size_t)j->H * item;
     if (j->dbl)
-        ssd_out_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], (double *)scratch, (double *)dD,
-                           r0, r1, j->L, j->H, j->P, j->ldx, (double *)row);
+        ssd_out_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], (double *)scratch,
+                           (double *)dD, r0, r1, j->L, j->H, j->P, j->ldx, (double *)row);
     else
-        ssd_out_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], (float *)scratch, (float *)dD,
-                           r0, r1, j->L, j->H, j->P, j->ldx, (float *)row);
+        ssd_out_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], (float *)scratch,
+                           (float *)dD, r0, r1, j->L, j->H, j->P, j->ldx, (float *)row);
 }
 
-/* ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, xcol, threads): x's rows ldx apart in its
- * buffer, from column xcol */
+/* ssd_out_forward(o, x, z, sz, D, w, eps, out, rs, B, L, H, P, ldx, xcol, threads): x's rows ldx apart in its
+ * buffer, from column xcol; sz = sigmoid(z) */
 static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
-    PyObject *o[7];
+    PyObject *o[8];
     double eps;
     Py_ssize_t B, L, H, P, ldx, xcol;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOOOdOOnnnnnni:ssd_out_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &eps, &o[5],
-                          &o[6], &B, &L, &H, &P, &ldx, &xcol, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOOdOOnnnnnni:ssd_out_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &eps,
+                          &o[6], &o[7], &B, &L, &H, &P, &ldx, &xcol, &threads))
         return NULL;
     if (B < 0 || L < 0 || H < 1 || P < 1 || xcol < 0 || ldx < xcol + H * P) {
         PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
@@ -497,30 +478,30 @@ static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t E = H * P, R = B * L;
-    static const char *names[7] = {"o", "x", "z", "D", "w", "out", "rs"};
-    const Py_ssize_t counts[7] = {R * E, R * ldx, R * E, H, E, R * E, R};
-    const int writable[7] = {0, 0, 0, 0, 0, 1, 1};
-    Arg a[7];
-    for (int n = 0; n < 7; n++)
+    static const char *names[8] = {"o", "x", "z", "sz", "D", "w", "out", "rs"};
+    const Py_ssize_t counts[8] = {R * E, R * ldx, R * E, R * E, H, E, R * E, R};
+    const int writable[8] = {0, 0, 0, 0, 0, 0, 1, 1};
+    Arg a[8];
+    for (int n = 0; n < 8; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], 0) < 0) {
             release(a, n + 1);
             return NULL;
         }
     SSDOut job = {.backward = 0, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx, .eps = eps};
-    for (int i = 0; i < 7; i++) job.p[i] = ptr(&a[i]);
+    for (int i = 0; i < 8; i++) job.p[i] = ptr(&a[i]);
     job.p[1] = (char *)job.p[1] + xcol * a[1].view.itemsize;
     run_rows(ssd_out_rows, &job, R, job_count(R, threads), NULL, 0);
-    release(a, 7);
+    release(a, 8);
     Py_RETURN_NONE;
 }
 
-/* ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, xcol, threads) */
+/* ssd_out_backward(dn, o, x, z, sz, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, xcol, threads) */
 static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
-    PyObject *o[12];
+    PyObject *o[13];
     Py_ssize_t B, L, H, P, ldx, xcol;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOnnnnnni:ssd_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
-                          &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &B, &L, &H, &P, &ldx, &xcol, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOnnnnnni:ssd_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
+                          &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &o[12], &B, &L, &H, &P, &ldx, &xcol, &threads))
         return NULL;
     if (B < 0 || L < 0 || H < 1 || P < 1 || xcol < 0 || ldx < xcol + H * P) {
         PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
@@ -529,30 +510,30 @@ static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t E = H * P, R = B * L;
-    static const char *names[12] = {"dn", "o", "x", "z", "D", "w", "rs", "dO", "dx", "dz", "dw", "dD"};
-    const Py_ssize_t counts[12] = {R * E, R * E, R * ldx, R * E, H, E, R, R * E, R * E, R * E, E, H};
-    const int writable[12] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
-    Arg a[12];
-    for (int n = 0; n < 12; n++)
+    static const char *names[13] = {"dn", "o", "x", "z", "sz", "D", "w", "rs", "dO", "dx", "dz", "dw", "dD"};
+    const Py_ssize_t counts[13] = {R * E, R * E, R * ldx, R * E, R * E, H, E, R, R * E, R * E, R * E, E, H};
+    const int writable[13] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+    Arg a[13];
+    for (int n = 0; n < 13; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], 0) < 0) {
             release(a, n + 1);
             return NULL;
         }
     SSDOut job = {.backward = 1, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx};
-    for (int i = 0; i < 10; i++) job.p[i] = ptr(&a[i]);
+    for (int i = 0; i < 11; i++) job.p[i] = ptr(&a[i]);
     job.p[2] = (char *)job.p[2] + xcol * a[2].view.itemsize;
     int jobs = job_count(R, threads);
     size_t bytes;
-    char *scratch = scratch_for(jobs, (size_t)(2 * E + H), fmt == 'd' ? sizeof(double) : sizeof(float), &bytes);
+    char *scratch = scratch_for(jobs, (size_t)(3 * E + H), fmt == 'd' ? sizeof(double) : sizeof(float), &bytes);
     if (!scratch) {
-        release(a, 12);
+        release(a, 13);
         return NULL;
     }
     run_rows(ssd_out_rows, &job, R, jobs, scratch, bytes);
-    sum_partials(ptr(&a[10]), scratch, bytes, jobs, 0, E, job.dbl);
-    sum_partials(ptr(&a[11]), scratch, bytes, jobs, E, H, job.dbl);
+    sum_partials(ptr(&a[11]), scratch, bytes, jobs, 0, E, job.dbl);
+    sum_partials(ptr(&a[12]), scratch, bytes, jobs, E, H, job.dbl);
     free(scratch);
-    release(a, 12);
+    release(a, 13);
     Py_RETURN_NONE;
 }
 
@@ -561,29 +542,29 @@ typedef struct {
     int backward, dbl;
     Py_ssize_t L, H, V, ldg, step;
     double eps;
-    void *p[7];
+    void *p[8];
 } DeltaOut;
 
 static void delta_out_rows(void *ctx, Py_ssize_t r0, Py_ssize_t r1, int job, char *scratch) {
     DeltaOut *j = ctx;
     void **p = j->p;
-    if (!j->backward) {  /* o gate w out rs */
+    if (!j->backward) {  /* o gate sg w out rs */
         if (j->dbl)
-            delta_out_forward_d(p[0], p[1], p[2], j->eps, p[3], p[4], r0, r1, j->L, j->H, j->V, j->ldg, j->step);
+            delta_out_forward_d(p[0], p[1], p[2], p[3], j->eps, p[4], p[5], r0, r1, j->L, j->H, j->V, j->ldg, j->step);
         else
-            delta_out_forward_f(p[0], p[1], p[2], (float)j->eps, p[3], p[4], r0, r1, j->L, j->H, j->V, j->ldg,
+            delta_out_forward_f(p[0], p[1], p[2], p[3], (float)j->eps, p[4], p[5], r0, r1, j->L, j->H, j->V, j->ldg,
                                 j->step);
         return;
     }
-    /* dn o gate w rs dO dgate; scratch: this job's dw (V), then a head's g (V) */
+    /* dn o gate sg w rs dO dgate; scratch: this job's dw (V), then 2 V of work */
     size_t item = j->dbl ? sizeof(double) : sizeof(float);
     char *g = scratch + (size_t)j->V * item;
     if (j->dbl)
-        delta_out_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], (double *)scratch, r0, r1, j->L, j->H, j->V,
-                             j->ldg, j->step, (double *)g);
+        delta_out_backward_d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], (double *)scratch, r0, r1, j->L, j->H,
+                             j->V, j->ldg, j->step, (double *)g);
     else
-        delta_out_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], (float *)scratch, r0, r1, j->L, j->H, j->V,
-                             j->ldg, j->step, (float *)g);
+        delta_out_backward_f(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], (float *)scratch, r0, r1, j->L, j->H,
+                             j->V, j->ldg, j->step, (float *)g);
 }
 
 static int delta_out_sizes(Py_ssize_t B, Py_ssize_t L, Py_ssize_t H, Py_ssize_t V, Py_ssize_t ldg, Py_ssize_t step) {
@@ -594,77 +575,82 @@ static int delta_out_sizes(Py_ssize_t B, Py_ssize_t L, Py_ssize_t H, Py_ssize_t 
     return 0;
 }
 
-/* delta_out_forward(o, gate, w, eps, out, rs, B, L, H, V, ldg, gcol, step, threads): the gate's rows ldg apart
- * in its buffer, from column gcol */
+/* delta_out_forward(o, gate, sg, w, eps, out, rs, B, L, H, V, ldg, gcol, step, threads): the gate's rows ldg
+ * apart in its buffer, from column gcol; sg = sigmoid(gate), (B, L, H V) */
 static PyObject *rec_delta_out_forward(PyObject *self, PyObject *args) {
-    PyObject *o[5];
+    PyObject *o[6];
     double eps;
     Py_ssize_t B, L, H, V, ldg, gcol, step;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOdOOnnnnnnni:delta_out_forward", &o[0], &o[1], &o[2], &eps, &o[3], &o[4], &B, &L,
-                          &H, &V, &ldg, &gcol, &step, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOdOOnnnnnnni:delta_out_forward", &o[0], &o[1], &o[2], &o[3], &eps, &o[4], &o[5],
+                          &B, &L, &H, &V, &ldg, &gcol, &step, &threads))
         return NULL;
     if (delta_out_sizes(B, L, H, V, ldg - gcol, step) < 0 || gcol < 0) return NULL;
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t R = B * L, E = H * V;
-    static const char *names[5] = {"o", "gate", "w", "out", "rs"};
-    const Py_ssize_t counts[5] = {R * E * step, R * ldg, V, R * E, R * H};
-    const int writable[5] = {0, 0, 0, 1, 1}, optional[5] = {0, 1, 0, 0, 0};
-    Arg a[5];
-    for (int n = 0; n < 5; n++)
+    static const char *names[6] = {"o", "gate", "sg", "w", "out", "rs"};
+    const Py_ssize_t counts[6] = {R * E * step, R * ldg, R * E, V, R * E, R * H};
+    const int writable[6] = {0, 0, 0, 0, 1, 1}, optional[6] = {0, 1, 1, 0, 0, 0};
+    Arg a[6];
+    for (int n = 0; n < 6; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
             release(a, n + 1);
             return NULL;
         }
     DeltaOut job = {.backward = 0, .dbl = fmt == 'd', .L = L, .H = H, .V = V, .ldg = ldg, .step = step, .eps = eps};
-    for (int i = 0; i < 5; i++) job.p[i] = ptr(&a[i]);
+    if (a[1].held != a[2].held) {
+        release(a, 6);
+        PyErr_SetString(PyExc_ValueError, "sg goes with gate");
+        return NULL;
+    }
+    for (int i = 0; i < 6; i++) job.p[i] = ptr(&a[i]);
     if (job.p[1]) job.p[1] = (char *)job.p[1] + gcol * a[1].view.itemsize;
     run_rows(delta_out_rows, &job, R, job_count(R, threads), NULL, 0);
-    release(a, 5);
+    release(a, 6);
     Py_RETURN_NONE;
 }
 
-/* delta_out_backward(dn, o, gate, w, rs, dO, dgate, dw, B, L, H, V, ldg, gcol, step, threads) */
+/* delta_out_backward(dn, o, gate, sg, w, rs, dO, dgate, dw, B, L, H, V, ldg, gcol, step, threads) */
 static PyObject *rec_delta_out_backward(PyObject *self, PyObject *args) {
-    PyObject *o[8];
+    PyObject *o[9];
     Py_ssize_t B, L, H, V, ldg, gcol, step;
     int threads;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOnnnnnnni:delta_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
-                          &o[6], &o[7], &B, &L, &H, &V, &ldg, &gcol, &step, &threads))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOnnnnnnni:delta_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
+                          &o[6], &o[7], &o[8], &B, &L, &H, &V, &ldg, &gcol, &step, &threads))
         return NULL;
     if (delta_out_sizes(B, L, H, V, ldg - gcol, step) < 0 || gcol < 0) return NULL;
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t R = B * L, E = H * V;
-    static const char *names[8] = {"dn", "o", "gate", "w", "rs", "dO", "dgate", "dw"};
-    const Py_ssize_t counts[8] = {R * E, R * E * step, R * ldg, V, R * H, R * E, R * E, V};
-    const int writable[8] = {0, 0, 0, 0, 0, 1, 1, 1}, optional[8] = {0, 0, 1, 0, 0, 0, 1, 0};
-    Arg a[8];
-    for (int n = 0; n < 8; n++)
+    static const char *names[9] = {"dn", "o", "gate", "sg", "w", "rs", "dO", "dgate", "dw"};
+    const Py_ssize_t counts[9] = {R * E, R * E * step, R * ldg, R * E, V, R * H, R * E, R * E, V};
+    const int writable[9] = {0, 0, 0, 0, 0, 0, 1, 1, 1}, optional[9] = {0, 0, 1, 1, 0, 0, 0, 1, 0};
+    Arg a[9];
+    for (int n = 0; n < 9; n++)
         if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
             release(a, n + 1);
             return NULL;
         }
-    if (a[2].held != a[6].held) {
-        release(a, 8);
-        PyErr_SetString(PyExc_ValueError, "dgate goes with gate");
+    if (a[2].held != a[7].held || a[2].held != a[3].held) {
+        release(a, 9);
+        PyErr_SetString(PyExc_ValueError, "sg and dgate go with gate");
         return NULL;
     }
     DeltaOut job = {.backward = 1, .dbl = fmt == 'd', .L = L, .H = H, .V = V, .ldg = ldg, .step = step};
-    for (int i = 0; i < 7; i++) job.p[i] = ptr(&a[i]);
+    for (int i = 0; i < 8; i++) job.p[i] = ptr(&a[i]);
     if (job.p[2]) job.p[2] = (char *)job.p[2] + gcol * a[2].view.itemsize;
     int jobs = job_count(R, threads);
     size_t bytes;
-    char *scratch = scratch_for(jobs, (size_t)(2 * V), fmt == 'd' ? sizeof(double) : sizeof(float), &bytes);
+    char *scratch = scratch_for(jobs, (size_t)(3 * V), fmt == 'd' ? sizeof(double) : sizeof(float), &bytes);
     if (!scratch) {
-        release(a, 8);
+        release(a, 9);
         return NULL;
     }
     run_rows(delta_out_rows, &job, R, jobs, scratch, bytes);
-    sum_partials(ptr(&a[7]), scratch, bytes, jobs, 0, V, job.dbl);
+    sum_partials(ptr(&a[8]), scratch, bytes, jobs, 0, V, job.dbl);
     free(scratch);
-    release(a, 8);
+    release(a, 9);
     Py_RETURN_NONE;
 }
 
@@ -688,21 +674,19 @@ static PyObject *rec_set_avx2(PyObject *self, PyObject *arg) {
 static PyObject *rec_avx2(PyObject *self, PyObject *noargs) { return PyBool_FromLong(use_avx2); }
 
 static PyMethodDef methods[] = {
-    {"conv_forward", rec_conv_forward, METH_VARARGS,
-     "conv_forward(x, wt, bias, hist, out, act, rows, L, C, W, threads): out = the convolution, act = silu(out) "
-     "when given"},
+    {"conv_forward", rec_conv_forward, METH_VARARGS, "conv_forward(x, wt, bias, hist, out, rows, L, C, W, threads)"},
     {"conv_backward", rec_conv_backward, METH_VARARGS,
-     "conv_backward(dy, pre, x, wt, hist, dx, dwt, dbias, dhist, accumulate, rows, L, C, W, threads): dy the "
-     "output's gradient, or with pre that of silu(pre); dwt, dbias written (summed over rows), dhist written"},
+     "conv_backward(dy, x, wt, hist, dx, dwt, dbias, dhist, accumulate, rows, L, C, W, threads): dwt, dbias "
+     "written (summed over rows), dhist written"},
     {"ssd_out_forward", rec_ssd_out_forward, METH_VARARGS,
-     "ssd_out_forward(o, x, z, D, w, eps, out, rs, B, L, H, P, ldx, xcol, threads): Mamba-2's output side"},
+     "ssd_out_forward(o, x, z, sz, D, w, eps, out, rs, B, L, H, P, ldx, xcol, threads): Mamba-2's output side"},
     {"ssd_out_backward", rec_ssd_out_backward, METH_VARARGS,
-     "ssd_out_backward(dn, o, x, z, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, xcol, threads)"},
+     "ssd_out_backward(dn, o, x, z, sz, D, w, rs, dO, dx, dz, dw, dD, B, L, H, P, ldx, xcol, threads)"},
     {"delta_out_forward", rec_delta_out_forward, METH_VARARGS,
-     "delta_out_forward(o, gate, w, eps, out, rs, B, L, H, V, ldg, gcol, step, threads): the DeltaNet family's "
+     "delta_out_forward(o, gate, sg, w, eps, out, rs, B, L, H, V, ldg, gcol, step, threads): the DeltaNet family's "
      "output side"},
     {"delta_out_backward", rec_delta_out_backward, METH_VARARGS,
-     "delta_out_backward(dn, o, gate, w, rs, dO, dgate, dw, B, L, H, V, ldg, gcol, step, threads)"},
+     "delta_out_backward(dn, o, gate, sg, w, rs, dO, dgate, dw, B, L, H, V, ldg, gcol, step, threads)"},
     {"avx2", rec_avx2, METH_NOARGS, "avx2() -> whether float32 runs the AVX2 + FMA kernels"},
     {"set_avx2", rec_set_avx2, METH_O,
      "set_avx2(flag) -> the previous setting; the AVX2 kernels run only where the CPU has AVX2 and FMA"},

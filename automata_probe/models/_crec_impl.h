@@ -156,11 +156,9 @@ INLINE void FN(backward_body)(const REAL *q, const REAL *k, const REAL *v, const
 
 /* ------------------------------------------------------------------ the short causal depthwise convolution
  * x (rows, L, C), taps wt (W, C), out[t] = bias + sum_k wt[k] x[t - s_k] with s_k = W - 1 - k; times before 0
- * read hist (rows, W - 1, C) at W - 1 + t - s_k, or zero (hist NULL). With act, also act = silu(out), in the same
- * pass. Channels innermost. */
-INLINE REAL FN(sigmoid)(REAL x) { return (REAL)1 / ((REAL)1 + EXP(-x)); }
-
-static void FN(conv_forward)(const REAL *x, const REAL *wt, const REAL *bias, const REAL *hist, REAL *out, REAL *act,
+ * read hist (rows, W - 1, C) at W - 1 + t - s_k, or zero (hist NULL). Channels innermost. (The SiLU after it
+ * stays in PyTorch: its vectorized exp beat a plain-C one GCC vectorizes by 2-4x here.) */
+static void FN(conv_forward)(const REAL *x, const REAL *wt, const REAL *bias, const REAL *hist, REAL *out,
                              Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t L, Py_ssize_t C, Py_ssize_t W) {
     for (Py_ssize_t b = b0; b < b1; b++) {
         for (Py_ssize_t t = 0; t < L; t++) {
@@ -176,29 +174,17 @@ static void FN(conv_forward)(const REAL *x, const REAL *wt, const REAL *bias, co
                 const REAL *restrict w = wt + k * C;
                 for (Py_ssize_t c = 0; c < C; c++) o[c] += w[c] * src[c];
             }
-            if (act) {
-                REAL *restrict a = act + (b * L + t) * C;
-                for (Py_ssize_t c = 0; c < C; c++) a[c] = o[c] * FN(sigmoid)(o[c]);
-            }
         }
     }
 }
 
-/* Its gradients from dy (rows, L, C), the gradient of the output, or with pre (the output) the gradient of
- * silu(output): dx written (added to with accumulate), dhist written when given; the taps' and the bias's
- * gradients summed over the rows into dwt (W, C) and dbias (C), which the caller zeroed. ds (L C) is scratch. */
-static void FN(conv_backward)(const REAL *dy, const REAL *pre, const REAL *x, const REAL *wt, const REAL *hist,
-                              REAL *dx, REAL *dwt, REAL *dbias, REAL *dhist, int accumulate, Py_ssize_t b0,
-                              Py_ssize_t b1, Py_ssize_t L, Py_ssize_t C, Py_ssize_t W, REAL *ds) {
+/* Its gradients from dy (rows, L, C): dx written (added to with accumulate), dhist written when given; the taps'
+ * and the bias's gradients summed over the rows into dwt (W, C) and dbias (C), which the caller zeroed. */
+static void FN(conv_backward)(const REAL *dy, const REAL *x, const REAL *wt, const REAL *hist, REAL *dx, REAL *dwt,
+                              REAL *dbias, REAL *dhist, int accumulate, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t L,
+                              Py_ssize_t C, Py_ssize_t W) {
     for (Py_ssize_t b = b0; b < b1; b++) {
         const REAL *g_all = dy + b * L * C;
-        if (pre) {  /* through the SiLU: ds = dy silu'(pre), silu' = s (1 + x (1 - s)) */
-            for (Py_ssize_t i = 0; i < L * C; i++) {
-                const REAL z = pre[b * L * C + i], sg = FN(sigmoid)(z);
-                ds[i] = g_all[i] * sg * ((REAL)1 + z * ((REAL)1 - sg));
-            }
-            g_all = ds;
-        }
         if (dhist) memset(dhist + b * (W - 1) * C, 0, (W - 1) * C * sizeof(REAL));
         for (Py_ssize_t tau = 0; tau < L; tau++) {  /* dx[tau] = sum_k wt[k] dy[tau + s_k] */
             REAL *restrict d = dx + (b * L + tau) * C;
@@ -235,72 +221,71 @@ static void FN(conv_backward)(const REAL *dy, const REAL *pre, const REAL *x, co
 
 /* ------------------------------------------------------------------ Mamba-2's output side
  * Per token (row = b L + l; E = H P channels): y = o + D x (o in (B, H, L, P), x rows ldx apart in (B, L, .),
- * its first E entries), u = y silu(z), out = u r w with r = 1 / sqrt(mean(u^2) + eps), r kept for the backward,
+ * its first E entries), u = y silu(z) (sz = sigmoid(z) given, from PyTorch's vectorized exp), out = u r w with
+ * r = 1 / sqrt(mean(u^2) + eps), r kept for the backward,
  * which recomputes y and u from o, x, z and writes do in o's layout, dx (B, L, E), dz (B, L, E); the weight's and
  * D's gradients summed over the rows into dw (E) and dD (H). */
-static void FN(ssd_out_forward)(const REAL *o, const REAL *x, const REAL *z, const REAL *D, const REAL *w, REAL eps,
-                                REAL *out, REAL *rs, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L, Py_ssize_t H,
+static void FN(ssd_out_forward)(const REAL *o, const REAL *x, const REAL *z, const REAL *sz, const REAL *D,
+                                const REAL *w, REAL eps, REAL *out, REAL *rs, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L, Py_ssize_t H,
                                 Py_ssize_t P, Py_ssize_t ldx) {
     const Py_ssize_t E = H * P;
     for (Py_ssize_t row = r0; row < r1; row++) {
         const Py_ssize_t b = row / L, l = row % L;
-        const REAL *restrict zr = z + row * E, *restrict xr = x + row * ldx;
+        const REAL *restrict zr = z + row * E, *restrict sr = sz + row * E, *restrict xr = x + row * ldx;
         REAL *restrict outr = out + row * E;
-        REAL ss = 0;
-        for (Py_ssize_t h = 0; h < H; h++) {
-            const REAL *restrict oh = o + ((b * H + h) * L + l) * P;
+        for (Py_ssize_t h = 0; h < H; h++) {  /* u = (o + D x) silu(z); every loop without a sum vectorizes */
+            const REAL *restrict oh = o + ((b * H + h) * L + l) * P, *restrict xh = xr + h * P;
+            const REAL *restrict zh = zr + h * P, *restrict sh = sr + h * P;
+            REAL *restrict uh = outr + h * P;
             const REAL d = D[h];
-            for (Py_ssize_t p = 0; p < P; p++) {
-                const Py_ssize_t e = h * P + p;
-                const REAL u = (oh[p] + d * xr[e]) * zr[e] * FN(sigmoid)(zr[e]);
-                outr[e] = u;
-                ss += u * u;
-            }
+            for (Py_ssize_t p = 0; p < P; p++) uh[p] = (oh[p] + d * xh[p]) * zh[p] * sh[p];
         }
-        const REAL r = (REAL)1 / SQRT(ss / (REAL)E + eps);
+        const REAL r = (REAL)1 / SQRT(FN(dot)(outr, outr, E) / (REAL)E + eps);
         rs[row] = r;
         for (Py_ssize_t e = 0; e < E; e++) outr[e] *= r * w[e];
     }
 }
 
-static void FN(ssd_out_backward)(const REAL *dn, const REAL *o, const REAL *x, const REAL *z, const REAL *D,
-                                 const REAL *w, const REAL *rs, REAL *dO, REAL *dx, REAL *dz, REAL *dw, REAL *dD,
+/* work: 2 E scratch (u^ and g = dn w of the row) */
+static void FN(ssd_out_backward)(const REAL *dn, const REAL *o, const REAL *x, const REAL *z, const REAL *sz,
+                                 const REAL *D, const REAL *w, const REAL *rs, REAL *dO, REAL *dx, REAL *dz, REAL *dw, REAL *dD,
                                  Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L, Py_ssize_t H, Py_ssize_t P,
-                                 Py_ssize_t ldx, REAL *u) {
+                                 Py_ssize_t ldx, REAL *work) {
     const Py_ssize_t E = H * P;
+    REAL *restrict u = work, *restrict g = work + E;
     for (Py_ssize_t row = r0; row < r1; row++) {
         const Py_ssize_t b = row / L, l = row % L;
-        const REAL *restrict zr = z + row * E, *restrict xr = x + row * ldx, *restrict dnr = dn + row * E;
+        const REAL *restrict zr = z + row * E, *restrict sr = sz + row * E, *restrict xr = x + row * ldx;
+        const REAL *restrict dnr = dn + row * E;
         const REAL r = rs[row];
-        REAL gu = 0;  /* sum of g u^ with g = dn w, u^ = u r */
-        for (Py_ssize_t h = 0; h < H; h++) {
-            const REAL *restrict oh = o + ((b * H + h) * L + l) * P;
+        for (Py_ssize_t h = 0; h < H; h++) {  /* u^ = u r, g = dn w */
+            const REAL *restrict oh = o + ((b * H + h) * L + l) * P, *restrict xh = xr + h * P;
+            const REAL *restrict zh = zr + h * P, *restrict sh = sr + h * P;
+            REAL *restrict uh = u + h * P;
             const REAL d = D[h];
-            for (Py_ssize_t p = 0; p < P; p++) {
-                const Py_ssize_t e = h * P + p;
-                u[e] = (oh[p] + d * xr[e]) * zr[e] * FN(sigmoid)(zr[e]) * r;  /* u^ */
-                gu += dnr[e] * w[e] * u[e];
-            }
+            for (Py_ssize_t p = 0; p < P; p++) uh[p] = (oh[p] + d * xh[p]) * zh[p] * sh[p] * r;
         }
-        const REAL mean = gu / (REAL)E;
+        for (Py_ssize_t e = 0; e < E; e++) {
+            g[e] = dnr[e] * w[e];
+            dw[e] += dnr[e] * u[e];
+        }
+        const REAL mean = FN(dot)(g, u, E) / (REAL)E;
         REAL *restrict dzr = dz + row * E, *restrict dxr = dx + row * E;
         for (Py_ssize_t h = 0; h < H; h++) {
-            const REAL *restrict oh = o + ((b * H + h) * L + l) * P;
-            REAL *restrict doh = dO + ((b * H + h) * L + l) * P;
+            const REAL *restrict oh = o + ((b * H + h) * L + l) * P, *restrict xh = xr + h * P;
+            const REAL *restrict zh = zr + h * P, *restrict sh = sr + h * P;
+            const REAL *restrict uh = u + h * P, *restrict gh = g + h * P;
+            REAL *restrict doh = dO + ((b * H + h) * L + l) * P, *restrict dzh = dzr + h * P, *restrict dxh = dxr + h * P;
             const REAL d = D[h];
-            REAL dd = 0;
             for (Py_ssize_t p = 0; p < P; p++) {
-                const Py_ssize_t e = h * P + p;
-                const REAL zz = zr[e], sg = FN(sigmoid)(zz), y = oh[p] + d * xr[e];
-                const REAL du = r * (dnr[e] * w[e] - u[e] * mean);  /* r (g - u^ mean(g u^)) */
-                dw[e] += dnr[e] * u[e];
+                const REAL zz = zh[p], sg = sh[p], y = oh[p] + d * xh[p];
+                const REAL du = r * (gh[p] - uh[p] * mean);  /* r (g - u^ mean(g u^)) */
                 const REAL dy = du * zz * sg;  /* u = y silu(z) */
-                dzr[e] = du * y * sg * ((REAL)1 + zz * ((REAL)1 - sg));
+                dzh[p] = du * y * sg * ((REAL)1 + zz * ((REAL)1 - sg));
                 doh[p] = dy;
-                dxr[e] = dy * d;
-                dd += dy * xr[e];
+                dxh[p] = dy * d;
             }
-            dD[h] += dd;
+            dD[h] += FN(dot)(doh, xh, P);
         }
     }
 }
@@ -308,9 +293,11 @@ static void FN(ssd_out_backward)(const REAL *dn, const REAL *o, const REAL *x, c
 /* ------------------------------------------------------------------ the DeltaNet family's output side
  * Per token (row = b L + l) and head h of V: o^ = o r with r = 1 / sqrt(mean(o^2) + eps) (o in (B, H, L, V),
  * or every step-th of (B, H, L step, V) from the (step - 1)-th: DeltaProduct's last Householder step),
- * out = o^ w, times silu(gate) when a gate is given (rows ldg apart, its first H V entries); r kept (B, H, L) for
+ * out = o^ w, times silu(gate) when a gate is given (rows ldg apart, its first H V entries; sg = sigmoid(gate)
+ * given, (B, L, H V), from PyTorch's vectorized exp); r kept (B, H, L) for
  * the backward, which writes do in o's layout and dgate (B, L, H V), and sums the weight's gradient into dw. */
-static void FN(delta_out_forward)(const REAL *o, const REAL *gate, const REAL *w, REAL eps, REAL *out, REAL *rs,
+static void FN(delta_out_forward)(const REAL *o, const REAL *gate, const REAL *sg, const REAL *w, REAL eps,
+                                  REAL *out, REAL *rs,
                                   Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L, Py_ssize_t H, Py_ssize_t V,
                                   Py_ssize_t ldg, Py_ssize_t step) {
     for (Py_ssize_t row = r0; row < r1; row++) {
@@ -318,13 +305,11 @@ static void FN(delta_out_forward)(const REAL *o, const REAL *gate, const REAL *w
         for (Py_ssize_t h = 0; h < H; h++) {
             const REAL *restrict oh = o + (((b * H + h) * L + l) * step + step - 1) * V;
             REAL *restrict outh = out + (row * H + h) * V;
-            REAL ss = 0;
-            for (Py_ssize_t v = 0; v < V; v++) ss += oh[v] * oh[v];
-            const REAL r = (REAL)1 / SQRT(ss / (REAL)V + eps);
+            const REAL r = (REAL)1 / SQRT(FN(dot)(oh, oh, V) / (REAL)V + eps);
             rs[(b * H + h) * L + l] = r;
             if (gate) {
-                const REAL *restrict gh = gate + row * ldg + h * V;
-                for (Py_ssize_t v = 0; v < V; v++) outh[v] = oh[v] * r * w[v] * gh[v] * FN(sigmoid)(gh[v]);
+                const REAL *restrict gh = gate + row * ldg + h * V, *restrict sgh = sg + (row * H + h) * V;
+                for (Py_ssize_t v = 0; v < V; v++) outh[v] = oh[v] * r * w[v] * gh[v] * sgh[v];
             } else {
                 for (Py_ssize_t v = 0; v < V; v++) outh[v] = oh[v] * r * w[v];
             }
@@ -332,9 +317,12 @@ static void FN(delta_out_forward)(const REAL *o, const REAL *gate, const REAL *w
     }
 }
 
-static void FN(delta_out_backward)(const REAL *dn, const REAL *o, const REAL *gate, const REAL *w, const REAL *rs,
+/* work: 2 V scratch (the gradient of o^ w, and of the norm's output) */
+static void FN(delta_out_backward)(const REAL *dn, const REAL *o, const REAL *gate, const REAL *sg, const REAL *w,
+                                   const REAL *rs,
                                    REAL *dO, REAL *dgate, REAL *dw, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t L,
-                                   Py_ssize_t H, Py_ssize_t V, Py_ssize_t ldg, Py_ssize_t step, REAL *g) {
+                                   Py_ssize_t H, Py_ssize_t V, Py_ssize_t ldg, Py_ssize_t step, REAL *work) {
+    REAL *restrict g = work, *restrict dm = work + V;
     for (Py_ssize_t row = r0; row < r1; row++) {
         const Py_ssize_t b = row / L, l = row % L;
         for (Py_ssize_t h = 0; h < H; h++) {
@@ -342,20 +330,22 @@ static void FN(delta_out_backward)(const REAL *dn, const REAL *o, const REAL *ga
             const REAL *restrict oh = o + (at * step + step - 1) * V, *restrict dnh = dn + (row * H + h) * V;
             REAL *restrict doh = dO + at * V;
             const REAL r = rs[at];
-            REAL gs = 0;  /* sum of g o^ with g the gradient of o^ w */
-            for (Py_ssize_t v = 0; v < V; v++) {
-                REAL d = dnh[v];
-                const REAL oh_ = oh[v] * r;
-                if (gate) {  /* out = o^ w silu(gate) */
-                    const REAL gt = gate[row * ldg + h * V + v], sg = FN(sigmoid)(gt);
-                    dgate[(row * H + h) * V + v] = d * oh_ * w[v] * sg * ((REAL)1 + gt * ((REAL)1 - sg));
-                    d *= gt * sg;
+            if (gate) {  /* out = o^ w silu(gate) */
+                const REAL *restrict gh = gate + row * ldg + h * V, *restrict sgh = sg + (row * H + h) * V;
+                REAL *restrict dgh = dgate + (row * H + h) * V;
+                for (Py_ssize_t v = 0; v < V; v++) {
+                    const REAL gt = gh[v], s = sgh[v];
+                    dgh[v] = dnh[v] * oh[v] * r * w[v] * s * ((REAL)1 + gt * ((REAL)1 - s));
+                    dm[v] = dnh[v] * gt * s;
                 }
-                dw[v] += d * oh_;
-                g[v] = d * w[v];
-                gs += g[v] * oh_;
+            } else {
+                for (Py_ssize_t v = 0; v < V; v++) dm[v] = dnh[v];
             }
-            const REAL mean = gs / (REAL)V;
+            for (Py_ssize_t v = 0; v < V; v++) {
+                dw[v] += dm[v] * oh[v] * r;
+                g[v] = dm[v] * w[v];
+            }
+            const REAL mean = FN(dot)(g, oh, V) * r / (REAL)V;  /* mean of g o^ */
             for (Py_ssize_t v = 0; v < V; v++) doh[v] = r * (g[v] - oh[v] * r * mean);
         }
     }

@@ -21,7 +21,10 @@ not B H L K V).
 convolution of the Mamba-2 and DeltaNet-family input side
 (:mod:`.fused`) in one pass each, channels innermost: the PyTorch form
 takes a pass per tap forward and three per tap backward (1-2 MB tensors
-each at a training step's sizes, about 12% of a step).
+each at a training step's sizes, about 12% of a step). The output sides
+(:func:`ssd_out_forward`, :func:`delta_out_forward` and their backwards)
+are one pass each way where PyTorch takes 3-13; the sigmoids they need come
+from PyTorch (its vectorized exp beat one in plain C by 2-4x here).
 The models take it on the CPU (``backend="auto"``, see
 :func:`.kernels.select_recurrence`); tests tie it to the references on
 outputs and gradients (float64 gradcheck), ``tests/models/test_compiled.py``.
@@ -148,29 +151,27 @@ def ssd_compiled(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None =
     return recurrence(q, k, v, None, a, h0, erase=False)
 
 
-def conv_forward(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor,
-                 act: Tensor | None = None) -> None:
+def conv_forward(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> None:
     """``out[:, t] = bias + sum_k wt[k] x[:, t - (W - 1 - k)]``, earlier inputs from ``hist`` (rows, W - 1, C) or
-    zero; ``act = silu(out)`` in the same pass when given. x, out, act contiguous (rows, L, C), wt (W, C)."""
+    zero; x and out contiguous (rows, L, C), wt (W, C)."""
     rows, length, channels = x.shape
     _module().conv_forward(_np(x), _np(wt.contiguous()), _np(None if bias is None else bias.contiguous()),
-                           _np(None if hist is None else hist.contiguous()), _np(out), _np(act), rows, length,
-                           channels, wt.shape[0], torch.get_num_threads())
+                           _np(None if hist is None else hist.contiguous()), _np(out), rows, length, channels,
+                           wt.shape[0], torch.get_num_threads())
 
 
-def conv_backward(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, *, pre: Tensor | None = None,
-                  accumulate: bool = False, bias: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None]:
-    """The gradients of :func:`conv_forward` from ``dy``, the output's gradient, or with ``pre`` (the output) the
-    gradient of ``silu(pre)``: dx written (added to with ``accumulate``); returns the taps' (W, C), the bias's
-    (C,) when ``bias`` and the history's (rows, W - 1, C) when ``hist`` is given."""
+def conv_backward(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tensor, *, accumulate: bool = False,
+                  bias: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """The gradients of :func:`conv_forward` from ``dy``: dx written (added to with ``accumulate``); returns the
+    taps' (W, C), the bias's (C,) when ``bias`` and the history's (rows, W - 1, C) when ``hist`` is given."""
     rows, length, channels = x.shape
     width = wt.shape[0]
     dwt = wt.new_empty(width, channels)
     dbias = wt.new_empty(channels) if bias else None
     dhist = None if hist is None else x.new_empty(rows, width - 1, channels)
-    _module().conv_backward(_np(dy), _np(pre), _np(x), _np(wt.contiguous()),
-                            _np(None if hist is None else hist.contiguous()), _np(dx), _np(dwt), _np(dbias),
-                            _np(dhist), accumulate, rows, length, channels, width, torch.get_num_threads())
+    _module().conv_backward(_np(dy), _np(x), _np(wt.contiguous()), _np(None if hist is None else hist.contiguous()),
+                            _np(dx), _np(dwt), _np(dbias), _np(dhist), accumulate, rows, length, channels, width,
+                            torch.get_num_threads())
     return dwt, dbias, dhist
 
 
@@ -190,19 +191,20 @@ def rows_of(x: Tensor) -> tuple[Tensor, int, int] | None:
     return torch.as_strided(x, (batch, length, ld), (length * ld, ld, 1), start), ld, offset - start
 
 
-def ssd_out_forward(o: Tensor, x: Tensor, z: Tensor, D: Tensor, weight: Tensor, eps: float) -> tuple[Tensor, Tensor]:
+def ssd_out_forward(o: Tensor, x: Tensor, z: Tensor, sz: Tensor, D: Tensor, weight: Tensor,
+                    eps: float) -> tuple[Tensor, Tensor]:
     """Mamba-2's output side ``rmsnorm((o + D x) silu(z)) * weight`` in one pass: o (B, H, L, P) contiguous, x
-    (B, L, H, P) with :func:`rows_of` layout, z (B, L, E) contiguous -> out (B, L, E) and the rows' 1 / rms
-    (B, L)."""
+    (B, L, H, P) with :func:`rows_of` layout, z and ``sz = sigmoid(z)`` (B, L, E) contiguous -> out (B, L, E)
+    and the rows' 1 / rms (B, L)."""
     batch, heads, length, p = o.shape
     base, ldx, col = rows_of(x)
     out, rs = z.new_empty(batch, length, heads * p), z.new_empty(batch, length)
-    _module().ssd_out_forward(_np(o), _np(base), _np(z), _np(D.contiguous()), _np(weight.contiguous()), float(eps),
-                              _np(out), _np(rs), batch, length, heads, p, ldx, col, torch.get_num_threads())
+    _module().ssd_out_forward(_np(o), _np(base), _np(z), _np(sz), _np(D.contiguous()), _np(weight.contiguous()),
+                              float(eps), _np(out), _np(rs), batch, length, heads, p, ldx, col, torch.get_num_threads())
     return out, rs
 
 
-def ssd_out_backward(dn: Tensor, o: Tensor, x: Tensor, z: Tensor, D: Tensor, weight: Tensor,
+def ssd_out_backward(dn: Tensor, o: Tensor, x: Tensor, z: Tensor, sz: Tensor, D: Tensor, weight: Tensor,
                      rs: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The gradients of :func:`ssd_out_forward` from dn (B, L, E): those of o (B, H, L, P), x (B, L, H, P),
     z, D and the weight."""
@@ -210,7 +212,7 @@ def ssd_out_backward(dn: Tensor, o: Tensor, x: Tensor, z: Tensor, D: Tensor, wei
     base, ldx, col = rows_of(x)
     dO, dx, dz = torch.empty_like(o), x.new_empty(batch, length, heads, p), torch.empty_like(z)
     dD, dw = D.new_empty(heads), weight.new_empty(heads * p)
-    _module().ssd_out_backward(_np(dn.contiguous()), _np(o), _np(base), _np(z), _np(D.contiguous()),
+    _module().ssd_out_backward(_np(dn.contiguous()), _np(o), _np(base), _np(z), _np(sz), _np(D.contiguous()),
                                _np(weight.contiguous()), _np(rs), _np(dO), _np(dx), _np(dz), _np(dw), _np(dD), batch,
                                length, heads, p, ldx, col, torch.get_num_threads())
     return dO, dx, dz, dD, dw
@@ -230,20 +232,21 @@ def steps_of(o: Tensor) -> tuple[Tensor, int] | None:
                                                                     dv, 1), start), step
 
 
-def delta_out_forward(o: Tensor, gate: Tensor | None, weight: Tensor, eps: float) -> tuple[Tensor, Tensor]:
+def delta_out_forward(o: Tensor, gate: Tensor | None, sg: Tensor | None, weight: Tensor,
+                      eps: float) -> tuple[Tensor, Tensor]:
     """The DeltaNet family's output side, each head's RMSNorm times ``weight``, times ``silu(gate)`` when gated:
-    o (B, H, L, V) with :func:`steps_of` layout, gate (B, L, H V) with :func:`rows_of` layout -> (B, L, H V)
-    and the 1 / rms (B, H, L)."""
+    o (B, H, L, V) with :func:`steps_of` layout, gate (B, L, H V) with :func:`rows_of` layout and ``sg =
+    sigmoid(gate)`` contiguous -> (B, L, H V) and the 1 / rms (B, H, L)."""
     batch, heads, length, dv = o.shape
     base, ld, col = rows_of(gate) if gate is not None else (None, heads * dv, 0)
     o_all, step = steps_of(o)
     out, rs = o.new_empty(batch, length, heads * dv), o.new_empty(batch, heads, length)
-    _module().delta_out_forward(_np(o_all), _np(base), _np(weight.contiguous()), float(eps), _np(out), _np(rs), batch,
-                                length, heads, dv, ld, col, step, torch.get_num_threads())
+    _module().delta_out_forward(_np(o_all), _np(base), _np(sg), _np(weight.contiguous()), float(eps), _np(out),
+                                _np(rs), batch, length, heads, dv, ld, col, step, torch.get_num_threads())
     return out, rs
 
 
-def delta_out_backward(dn: Tensor, o: Tensor, gate: Tensor | None, weight: Tensor,
+def delta_out_backward(dn: Tensor, o: Tensor, gate: Tensor | None, sg: Tensor | None, weight: Tensor,
                        rs: Tensor) -> tuple[Tensor, Tensor | None, Tensor]:
     """The gradients of :func:`delta_out_forward` from dn (B, L, H V): those of o, the gate (or None), the weight."""
     batch, heads, length, dv = o.shape
@@ -251,7 +254,7 @@ def delta_out_backward(dn: Tensor, o: Tensor, gate: Tensor | None, weight: Tenso
     o_all, step = steps_of(o)
     dO, dw = o.new_empty(o.shape), weight.new_empty(dv)
     dgate = o.new_empty(batch, length, heads * dv) if gate is not None else None
-    _module().delta_out_backward(_np(dn.contiguous()), _np(o_all), _np(base), _np(weight.contiguous()), _np(rs),
+    _module().delta_out_backward(_np(dn.contiguous()), _np(o_all), _np(base), _np(sg), _np(weight.contiguous()), _np(rs),
                                  _np(dO), _np(dgate), _np(dw), batch, length, heads, dv, ld, col, step,
                                  torch.get_num_threads())
     return dO, dgate, dw

@@ -112,14 +112,13 @@ def _compiled(*tensors: Tensor) -> bool:
 
 
 def _conv_silu(x: Tensor, wt: Tensor, bias: Tensor | None, hist: Tensor | None, out: Tensor) -> Tensor:
-    """:func:`_conv_forward` over (B, L, C) into ``out``, and returns ``silu(out)``: compiled, both in one pass
-    (:func:`.compiled.conv_forward`), where it runs, else in blocks of rows (:func:`_row_blocks`), then SiLU."""
+    """:func:`_conv_forward` over (B, L, C) into ``out``, and returns ``silu(out)``: the convolution compiled (one
+    pass, :func:`.compiled.conv_forward`) where it runs, else in blocks of rows (:func:`_row_blocks`)."""
     if _compiled(x, wt, out):
-        act = torch.empty_like(out)
-        compiled.conv_forward(x, wt, bias, hist, out, act)
-        return act
-    for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
-        _conv_forward(x[rows], wt, bias, None if hist is None else hist[rows], out[rows])
+        compiled.conv_forward(x, wt, bias, hist, out)
+    else:
+        for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
+            _conv_forward(x[rows], wt, bias, None if hist is None else hist[rows], out[rows])
     return F.silu(out)
 
 
@@ -128,16 +127,15 @@ def _conv_grads(dy: Tensor, x: Tensor, wt: Tensor, hist: Tensor | None, dx: Tens
                 bias: bool = False) -> Tensor | None:
     """:func:`_conv_backward` over (B, L, C): compiled (:func:`.compiled.conv_backward`) where it runs, else in
     blocks of rows with one scratch block for all. With ``pre`` (the convolution's output), ``dy`` is the
-    gradient of ``silu(pre)`` (the PyTorch path overwrites it with the output's). With ``bias`` returns the
-    bias's gradient."""
-    if _compiled(dy, x, wt, dx) and (pre is None or pre.is_contiguous()):
-        d_wt, d_bias, d_hist = compiled.conv_backward(dy, x, wt, hist, dx, pre=pre, accumulate=accumulate, bias=bias)
+    gradient of ``silu(pre)``, overwritten with the output's. With ``bias`` returns the bias's gradient."""
+    if pre is not None:
+        _silu_backward_(dy, pre)
+    if _compiled(dy, x, wt, dx):
+        d_wt, d_bias, d_hist = compiled.conv_backward(dy, x, wt, hist, dx, accumulate=accumulate, bias=bias)
         dwt += d_wt
         if dhist is not None:
             dhist += d_hist
         return d_bias
-    if pre is not None:
-        _silu_backward_(dy, pre)
     scratch = None
     for rows in _row_blocks(x.shape[0], x[0].numel() * x.element_size()):
         scratch = x.new_empty(x[rows].shape) if scratch is None else scratch
@@ -361,8 +359,9 @@ class _DeltaOutputs(torch.autograd.Function):
         ctx.compiled = (compiled.available(o, weight, gate) and compiled.steps_of(o) is not None
                         and (gate is None or compiled.rows_of(gate) is not None))
         if ctx.compiled:
-            out, rs = compiled.delta_out_forward(o, gate, weight, eps)
-            ctx.save_for_backward(o, gate, weight, rs)
+            sg = torch.sigmoid(gate) if gate is not None else None
+            out, rs = compiled.delta_out_forward(o, gate, sg, weight, eps)
+            ctx.save_for_backward(o, gate, sg, weight, rs)
             return out
         batch, heads, length, dv = o.shape
         r = torch.linalg.vector_norm(o, dim=-1, keepdim=True).square_().div_(dv).add_(eps).rsqrt_()  # (B, H, L, 1)
@@ -380,8 +379,8 @@ class _DeltaOutputs(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, dn):  # type: ignore[override]
         if ctx.compiled:
-            o, gate, weight, rs = ctx.saved_tensors
-            do, dgate, dweight = compiled.delta_out_backward(dn, o, gate, weight, rs)
+            o, gate, sg, weight, rs = ctx.saved_tensors
+            do, dgate, dweight = compiled.delta_out_backward(dn, o, gate, sg, weight, rs)
             return do, dgate, dweight, None
         ohat, r, gate, sg, weight = ctx.saved_tensors
         dn = dn.unflatten(-1, ohat.shape[-2:])  # (B, L, H, V)
@@ -540,8 +539,9 @@ class _SSDOutputs(torch.autograd.Function):
     def forward(ctx, o, x, z, D, weight, eps):  # type: ignore[override]
         ctx.compiled = _compiled(o, z, D, weight) and compiled.rows_of(x) is not None
         if ctx.compiled:
-            out, rs = compiled.ssd_out_forward(o, x, z, D, weight, eps)
-            ctx.save_for_backward(o, x, z, D, weight, rs)
+            sz = torch.sigmoid(z)
+            out, rs = compiled.ssd_out_forward(o, x, z, sz, D, weight, eps)
+            ctx.save_for_backward(o, x, z, sz, D, weight, rs)
             return out
         y = torch.addcmul(o.transpose(1, 2), x, D[:, None], out=x.new_empty(x.shape)).flatten(-2)  # (B, L, E): o + D x
         sz = F.silu(z)
@@ -555,8 +555,8 @@ class _SSDOutputs(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, dn):  # type: ignore[override]
         if ctx.compiled:
-            o, x, z, D, weight, rs = ctx.saved_tensors
-            do, dx, dz, dD, dweight = compiled.ssd_out_backward(dn, o, x, z, D, weight, rs)
+            o, x, z, sz, D, weight, rs = ctx.saved_tensors
+            do, dx, dz, dD, dweight = compiled.ssd_out_backward(dn, o, x, z, sz, D, weight, rs)
             return do, dx, dz, dD, dweight, None
         x, z, D, weight, y, sz, uhat, r = ctx.saved_tensors
         g = dn * weight

@@ -196,24 +196,20 @@ def _conv_reference(x, wt, bias, hist):
 
 
 @pytest.mark.parametrize("history", [True, False])
-def test_conv_with_silu_in_float32_against_float64(history):
-    """The convolution with its SiLU fused (float32: the compiled exp), values and gradients, including
-    pre-activations far past exp's range (|x| up to 300)."""
+def test_conv_in_float32_against_float64(history):
+    """The compiled convolution, values and gradients (taps, bias, history), float32 against float64."""
     g = torch.Generator().manual_seed(4)
     x = 3 * torch.randn(3, 20, 37, generator=g, dtype=torch.float64)
-    x[0, 5] = torch.linspace(-300, 300, 37, dtype=torch.float64)
     wt, bias = torch.randn(4, 37, generator=g, dtype=torch.float64), torch.randn(37, generator=g, dtype=torch.float64)
     hist = torch.randn(3, 3, 37, generator=g, dtype=torch.float64) if history else None
     dy = torch.randn(3, 20, 37, generator=g, dtype=torch.float64)
     leaves = [t.clone().requires_grad_() for t in (x, wt, bias)] + ([hist.clone().requires_grad_()] if history else [])
     pre_ref = _conv_reference(leaves[0], leaves[1], leaves[2], leaves[3] if history else None)
-    act_ref = torch.nn.functional.silu(pre_ref)
-    grads_ref = torch.autograd.grad(act_ref, leaves, dy)
+    grads_ref = torch.autograd.grad(pre_ref, leaves, dy)
     f = lambda t: None if t is None else t.float()  # noqa: E731
-    pre, act, dx = torch.empty(3, 20, 37), torch.empty(3, 20, 37), torch.empty(3, 20, 37)
-    compiled.conv_forward(f(x), f(wt), f(bias), f(hist), pre, act)
-    dwt, dbias, dhist = compiled.conv_backward(f(dy), f(x), f(wt), f(hist), dx, pre=pre, bias=True)
-    assert _rel(pre, pre_ref) < 1e-6 and _rel(act, act_ref) < 1e-6
+    pre, dx = torch.empty(3, 20, 37), torch.empty(3, 20, 37)
+    compiled.conv_forward(f(x), f(wt), f(bias), f(hist), pre)
+    dwt, dbias, dhist = compiled.conv_backward(f(dy), f(x), f(wt), f(hist), dx, bias=True)
+    assert _rel(pre, pre_ref) < 1e-6
     for got, ref in zip([dx, dwt, dbias] + ([dhist] if history else []), grads_ref):
         assert _rel(got, ref) < 1e-5
-    assert torch.isfinite(act).all() and torch.isfinite(dx).all()
