@@ -101,6 +101,17 @@ static void release(Arg *args, int n) {
         if (args[i].held) PyBuffer_Release(&args[i].view);
 }
 
+/* take() each of the n objects (optional NULL: none optional); on a failure, release what was taken. */
+static int take_all(PyObject **objs, Arg *args, int n, const char *const *names, const Py_ssize_t *counts, char fmt,
+                    const int *writable, const int *optional) {
+    for (int i = 0; i < n; i++)
+        if (take(objs[i], &args[i], names[i], counts[i], fmt, writable[i], optional ? optional[i] : 0) < 0) {
+            release(args, i + 1);
+            return -1;
+        }
+    return 0;
+}
+
 static void *ptr(Arg *a) { return a->held ? a->view.buf : NULL; }
 
 /* --------------------------------------------------------------------- threads */
@@ -268,12 +279,7 @@ static PyObject *rec_forward(PyObject *self, PyObject *args) {
                                   BH * K * V, BH * nck * K * V};
     const int writable[9] = {0, 0, 0, 0, 0, 0, 1, 1, 1}, optional[9] = {0, 0, 0, 1, 1, 1, 0, 0, 0};
     Arg a[9];
-    int n = 0;
-    for (; n < 9; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 9, names, counts, fmt, writable, optional) < 0) return NULL;
     Rec job = {.backward = 0, .dbl = fmt == 'd', .erase = erase, .L = L, .K = K, .V = V, .CK = CK};
     for (int i = 0; i < 9; i++) job.p[i] = ptr(&a[i]);
     const Py_ssize_t P = K * V + PAD_BYTES / (fmt == 'd' ? 8 : 4);
@@ -302,12 +308,7 @@ static PyObject *rec_backward(PyObject *self, PyObject *args) {
     const int writable[14] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
     const int optional[14] = {0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0};
     Arg a[14];
-    int n = 0;
-    for (; n < 14; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 14, names, counts, fmt, writable, optional) < 0) return NULL;
     if ((a[11].held && !a[3].held) || (a[12].held && !a[4].held)) {
         release(a, 14);
         PyErr_SetString(PyExc_ValueError, "dbeta / ddecay need beta / decay");
@@ -381,11 +382,7 @@ static PyObject *rec_conv_forward(PyObject *self, PyObject *args) {
     const Py_ssize_t counts[5] = {R * L * C, W * C, C, R * (W - 1) * C, R * L * C};
     const int writable[5] = {0, 0, 0, 0, 1}, optional[5] = {0, 0, 1, 1, 0};
     Arg a[5];
-    for (int n = 0; n < 5; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 5, names, counts, fmt, writable, optional) < 0) return NULL;
     Conv job = {.backward = 0, .dbl = fmt == 'd', .L = L, .C = C, .W = W};
     for (int i = 0; i < 5; i++) job.p[i] = ptr(&a[i]);
     int rc = run_conv_split(&job, R, threads);
@@ -412,11 +409,7 @@ static PyObject *rec_conv_backward(PyObject *self, PyObject *args) {
                                   R * (W - 1) * C};
     const int writable[8] = {0, 0, 0, 0, 1, 1, 1, 1}, optional[8] = {0, 0, 0, 1, 0, 0, 1, 1};
     Arg a[8];
-    for (int n = 0; n < 8; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 8, names, counts, fmt, writable, optional) < 0) return NULL;
     if (a[7].held && !a[3].held) {
         release(a, 8);
         PyErr_SetString(PyExc_ValueError, "dhist needs hist");
@@ -461,6 +454,17 @@ static void ssd_out_rows(void *ctx, Py_ssize_t r0, Py_ssize_t r1, int job, char 
                            (float *)dD, r0, r1, j->L, j->H, j->P, j->ldx, (float *)row);
 }
 
+/* The sizes of an output side: B, L >= 0, H heads of P >= 1, rows ld apart read from column col, every step-th
+ * position of o. */
+static int side_sizes(Py_ssize_t B, Py_ssize_t L, Py_ssize_t H, Py_ssize_t P, Py_ssize_t ld, Py_ssize_t col,
+                      Py_ssize_t step) {
+    if (B < 0 || L < 0 || H < 1 || P < 1 || col < 0 || ld < col + H * P || step < 1) {
+        PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P, step >= 1 and row stride >= column + H P expected");
+        return -1;
+    }
+    return 0;
+}
+
 /* ssd_out_forward(o, x, z, sz, D, w, eps, out, rs, B, L, H, P, ldx, xcol, threads): x's rows ldx apart in its
  * buffer, from column xcol; sz = sigmoid(z) */
 static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
@@ -471,10 +475,7 @@ static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOdOOnnnnnni:ssd_out_forward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &eps,
                           &o[6], &o[7], &B, &L, &H, &P, &ldx, &xcol, &threads))
         return NULL;
-    if (B < 0 || L < 0 || H < 1 || P < 1 || xcol < 0 || ldx < xcol + H * P) {
-        PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
-        return NULL;
-    }
+    if (side_sizes(B, L, H, P, ldx, xcol, 1) < 0) return NULL;
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t E = H * P, R = B * L;
@@ -482,11 +483,7 @@ static PyObject *rec_ssd_out_forward(PyObject *self, PyObject *args) {
     const Py_ssize_t counts[8] = {R * E, R * ldx, R * E, R * E, H, E, R * E, R};
     const int writable[8] = {0, 0, 0, 0, 0, 0, 1, 1};
     Arg a[8];
-    for (int n = 0; n < 8; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], 0) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 8, names, counts, fmt, writable, NULL) < 0) return NULL;
     SSDOut job = {.backward = 0, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx, .eps = eps};
     for (int i = 0; i < 8; i++) job.p[i] = ptr(&a[i]);
     job.p[1] = (char *)job.p[1] + xcol * a[1].view.itemsize;
@@ -503,10 +500,7 @@ static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOnnnnnni:ssd_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
                           &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &o[12], &B, &L, &H, &P, &ldx, &xcol, &threads))
         return NULL;
-    if (B < 0 || L < 0 || H < 1 || P < 1 || xcol < 0 || ldx < xcol + H * P) {
-        PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, P >= 1 and ldx >= H P expected");
-        return NULL;
-    }
+    if (side_sizes(B, L, H, P, ldx, xcol, 1) < 0) return NULL;
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t E = H * P, R = B * L;
@@ -514,11 +508,7 @@ static PyObject *rec_ssd_out_backward(PyObject *self, PyObject *args) {
     const Py_ssize_t counts[13] = {R * E, R * E, R * ldx, R * E, R * E, H, E, R, R * E, R * E, R * E, E, H};
     const int writable[13] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
     Arg a[13];
-    for (int n = 0; n < 13; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], 0) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 13, names, counts, fmt, writable, NULL) < 0) return NULL;
     SSDOut job = {.backward = 1, .dbl = fmt == 'd', .L = L, .H = H, .P = P, .ldx = ldx};
     for (int i = 0; i < 11; i++) job.p[i] = ptr(&a[i]);
     job.p[2] = (char *)job.p[2] + xcol * a[2].view.itemsize;
@@ -567,14 +557,6 @@ static void delta_out_rows(void *ctx, Py_ssize_t r0, Py_ssize_t r1, int job, cha
                              j->V, j->ldg, j->step, (float *)g);
 }
 
-static int delta_out_sizes(Py_ssize_t B, Py_ssize_t L, Py_ssize_t H, Py_ssize_t V, Py_ssize_t ldg, Py_ssize_t step) {
-    if (B < 0 || L < 0 || H < 1 || V < 1 || ldg < H * V || step < 1) {
-        PyErr_SetString(PyExc_ValueError, "sizes: B, L >= 0, H, V, step >= 1 and ldg >= H V expected");
-        return -1;
-    }
-    return 0;
-}
-
 /* delta_out_forward(o, gate, sg, w, eps, out, rs, B, L, H, V, ldg, gcol, step, threads): the gate's rows ldg
  * apart in its buffer, from column gcol; sg = sigmoid(gate), (B, L, H V) */
 static PyObject *rec_delta_out_forward(PyObject *self, PyObject *args) {
@@ -585,7 +567,7 @@ static PyObject *rec_delta_out_forward(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOdOOnnnnnnni:delta_out_forward", &o[0], &o[1], &o[2], &o[3], &eps, &o[4], &o[5],
                           &B, &L, &H, &V, &ldg, &gcol, &step, &threads))
         return NULL;
-    if (delta_out_sizes(B, L, H, V, ldg - gcol, step) < 0 || gcol < 0) return NULL;
+    if (side_sizes(B, L, H, V, ldg, gcol, step) < 0) return NULL;
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t R = B * L, E = H * V;
@@ -593,11 +575,7 @@ static PyObject *rec_delta_out_forward(PyObject *self, PyObject *args) {
     const Py_ssize_t counts[6] = {R * E * step, R * ldg, R * E, V, R * E, R * H};
     const int writable[6] = {0, 0, 0, 0, 1, 1}, optional[6] = {0, 1, 1, 0, 0, 0};
     Arg a[6];
-    for (int n = 0; n < 6; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 6, names, counts, fmt, writable, optional) < 0) return NULL;
     DeltaOut job = {.backward = 0, .dbl = fmt == 'd', .L = L, .H = H, .V = V, .ldg = ldg, .step = step, .eps = eps};
     if (a[1].held != a[2].held) {
         release(a, 6);
@@ -619,7 +597,7 @@ static PyObject *rec_delta_out_backward(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOOOOnnnnnnni:delta_out_backward", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
                           &o[6], &o[7], &o[8], &B, &L, &H, &V, &ldg, &gcol, &step, &threads))
         return NULL;
-    if (delta_out_sizes(B, L, H, V, ldg - gcol, step) < 0 || gcol < 0) return NULL;
+    if (side_sizes(B, L, H, V, ldg, gcol, step) < 0) return NULL;
     char fmt;
     if (format_of(o[0], &fmt) < 0) return NULL;
     const Py_ssize_t R = B * L, E = H * V;
@@ -627,11 +605,7 @@ static PyObject *rec_delta_out_backward(PyObject *self, PyObject *args) {
     const Py_ssize_t counts[9] = {R * E, R * E * step, R * ldg, R * E, V, R * H, R * E, R * E, V};
     const int writable[9] = {0, 0, 0, 0, 0, 0, 1, 1, 1}, optional[9] = {0, 0, 1, 1, 0, 0, 0, 1, 0};
     Arg a[9];
-    for (int n = 0; n < 9; n++)
-        if (take(o[n], &a[n], names[n], counts[n], fmt, writable[n], optional[n]) < 0) {
-            release(a, n + 1);
-            return NULL;
-        }
+    if (take_all(o, a, 9, names, counts, fmt, writable, optional) < 0) return NULL;
     if (a[2].held != a[7].held || a[2].held != a[3].held) {
         release(a, 9);
         PyErr_SetString(PyExc_ValueError, "sg and dgate go with gate");
