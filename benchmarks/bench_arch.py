@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     naive = _load_naive(args.fla)
     native = compiled._module()
     ours_path = ("compiled C recurrence" + (" (AVX2 + FMA)" if native.avx2() else " (generic C)")
-                 if compiled.available() else "chunked PyTorch (the compiled extension is not built)")
+                 if compiled.available() else "chunked PyTorch (the compiled extension is off or not built)")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), batch {BATCH}, d_model 64, 2 layers; "
           f"step = forward + backward + AdamW; median of {args.steps} interleaved round(s); load average "
           f"{_timing.load_average()} at start; fla naive recurrences: "
