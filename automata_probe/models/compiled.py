@@ -17,6 +17,10 @@ not B H L K V).
 :func:`available` says whether it runs here: the extension is built, and
 ``AUTOMATA_PROBE_PURE_PYTHON`` is unset (set it to force the PyTorch paths).
 
+The models take it on the CPU (``backend="auto"``, see
+:func:`.kernels.select_recurrence`); tests tie it to the references on
+outputs and gradients (float64 gradcheck), ``tests/models/test_compiled.py``.
+
 :func:`conv_forward` and :func:`conv_backward` are the depthwise causal
 convolution of the Mamba-2 and DeltaNet-family input side
 (:mod:`.fused`) in one pass each, channels innermost: the PyTorch form
@@ -25,9 +29,6 @@ each at a training step's sizes, about 12% of a step). The output sides
 (:func:`ssd_out_forward`, :func:`delta_out_forward` and their backwards)
 are one pass each way where PyTorch takes 3-13; the sigmoids they need come
 from PyTorch (its vectorized exp beat one in plain C by 2-4x here).
-The models take it on the CPU (``backend="auto"``, see
-:func:`.kernels.select_recurrence`); tests tie it to the references on
-outputs and gradients (float64 gradcheck), ``tests/models/test_compiled.py``.
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ def ssd_compiled(q: Tensor, k: Tensor, v: Tensor, a: Tensor, h0: Tensor | None =
                  log_a: Tensor | None = None, states: bool = False) -> tuple[Tensor, Tensor]:
     """Mamba-2's scalar-decay recurrence, compiled; arguments and results as :func:`.linear_rnn.ssd_chunked` (no ``states``).
 
-    ``log_a`` is accepted for the same signature; ``a`` carries the same
-    gradient (d log_a = a d a) and may be negative.
+    ``log_a`` is accepted for the same signature and not read: the gradient
+    reaches log_a through ``a = exp(log_a)`` all the same. ``a`` may be
+    negative.
     """
     if states:
         raise ValueError("the compiled recurrence returns the last state only; every step's state: ssd_chunked")
